@@ -1,0 +1,54 @@
+# Two commands do all the set-up on a fresh clone:
+#   make nightly   install into .venv, generate today's landing data, run the nightly job
+#   make test      install, lint (ruff, mypy, sqlfluff, dbt parse), run the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DO_NOT_TRACK := 1
+export PYTHONDONTWRITEBYTECODE :=
+
+.PHONY: install nightly test lint format parse sqlfluff pytest bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found (Python 3.11 is required)" >&2; exit 2; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+nightly: install
+	$(BIN)/dp generate --as-of $$(date -u +%F)
+	$(BIN)/dp nightly
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(MAKE) --no-print-directory parse sqlfluff
+
+# dbt parse with every deprecation shown and warnings as errors: a misspelled key fails here.
+parse: install
+	$(BIN)/dbt parse --no-partial-parse --show-all-deprecations --warn-error --quiet
+
+sqlfluff: install
+	$(BIN)/sqlfluff lint models macros --processes 2
+
+pytest: install
+	$(BIN)/pytest -q
+
+test: lint pytest
+
+format: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/sqlfluff fix models macros --processes 2
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf target logs reports warehouse/*.duckdb warehouse/*.wal

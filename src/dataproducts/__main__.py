@@ -1,0 +1,3 @@
+from dataproducts.cli import main
+
+raise SystemExit(main())

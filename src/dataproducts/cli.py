@@ -1,0 +1,137 @@
+"""The thin command line: parse options, call one library function, map the result to an exit code.
+
+Exit codes (``dataproducts.errors.ExitCode``): 0 ok, 1 checks/expectations/SLOs failed, 2 usage, config or
+input error. Errors print one line on stderr; ``--debug`` adds the traceback. Library modules are imported
+inside each command so that ``dp --help`` stays fast and nothing runs at import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+
+from dataproducts.errors import DataProductsError, ExitCode, UsageError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors in one line with exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {value!r} (expected YYYY-MM-DD)") from None
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--project-dir",
+        default=argparse.SUPPRESS,
+        help="the dbt project to work on (default: current directory, or DP_PROJECT_DIR)",
+    )
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors"
+    )
+    return common
+
+
+def _config(args: argparse.Namespace, **overrides: object):  # type: ignore[no-untyped-def]
+    from dataproducts.config import load_config
+
+    return load_config(getattr(args, "project_dir", None), **overrides)
+
+
+# --- generate ---------------------------------------------------------------------------------------------
+
+
+def _add_generate(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "generate",
+        parents=[common],
+        help="write deterministic landing data for the CRM, web shop and telemetry sources",
+        description="Write deterministic, realistic landing data (schemas raw_crm, raw_shop, raw_telemetry "
+        "in the warehouse), replacing what was there.",
+    )
+    p.add_argument("--scale", type=float, default=1.0, help="1 is about 100 000 orders (default 1)")
+    p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    p.add_argument(
+        "--as-of", type=_date, default=None, help="simulated load day YYYY-MM-DD (default: today, UTC)"
+    )
+    p.add_argument(
+        "--inject",
+        default="",
+        metavar="FAULT[,FAULT]",
+        help="faults to inject: late, nulls, duplicates, schema_drift, volume_drop",
+    )
+    p.add_argument("--warehouse", default=None, help="warehouse file (default warehouse/dataproducts.duckdb)")
+    p.set_defaults(handler=_cmd_generate)
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from dataproducts.generate import generate, parse_faults
+
+    faults = parse_faults(args.inject)
+    cfg = _config(args, warehouse=args.warehouse)
+    as_of = args.as_of or dt.datetime.now(dt.UTC).date()
+    result = generate(cfg.warehouse, scale=args.scale, seed=args.seed, as_of=as_of, faults=faults)
+    print(result.summary())
+    return ExitCode.OK
+
+
+# --- registry -----------------------------------------------------------------------------------------------
+
+_COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = [
+    _add_generate,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = _Parser(
+        prog="dp",
+        description="Data products runner: generate, validate and report on the dbt project's data products.",
+        epilog="Exit codes: 0 ok, 1 checks or SLOs failed, 2 usage/config/input error.",
+        parents=[common],
+    )
+    from dataproducts import __version__
+
+    parser.add_argument("--version", action="version", version=f"dp {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add in _COMMANDS:
+        add(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    raw = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in raw
+    try:
+        args = build_parser().parse_args(raw)
+        handler: Handler | None = getattr(args, "handler", None)
+        if handler is None:
+            build_parser().print_help(sys.stderr)
+            return ExitCode.ERROR
+        return int(handler(args))
+    except DataProductsError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"dp: error: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("dp: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: still one line unless --debug
+        if debug:
+            traceback.print_exc()
+        print(f"dp: internal error: {exc.__class__.__name__}: {exc} (rerun with --debug)", file=sys.stderr)
+        return ExitCode.ERROR

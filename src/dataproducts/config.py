@@ -1,0 +1,102 @@
+"""Where a project's files live, resolved once with one precedence.
+
+Precedence for every setting: command-line flag > environment variable (``DP_`` prefix) > the project's
+``dataproducts.yml`` > default. Every path is resolved against the dbt project directory (the current
+directory unless ``--project-dir``), never against where this package is installed, so two copies of the
+project never touch each other's warehouse, artifacts, reports or history.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dataproducts.errors import ConfigError
+
+CONFIG_FILE = "dataproducts.yml"
+
+# setting name -> (environment variable, default relative to the project directory)
+_PATH_SETTINGS: dict[str, tuple[str, str]] = {
+    "warehouse": ("DP_WAREHOUSE", "warehouse/dataproducts.duckdb"),
+    "target_dir": ("DP_TARGET_DIR", "target"),
+    "reports_dir": ("DP_REPORTS_DIR", "reports"),
+    "history": ("DP_HISTORY", "warehouse/slo_history.duckdb"),
+}
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """Resolved locations and settings of one dbt project."""
+
+    project_dir: Path
+    warehouse: Path
+    target_dir: Path
+    reports_dir: Path
+    history: Path
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def profiles_dir(self) -> Path:
+        return self.project_dir
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.target_dir / "manifest.json"
+
+    @property
+    def validation_dir(self) -> Path:
+        return self.target_dir / "validation"
+
+    @property
+    def expectations_dir(self) -> Path:
+        return self.project_dir / "expectations"
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for dbt: the profile reads the warehouse path from ``DP_WAREHOUSE``."""
+        return {
+            "DP_WAREHOUSE": str(self.warehouse),
+            "DO_NOT_TRACK": "1",
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        }
+
+    def setting(self, name: str, default: Any = None) -> Any:
+        return self.settings.get(name, default)
+
+
+def _read_config_file(project_dir: Path) -> dict[str, Any]:
+    path = project_dir / CONFIG_FILE
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc.__class__.__name__})") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings")
+    return data
+
+
+def load_config(project_dir: str | os.PathLike[str] | None = None, **overrides: Any) -> ProjectConfig:
+    """Resolve the project's configuration.
+
+    ``overrides`` are command-line values (``None`` means not given) for ``warehouse``, ``target_dir``,
+    ``reports_dir`` and ``history``.
+    """
+    raw_dir = project_dir if project_dir is not None else os.environ.get("DP_PROJECT_DIR") or "."
+    root = Path(raw_dir).expanduser().resolve()
+    if not root.is_dir():
+        raise ConfigError(f"project directory {root} does not exist")
+    if not (root / "dbt_project.yml").is_file():
+        raise ConfigError(f"{root} is not a dbt project: no dbt_project.yml (use --project-dir)")
+    file_settings = _read_config_file(root)
+    paths: dict[str, Path] = {}
+    for name, (env_var, default) in _PATH_SETTINGS.items():
+        value = overrides.get(name) or os.environ.get(env_var) or file_settings.get(name) or default
+        path = Path(str(value)).expanduser()
+        paths[name] = path if path.is_absolute() else (root / path)
+    return ProjectConfig(project_dir=root, settings=file_settings, **paths)

@@ -1,0 +1,51 @@
+"""One exception hierarchy and the documented exit codes.
+
+Every error the runner can foresee is a ``DataProductsError``; the CLI prints its one-line message and exits
+with its ``exit_code`` (2 unless stated). Anything else is a bug and shows a traceback only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Exit codes of every ``dp`` command."""
+
+    OK = 0
+    FAILED = 1  # checks, expectations or SLOs failed: the data broke a promise
+    ERROR = 2  # usage, configuration or input error: the tool could not judge
+
+
+class DataProductsError(Exception):
+    """Base class: a problem the user can fix, reported in one line."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+
+class UsageError(DataProductsError):
+    """A command-line option or value is wrong."""
+
+
+class ConfigError(DataProductsError):
+    """The project, its configuration or an environment variable is wrong."""
+
+
+class ArtifactError(DataProductsError):
+    """A dbt artifact (manifest, run results, sources, catalog) is missing, malformed or unsupported."""
+
+
+class SuiteError(DataProductsError):
+    """A Great Expectations suite file is missing, malformed or does not match a product."""
+
+
+class WarehouseError(DataProductsError):
+    """The warehouse is missing, locked, unbuilt or cannot be queried."""
+
+
+class HistoryError(DataProductsError):
+    """The SLO history store is unreadable or inconsistent."""
+
+
+class DbtError(DataProductsError):
+    """dbt itself could not run (not: a model or test failed)."""
