@@ -8,6 +8,7 @@ transaction: a failed run leaves the previous landing data as it was. See ``docs
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Iterable
@@ -104,10 +105,8 @@ def generate(
         counts = _row_counts(con)
         con.execute("commit")
     except duckdb.Error as exc:
-        try:
+        with contextlib.suppress(duckdb.Error):
             con.execute("rollback")
-        except duckdb.Error:
-            pass
         raise WarehouseError(f"generating landing data into {warehouse} failed: {_first_line(exc)}") from exc
     finally:
         con.close()
@@ -134,7 +133,7 @@ def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     ).fetchall()
     counts: dict[str, int] = {}
     for (name,) in rows:
-        result = con.execute(f"select count(*) from {name}").fetchone()  # noqa: S608 - names from catalog
+        result = con.execute(f"select count(*) from {name}").fetchone()
         counts[name] = int(result[0]) if result else 0
     return counts
 
