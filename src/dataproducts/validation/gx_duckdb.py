@@ -11,7 +11,9 @@ GX Core 1.24 talks to DuckDB through SQLAlchemy and ``duckdb_engine``, but does 
    and is gone, so nearly every expectation comes back ``success: false`` with an ``IndexError: list index
    out of range`` in ``exception_info``. GX already keeps one persistent connection for SQLite, SQL Server,
    BigQuery and Databricks (``_PERSISTED_CONNECTION_DIALECTS``) for a related reason (temp tables); treating
-   DuckDB the same way fixes it: one connection per validation run, reused by every query.
+   DuckDB the same way fixes it: one connection per validation run, reused by every query (which also gives
+   the whole run one consistent read-only snapshot). Unlike GX's persisted dialects we roll back after a
+   failed statement, or DuckDB's aborted transaction would fail every later query on that connection.
 2. **Regex refused for the ``duckdb`` dialect.** ``get_dialect_regex_expression`` picks the SQL for
    ``expect_column_values_to_(not_)match_regex`` from ``execution_engine.dialect_module``, which GX only
    sets for dialects it knows; for ``duckdb`` it is ``None`` and GX raises "Regex is not supported".
@@ -41,6 +43,7 @@ native DuckDB engine; once released, switch to it.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 from collections.abc import Generator
 from pathlib import Path
@@ -72,7 +75,15 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
         # does for the dialects in ``_PERSISTED_CONNECTION_DIALECTS``.
         if self._connection is None or self._connection.closed:
             self._connection = self.engine.connect()
-        yield self._connection
+        try:
+            yield self._connection
+        except Exception:
+            # A failed statement leaves DuckDB's transaction aborted, and on a shared connection that would
+            # fail every later query of the run. GX only recovers from SQLAlchemy's PendingRollbackError,
+            # so roll back here: the failing metric still reports its own error, the next one runs clean.
+            with contextlib.suppress(Exception):
+                self._connection.rollback()
+            raise
 
     def close(self) -> None:
         if self._connection is not None:
@@ -88,7 +99,7 @@ class DuckDBDatasource(SQLDatasource):
     type: Literal["dataproducts_duckdb"] = DUCKDB_DATASOURCE_TYPE  # type: ignore[assignment]
 
     @property
-    def execution_engine_type(self) -> type[SqlAlchemyExecutionEngine]:
+    def execution_engine_type(self) -> builtins.type[SqlAlchemyExecutionEngine]:  # ``type`` is a field here
         return DuckDBExecutionEngine
 
 
