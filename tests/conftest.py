@@ -1,0 +1,119 @@
+"""Shared fixtures: a small generated warehouse built by real dbt, in a temporary directory.
+
+Tests never touch the repository's own warehouse, target or reports: each fixture points the runner at
+temporary paths through ``ProjectConfig`` (the same way ``--project-dir``/``DP_*`` do for users).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dataproducts.config import ProjectConfig, load_config
+from dataproducts.dbt import run_dbt
+from dataproducts.generate import generate
+
+REPO = Path(__file__).resolve().parents[1]
+AS_OF = dt.date(2026, 11, 20)
+SMALL_SCALE = 0.02
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+@dataclass(frozen=True)
+class BuiltProject:
+    config: ProjectConfig
+    as_of: dt.date
+    faults: tuple[str, ...]
+    build_returncode: int
+
+
+def make_config(tmp: Path, project_dir: Path = REPO) -> ProjectConfig:
+    """A configuration of ``project_dir`` whose generated files all live under ``tmp``."""
+    return load_config(
+        project_dir,
+        warehouse=str(tmp / "warehouse.duckdb"),
+        target_dir=str(tmp / "target"),
+        reports_dir=str(tmp / "reports"),
+        history=str(tmp / "history.duckdb"),
+    )
+
+
+def build_project(
+    tmp: Path,
+    *,
+    faults: tuple[str, ...] = (),
+    as_of: dt.date = AS_OF,
+    scale: float = SMALL_SCALE,
+    project_dir: Path = REPO,
+) -> BuiltProject:
+    config = make_config(tmp, project_dir)
+    generate(config.warehouse, scale=scale, seed=7, as_of=as_of, faults=faults)
+    result = run_dbt(
+        config,
+        ["build", "--quiet"],
+        dbt_vars={"as_of": as_of.isoformat()},
+        quiet=True,
+        extra_env={"DBT_LOG_PATH": str(tmp / "logs")},
+    )
+    return BuiltProject(config, as_of, faults, result.returncode)
+
+
+@pytest.fixture(scope="session")
+def built_clean(tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
+    """The project generated at a small scale without faults and built once by `dbt build`."""
+    built = build_project(tmp_path_factory.mktemp("clean"))
+    assert built.build_returncode == 0, "dbt build failed on clean generated data"
+    return built
+
+
+@pytest.fixture(scope="session")
+def built_faulty(tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
+    """Built on data with the nulls, duplicates and volume_drop faults (dbt build still succeeds)."""
+    built = build_project(tmp_path_factory.mktemp("faulty"), faults=("nulls", "duplicates", "volume_drop"))
+    assert built.build_returncode == 0, "dbt build failed on data with nulls,duplicates,volume_drop"
+    return built
+
+
+@pytest.fixture()
+def project_copy(tmp_path: Path) -> Iterator[Path]:
+    """A copy of the dbt project (sources only, no generated files) to mutate in a test."""
+    dest = tmp_path / "project"
+    ignore = shutil.ignore_patterns(
+        ".venv",
+        "target",
+        "logs",
+        "reports",
+        "warehouse",
+        ".git",
+        "*.duckdb",
+        "__pycache__",
+        ".pytest_cache",
+        ".mypy_cache",
+        ".ruff_cache",
+    )
+    shutil.copytree(REPO, dest, ignore=ignore)
+    (dest / "warehouse").mkdir(exist_ok=True)
+    yield dest
+
+
+def dp(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `dp` command line in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "dataproducts", *args],
+        cwd=cwd or REPO,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
