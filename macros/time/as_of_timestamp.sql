@@ -1,0 +1,15 @@
+{% macro as_of_timestamp() -%}
+    {{ return(adapter.dispatch('as_of_timestamp', 'dataproducts')()) }}
+{%- endmacro %}
+
+{% macro default__as_of_timestamp() -%}
+    {%- set as_of = var('as_of', none) -%}
+    {%- if as_of -%}
+        {%- if not modules.re.match('^\d{4}-\d{2}-\d{2}$', as_of | string) -%}
+            {{ exceptions.raise_compiler_error("var 'as_of' must be a date YYYY-MM-DD, got: " ~ as_of) }}
+        {%- endif -%}
+        cast('{{ as_of }} 06:00:00' as timestamp)
+    {%- else -%}
+        cast(current_timestamp at time zone 'UTC' as timestamp)
+    {%- endif -%}
+{%- endmacro %}
