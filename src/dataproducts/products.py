@@ -293,6 +293,11 @@ def _ancestors(manifest: Manifest, start: Iterable[str]) -> list[str]:
     return list(seen)
 
 
+def _is_latest(node: Node) -> tuple[bool, str]:
+    """Sort key: the latest version last (an unversioned model is its own latest)."""
+    return (node.version is None or str(node.version) == str(node.latest_version), str(node.version))
+
+
 def is_public_model(node: Node) -> bool:
     return node.resource_type == "model" and (node.access or node.config.access) == "public"
 
@@ -303,20 +308,30 @@ def load_products(manifest: Manifest) -> list[DataProduct]:
     for node in manifest.models():
         if is_public_model(node) and node.config.enabled:
             by_name.setdefault(node.name, []).append(node)
-    public_ids = {n.unique_id: name for name, nodes in by_name.items() for n in nodes}
     groups = {g.name: g for g in manifest.groups.values()}
+
+    def domain_of(node: Node) -> str:
+        group_name = node.group or node.config.group
+        return parse_descriptor(node.merged_meta).domain or group_name or (node.schema_ or "unknown")
+
+    # unique_id of every public model version -> the product id ``<domain>.<name>``
+    public_ids = {
+        n.unique_id: f"{domain_of(max(nodes, key=_is_latest))}.{name}"
+        for name, nodes in by_name.items()
+        for n in nodes
+    }
     products: list[DataProduct] = []
     for name, nodes in by_name.items():
         nodes.sort(key=lambda n: (n.version is None, str(n.version)))
         versions = tuple(_version(n) for n in nodes)
-        latest_node = next((n for n in nodes if str(n.version) == str(n.latest_version)), nodes[-1])
+        latest_node = max(nodes, key=_is_latest)
         descriptor = parse_descriptor(latest_node.merged_meta)
         group_name = latest_node.group or latest_node.config.group
         group = groups.get(group_name or "")
         group_owner = (
             Owner(name=group.owner.name, email=_owner(group.owner.model_dump()).email) if group else Owner()
         )
-        domain = descriptor.domain or group_name or (latest_node.schema_ or "unknown")
+        domain = domain_of(latest_node)
         own_ids = {n.unique_id for n in nodes}
         ancestors = _ancestors(manifest, own_ids)
         upstream_models = tuple(a for a in ancestors if a.startswith("model.") and a not in own_ids)
