@@ -88,10 +88,78 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+# --- validate ---------------------------------------------------------------------------------------------
+
+
+def _add_validate(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "validate",
+        parents=[common],
+        help="validate every data product with its Great Expectations suite",
+        description="Validate the built warehouse (read-only, after dbt has exited) with each data product's "
+        "Great Expectations suite; write GX results, summary.json and GX Data Docs under "
+        "<target>/validation/. Exit 0 when every critical expectation passed, 1 when one failed, 2 when one "
+        "could not be evaluated or on an input error (then nothing is written).",
+    )
+    p.add_argument(
+        "--select",
+        "-s",
+        action="append",
+        metavar="PRODUCT",
+        help="validate only these products: name, <domain>.<name> or a domain; repeat or comma-separate",
+    )
+    p.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        help="the run's as-of day YYYY-MM-DD for time-relative expectations (default: today, UTC)",
+    )
+    p.add_argument(
+        "--result-format",
+        type=str.upper,
+        choices=["BASIC", "SUMMARY", "COMPLETE"],
+        default="SUMMARY",
+        help="GX result format; every one keeps element and unexpected counts (default SUMMARY)",
+    )
+    p.add_argument(
+        "--samples",
+        type=int,
+        default=20,
+        metavar="N",
+        help="unexpected values kept per expectation (partial_unexpected_list; default 20, 0 for none)",
+    )
+    p.add_argument("--engine", choices=["gx"], default="gx", help="validation engine (default gx)")
+    p.add_argument("--no-docs", action="store_true", help="skip building GX Data Docs")
+    p.add_argument("--warehouse", default=None, help="warehouse file (default warehouse/dataproducts.duckdb)")
+    p.add_argument("--target-dir", default=None, help="dbt target directory (default target)")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only the results directory")
+    p.set_defaults(handler=_cmd_validate)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from dataproducts.validation.runner import run_validation
+
+    if args.samples < 0:
+        raise UsageError("dp validate: --samples must be >= 0")
+    cfg = _config(args, warehouse=args.warehouse, target_dir=args.target_dir)
+    run = run_validation(
+        cfg,
+        select=args.select,
+        as_of=args.as_of,
+        result_format_name=args.result_format,
+        samples=args.samples,
+        engine=args.engine,
+        data_docs=not args.no_docs,
+    )
+    print(run.output_dir if args.quiet else run.report())
+    return int(run.exit_code)
+
+
 # --- registry -----------------------------------------------------------------------------------------------
 
 _COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = [
     _add_generate,
+    _add_validate,
 ]
 
 

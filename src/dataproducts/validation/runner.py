@@ -1,0 +1,406 @@
+"""``dp validate``: check every data product with its GX suite after dbt has built the warehouse.
+
+Flow: read the manifest (typed, schema version checked) -> the products -> their suite files (each checked)
+-> open the warehouse read-only and check every selected relation is built -> validate each product with
+one engine -> write GX's result per product, ``summary.json`` and GX Data Docs into a temporary directory
+next to ``target/validation/`` -> swap it in. Any input error (manifest, suite, selection, warehouse) is
+raised before anything is written, so a failed run never leaves half a result behind.
+
+Statuses: an expectation *passed*, *failed*, or is an *error* when GX could not evaluate it (GX puts
+``exception_info`` in the result instead of raising); an error is never counted as a pass or a failure. A
+product is ``error`` if any expectation errored, else ``failed`` if a critical expectation failed, else
+``passed`` (failed warnings and infos are counted in its statistics). Exit status: 0 when every critical
+expectation passed, 1 when any failed, 2 when a critical expectation could not be evaluated (the results
+are still written: they say which) or on an input error (nothing written).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dataproducts.artifacts import load_manifest
+from dataproducts.config import ProjectConfig
+from dataproducts.errors import ArtifactError, ExitCode, SuiteError, UsageError, WarehouseError
+from dataproducts.products import DataProduct, load_products, select_products
+from dataproducts.validation.engine import DEFAULT_SAMPLES, GxEngine, result_format
+from dataproducts.validation.suites import Suite, load_suite, read_suite_json, suite_files, suite_parameters
+
+SUMMARY_SCHEMA_VERSION = 1
+SUMMARY_FILE = "summary.json"
+DATA_DOCS_DIR = "data_docs"
+ENGINES: tuple[str, ...] = ("gx",)
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    type: str
+    column: str | None
+    kwargs: Mapping[str, Any]
+    severity: str
+    status: str  # passed | failed | error
+    element_count: int | None
+    unexpected_count: int | None
+    unexpected_percent: float | None
+    missing_count: int | None
+    observed_value: Any
+    partial_unexpected_list: list[Any]
+    exception: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "column": self.column,
+            "kwargs": dict(self.kwargs),
+            "severity": self.severity,
+            "status": self.status,
+            "element_count": self.element_count,
+            "unexpected_count": self.unexpected_count,
+            "unexpected_percent": self.unexpected_percent,
+            "missing_count": self.missing_count,
+            "observed_value": self.observed_value,
+            "partial_unexpected_list": self.partial_unexpected_list,
+            "exception": self.exception,
+        }
+
+
+@dataclass(frozen=True)
+class ProductOutcome:
+    id: str
+    unique_id: str
+    relation: str
+    suite: str
+    result_file: str
+    status: str  # passed | failed | error
+    statistics: Mapping[str, Any]
+    expectations: tuple[ExpectationOutcome, ...]
+
+    @property
+    def success(self) -> bool:
+        return self.status == "passed"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "unique_id": self.unique_id,
+            "relation": self.relation,
+            "suite": self.suite,
+            "result_file": self.result_file,
+            "success": self.success,
+            "status": self.status,
+            "statistics": dict(self.statistics),
+            "expectations": [e.to_dict() for e in self.expectations],
+        }
+
+
+@dataclass(frozen=True)
+class ValidationRun:
+    output_dir: Path
+    invocation_id: str | None
+    generated_at: str
+    as_of: dt.date
+    engine: str
+    products: tuple[ProductOutcome, ...]
+    data_docs_index: Path | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        critical = [e for p in self.products for e in p.expectations if e.severity == "critical"]
+        if any(e.status == "error" for e in critical):
+            return ExitCode.ERROR
+        if any(e.status == "failed" for e in critical):
+            return ExitCode.FAILED
+        return ExitCode.OK
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "schema_version": SUMMARY_SCHEMA_VERSION,
+            "invocation_id": self.invocation_id,
+            "generated_at": self.generated_at,
+            "as_of": self.as_of.isoformat(),
+            "engine": self.engine,
+            "products": [p.to_dict() for p in self.products],
+        }
+
+    def report(self) -> str:
+        """A short human summary for the terminal."""
+        lines = []
+        for p in self.products:
+            stats = p.statistics
+            lines.append(
+                f"{p.status.upper():7} {p.id}: {stats['passed']} passed, {stats['failed']} failed, "
+                f"{stats['errors']} errors ({stats['failed_critical']} critical failed)"
+            )
+            for e in p.expectations:
+                if e.status != "passed":
+                    where = f" {e.column}" if e.column else ""
+                    count = (
+                        f" unexpected={e.unexpected_count} of {e.element_count}"
+                        if e.unexpected_count is not None
+                        else f" observed={e.observed_value}"
+                    )
+                    reason = f": {e.exception}" if e.exception else count
+                    lines.append(f"    {e.status} [{e.severity}] {e.type}{where}{reason}")
+        lines.append(f"results: {self.output_dir}")
+        if self.data_docs_index is not None:
+            lines.append(f"data docs: {self.data_docs_index}")
+        return "\n".join(lines)
+
+
+# --- reading GX results ---------------------------------------------------------------------------------------
+
+
+def exception_message(result: Any) -> str | None:
+    """The message of an expectation GX could not evaluate, else None.
+
+    GX reports it in ``exception_info`` either flat (``raised_exception``, ``exception_message``) or keyed by
+    the metric that failed (``{metric_id: {...}}``)."""
+    info = getattr(result, "exception_info", None) or {}
+    entries: Iterable[Any] = [info] if "raised_exception" in info else info.values()
+    for entry in entries:
+        if isinstance(entry, Mapping) and entry.get("raised_exception"):
+            message = str(entry.get("exception_message") or "exception raised").strip()
+            return message.splitlines()[0][:500] if message else "exception raised"
+    return None
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _outcome(result: Any, severity: str) -> ExpectationOutcome:
+    config = result.expectation_config
+    kwargs = {k: v for k, v in dict(config.kwargs).items() if k not in ("batch_id", "result_format")}
+    details: Mapping[str, Any] = result.result or {}
+    error = exception_message(result)
+    status = "error" if error else ("passed" if result.success else "failed")
+    from great_expectations.util import convert_to_json_serializable
+
+    return ExpectationOutcome(
+        type=config.type,
+        column=kwargs.get("column") if isinstance(kwargs.get("column"), str) else None,
+        kwargs=convert_to_json_serializable(kwargs),
+        severity=severity,
+        status=status,
+        element_count=_int(details.get("element_count")),
+        unexpected_count=_int(details.get("unexpected_count")),
+        unexpected_percent=_float(details.get("unexpected_percent")),
+        missing_count=_int(details.get("missing_count")),
+        observed_value=convert_to_json_serializable(details.get("observed_value")),
+        partial_unexpected_list=convert_to_json_serializable(
+            list(details.get("partial_unexpected_list") or [])
+        ),
+        exception=error,
+    )
+
+
+def _severity_of(result: Any, fallback: str) -> str:
+    value = getattr(result.expectation_config, "severity", None)
+    value = getattr(value, "value", value)
+    return str(value) if value in ("critical", "warning", "info") else fallback
+
+
+def summarize(
+    product: DataProduct, suite: Suite, suite_label: str, result_file: str, result: Any
+) -> ProductOutcome:
+    """Roll one GX suite result up into the product's outcome."""
+    outcomes = tuple(
+        _outcome(r, _severity_of(r, suite.severities[i] if i < len(suite.severities) else "critical"))
+        for i, r in enumerate(result.results)
+    )
+    count = {s: sum(1 for e in outcomes if e.status == s) for s in ("passed", "failed", "error")}
+    failed_by = {
+        sev: sum(1 for e in outcomes if e.status == "failed" and e.severity == sev)
+        for sev in ("critical", "warning", "info")
+    }
+    if count["error"]:
+        status = "error"
+    elif failed_by["critical"]:
+        status = "failed"
+    else:
+        status = "passed"
+    gx_stats = dict(result.statistics or {})
+    statistics = {
+        "evaluated_expectations": len(outcomes),
+        "passed": count["passed"],
+        "failed": count["failed"],
+        "errors": count["error"],
+        "failed_critical": failed_by["critical"],
+        "failed_warning": failed_by["warning"],
+        "failed_info": failed_by["info"],
+        "gx_success": bool(result.success),
+        "gx_success_percent": gx_stats.get("success_percent"),
+    }
+    return ProductOutcome(
+        id=product.id,
+        unique_id=product.unique_id,
+        relation=product.relation,
+        suite=suite_label,
+        result_file=result_file,
+        status=status,
+        statistics=statistics,
+        expectations=outcomes,
+    )
+
+
+# --- inputs ---------------------------------------------------------------------------------------------------
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def load_product_suites(cfg: ProjectConfig, products: Sequence[DataProduct]) -> dict[str, Suite]:
+    """Every product's suite, checked; and no suite file for a product that does not exist."""
+    suites: dict[str, Suite] = {}
+    owned: dict[Path, str] = {}
+    for product in products:
+        path = product.suite_path(cfg.project_dir)
+        label = _display(path, cfg.project_dir)
+        if not path.is_file():
+            raise SuiteError(f"{label}: suite file not found for data product {product.id}")
+        suite = load_suite(path)
+        if suite.name != product.id:
+            raise SuiteError(f"{label}: suite name {suite.name!r} does not match data product {product.id!r}")
+        suites[product.id] = suite
+        owned[path.resolve()] = product.id
+    known = {p.id for p in products}
+    for path in suite_files(cfg.expectations_dir):
+        if path.resolve() in owned:
+            continue
+        name = read_suite_json(path).get("name")
+        label = _display(path, cfg.project_dir)
+        if name in known:
+            raise SuiteError(f"{label}: second suite for data product {name!r} (its suite is elsewhere)")
+        raise SuiteError(f"{label}: suite {name!r} is for no data product in the manifest")
+    return suites
+
+
+def _check_relations(engine: GxEngine, products: Sequence[DataProduct]) -> None:
+    for product in products:
+        version = product.latest
+        if not engine.relation_exists(version.schema, version.alias):
+            raise WarehouseError(
+                f"{engine.warehouse}: relation {product.relation} of data product {product.id} not found "
+                "(has dbt build run against this warehouse?)"
+            )
+
+
+# --- writing --------------------------------------------------------------------------------------------------
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
+
+
+def _swap_in(staging: Path, final: Path) -> None:
+    """Replace ``final`` by ``staging`` (both in the same directory) with renames only."""
+    old: Path | None = None
+    if final.exists():
+        old = final.with_name(f".{final.name}-old-{os.getpid()}")
+        if old.exists():
+            shutil.rmtree(old)
+        final.rename(old)
+    try:
+        staging.rename(final)
+    except OSError:
+        if old is not None:
+            old.rename(final)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# --- the run --------------------------------------------------------------------------------------------------
+
+
+def run_validation(
+    cfg: ProjectConfig,
+    *,
+    select: Sequence[str] | None = None,
+    as_of: dt.date | None = None,
+    result_format_name: str = "SUMMARY",
+    samples: int = DEFAULT_SAMPLES,
+    engine: str = "gx",
+    data_docs: bool = True,
+    output_dir: Path | None = None,
+) -> ValidationRun:
+    """Validate the selected products (default: all) and write their results; see the module docstring."""
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r} (available: {', '.join(ENGINES)})")
+    as_of = as_of or dt.datetime.now(dt.UTC).date()
+    fmt = result_format(result_format_name, samples)
+    output_dir = output_dir or cfg.validation_dir
+
+    manifest = load_manifest(cfg.manifest_path)
+    products = load_products(manifest)
+    if not products:
+        raise ArtifactError(f"{cfg.manifest_path}: no public data products in the manifest")
+    suites = load_product_suites(cfg, products)
+    selected = select_products(products, select)
+    parameters = suite_parameters(as_of)
+
+    now = dt.datetime.now(dt.UTC)
+    invocation_id = manifest.metadata.invocation_id
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}-", dir=output_dir.parent))
+    try:
+        gx_engine = GxEngine(
+            cfg.warehouse,
+            result_format=fmt,
+            run_name=invocation_id or f"dp-validate-{now:%Y%m%dT%H%M%SZ}",
+            run_time=now,
+            data_docs_dir=staging / DATA_DOCS_DIR if data_docs else None,
+        )
+        try:
+            _check_relations(gx_engine, selected)
+            outcomes = []
+            for product in selected:
+                suite = suites[product.id]
+                result = gx_engine.validate(product, suite, parameters)
+                result_file = f"{product.id}.json"
+                result_json = result.to_json_dict()
+                result_json.setdefault("meta", {})["dataproducts"] = {
+                    "product": product.id,
+                    "unique_id": product.unique_id,
+                    "invocation_id": invocation_id,
+                    "as_of": as_of.isoformat(),
+                    "engine": gx_engine.name,
+                }
+                _write_json(staging / result_file, result_json)
+                label = _display(suite.path, cfg.project_dir)
+                outcomes.append(summarize(product, suite, label, result_file, result))
+            if data_docs:
+                gx_engine.build_data_docs()
+        finally:
+            gx_engine.close()
+        run = ValidationRun(
+            output_dir=output_dir,
+            invocation_id=invocation_id,
+            generated_at=now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            as_of=as_of,
+            engine=gx_engine.name,
+            products=tuple(outcomes),
+            data_docs_index=(output_dir / DATA_DOCS_DIR / "index.html") if data_docs else None,
+        )
+        _write_json(staging / SUMMARY_FILE, run.summary())
+        _swap_in(staging, output_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return run
