@@ -317,7 +317,8 @@ def _statements(*, scale: float, seed: int, as_of: dt.date, faults: tuple[str, .
             from raw_shop.orders as o
         )
         select
-            cast(row_number() over (order by l.order_id, l.line) as integer) as order_item_id,
+            -- at most 4 lines per order: a stable key without a sort over all lines
+            cast((l.order_id - 1) * 4 + l.line + 1 as integer) as order_item_id,
             l.order_id,
             p.product_id,
             cast(pick([1, 1, 1, 1, 2, 2, 3, 4, 5], rnd(l.order_id * 8 + l.line, 'qty')) as integer) as quantity,
@@ -362,7 +363,7 @@ def _statements(*, scale: float, seed: int, as_of: dt.date, faults: tuple[str, .
             from attempts where status = 'returned'
         )
         select
-            cast(row_number() over (order by order_id, seq) as integer) as payment_id,
+            cast((order_id - 1) * 3 + seq as integer) as payment_id,
             order_id,
             payment_method,
             status,
@@ -375,11 +376,6 @@ def _statements(*, scale: float, seed: int, as_of: dt.date, faults: tuple[str, .
     )
 
     # --- telemetry -----------------------------------------------------------------------------------------
-    endpoints = (
-        "map {'checkout': ['/checkout','/cart','/checkout/confirm'], 'catalog': ['/products','/products/{id}',"
-        "'/categories'], 'search': ['/search','/suggest'], 'auth': ['/login','/logout','/token'], "
-        "'payments': ['/payments','/payments/{id}/capture','/refunds']}"
-    )
     stmts.append(
         f"""
         create table raw_telemetry.request_logs as
@@ -399,7 +395,13 @@ def _statements(*, scale: float, seed: int, as_of: dt.date, faults: tuple[str, .
             request_id,
             requested_at,
             service,
-            pick({endpoints}[service], rnd(request_id, 'ep')) as endpoint,
+            case service
+                when 'checkout' then pick(['/checkout','/cart','/checkout/confirm'], rnd(request_id, 'ep'))
+                when 'catalog' then pick(['/products','/products/{{id}}','/categories'], rnd(request_id, 'ep'))
+                when 'search' then pick(['/search','/suggest'], rnd(request_id, 'ep'))
+                when 'auth' then pick(['/login','/logout','/token'], rnd(request_id, 'ep'))
+                else pick(['/payments','/payments/{{id}}/capture','/refunds'], rnd(request_id, 'ep'))
+            end as endpoint,
             case when service in ('checkout','payments') then pick(['POST','GET'], rnd(request_id, 'm'))
                 else 'GET' end as http_method,
             cast(case
