@@ -73,7 +73,7 @@ cohort_months_spined as (
         cohort_sizes.cohort_size
     from cohort_sizes
     inner join order_months
-        on order_months.activity_month >= cohort_sizes.cohort_month
+        on cohort_sizes.cohort_month <= order_months.activity_month
 
 ),
 

@@ -47,7 +47,7 @@ targets_joined_to_actuals as (
         on
             targets_mapped_to_measures.measure_name = kpi_actuals.measure_name
             and coalesce(targets_mapped_to_measures.service, '') = coalesce(kpi_actuals.service, '')
-            and kpi_actuals.activity_date >= targets_mapped_to_measures.valid_from
+            and targets_mapped_to_measures.valid_from <= kpi_actuals.activity_date
 
 ),
 

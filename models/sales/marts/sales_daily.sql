@@ -39,8 +39,8 @@ prior_7_days_summed as (
     from orders_aggregated_to_days as days
     left join orders_aggregated_to_days as prior_days
         on
-            prior_days.order_date < days.order_date
-            and prior_days.order_date >= {{ dbt.dateadd('day', -7, 'days.order_date') }}
+            days.order_date > prior_days.order_date
+            and {{ dbt.dateadd('day', -7, 'days.order_date') }} <= prior_days.order_date
     group by days.order_date
 
 ),
@@ -58,7 +58,9 @@ days_compared_to_prior_7d as (
         days.net_revenue_eur,
         days.refunded_amount_eur,
         case
-            when {{ dbt.datediff('first_order_day.first_order_date', 'days.order_date', 'day') }} >= 7
+            when
+                {{ dbt.datediff('first_order_day.first_order_date', 'days.order_date', 'day') }}
+                >= 7
                 then coalesce(prior_7_days_summed.prior_7d_order_count, 0) / 7.0
         end as prior_7d_avg_order_count
     from orders_aggregated_to_days as days
