@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -47,11 +48,11 @@ class Scenario:
     def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
         return _run_dbt(self.workdir, self.warehouse, *args)
 
-    def query(self, sql: str) -> list[tuple[object, ...]]:
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
         with duckdb.connect(str(self.warehouse), read_only=True) as con:
             return con.sql(sql).fetchall()
 
-    def scalar(self, sql: str) -> object:
+    def scalar(self, sql: str) -> Any:
         return self.query(sql)[0][0]
 
     def run_results(self) -> list[dict[str, object]]:
@@ -147,7 +148,7 @@ def test_sales_daily_has_one_row_per_day(clean: Scenario) -> None:
     days, first, last, distinct_days = clean.query(
         "select count(*), min(order_date), max(order_date), count(distinct order_date) from sales.sales_daily"
     )[0]
-    assert days == distinct_days == (last - first).days + 1  # type: ignore[operator]
+    assert days == distinct_days == (last - first).days + 1
     assert clean.scalar("select count(distinct cast(ordered_at as date)) from raw_shop.orders") == days
     assert clean.scalar("select sum(order_count) from sales.sales_daily") == clean.scalar(
         "select count(*) from raw_shop.orders"
@@ -157,7 +158,7 @@ def test_sales_daily_has_one_row_per_day(clean: Scenario) -> None:
 
 
 def test_dim_customers_pointer_shows_the_latest_version(clean: Scenario) -> None:
-    tables = dict(
+    tables: dict[str, str] = dict(
         clean.query(
             "select table_name, table_type from information_schema.tables where table_schema = 'customers'"
         )
