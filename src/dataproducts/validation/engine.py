@@ -96,7 +96,11 @@ class GxEngine:
             )
         self._datasource = gx_duckdb.open_duckdb_datasource(self._context, "warehouse", self.warehouse)
         self._execution_engine = self._datasource.get_execution_engine()
-        self._check_connection()
+        try:
+            self._check_connection()
+        except BaseException:
+            self.close()
+            raise
 
     # --- warehouse ---------------------------------------------------------------------------------------------
 
@@ -158,5 +162,11 @@ class GxEngine:
         self._context.build_data_docs(site_names=[DATA_DOCS_SITE])
 
     def close(self) -> None:
+        """Close every DuckDB connection of the run (the datasource keeps its own SQLAlchemy engine), so the
+        process can open the warehouse again, e.g. read-write."""
         with contextlib.suppress(Exception):
             self._execution_engine.close()
+        engine = getattr(self._datasource, "_engine", None)
+        if engine is not None:
+            with contextlib.suppress(Exception):
+                engine.dispose()
