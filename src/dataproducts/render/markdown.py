@@ -1,0 +1,166 @@
+"""The SLO report as chat-sized Markdown: a headline, one table row per product (worst first), then the
+upcoming deprecations and schema changes. Reads only the report document; computes nothing."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote
+
+from dataproducts.render._format import (
+    MISSING,
+    counts_line,
+    first,
+    obj,
+    owner_parts,
+    percent,
+    products_worst_first,
+    seq,
+    sli_label,
+    slis_not_met,
+    status_label,
+    status_of,
+    text,
+    timestamp,
+)
+
+EMOJI = {"breached": "🔴", "unknown": "⚪", "at_risk": "🟡", "met": "🟢"}
+#: Longest reason shown for one SLI: the row stays one line in a chat window; the HTML has the full text.
+REASON_CHARS = 90
+#: Deprecations and schema changes listed before "and N more".
+LIST_LIMIT = 5
+
+# Characters that could start markup mid-line. Parentheses and "!" only matter next to "[" / "]", "#" and "+"
+# only at a line start (free text never starts one), "_" only at a word boundary, "&" only as an entity.
+_MD_SPECIAL = re.compile(r"[\\`*\[\]<>|~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|&(?=#?\w+;)")
+
+
+def md(value: Any) -> str:
+    """Free text made inert: one line, every Markdown/HTML special character backslash-escaped
+    (CommonMark allows escaping any ASCII punctuation, so ``<script>`` and ``|`` print as themselves)."""
+    flat = " ".join(text(value).split())
+    return _MD_SPECIAL.sub(lambda match: "\\" + match.group(0), flat)
+
+
+def code(value: Any) -> str:
+    """An identifier as a code span: backticks replaced, pipes escaped (GFM tables split on them even there)."""
+    flat = " ".join(text(value).split()).replace("`", "'").replace("|", "\\|")
+    return f"`{flat}`" if flat else MISSING
+
+
+def shorten(value: Any, limit: int = REASON_CHARS) -> str:
+    flat = " ".join(text(value).split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def status_md(value: Any) -> str:
+    return f"{EMOJI[status_of(value)]} {md(status_label(value))}"
+
+
+def owner_md(owner: Any) -> str:
+    name, email = owner_parts(owner)
+    if email:
+        return f"[{md(name or email)}](mailto:{quote(email, safe='@.+-_')})"
+    return md(name) or MISSING
+
+
+def _not_met(product: dict[str, Any]) -> str:
+    # SLIs sharing a status and a reason (say, all unknown because the model was skipped) share one entry.
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for name, sli in slis_not_met(product):
+        reason = shorten(text(sli.get("reason")).strip().rstrip("."))
+        grouped.setdefault((status_label(sli.get("status")), reason), []).append(sli_label(name))
+    parts = []
+    for (status, reason), names in grouped.items():
+        label = f"**{md(', '.join(names))}** {md(status)}"
+        parts.append(f"{label}: {md(reason)}" if reason else label)
+    if parts:
+        return "; ".join(parts)
+    if status_of(product.get("status")) != "met" and product.get("status_reason"):
+        return md(shorten(product.get("status_reason")))
+    return MISSING
+
+
+def _product_row(product: dict[str, Any]) -> str:
+    budget = obj(product.get("error_budget"))
+    cells = [
+        status_md(product.get("status")),
+        code(product.get("id") or product.get("name")),
+        _not_met(product),
+        percent(budget.get("remaining"), places=0),
+        owner_md(product.get("owner")),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _deprecation(item: dict[str, Any]) -> str:
+    version = text(item.get("version"))
+    product = code(item.get("product")) + (f" v{md(version)}" if version else "")
+    when = md(item.get("deprecation_date")) or "no date"
+    days = item.get("days_left")
+    if isinstance(days, int) and not isinstance(days, bool):
+        when += f" (in {days} days)" if days >= 0 else f" ({-days} days ago)"
+    consumers = []
+    for exposure in seq(item.get("exposures")):
+        exposure = obj(exposure)
+        owner = owner_md(exposure.get("owner"))
+        consumers.append(md(exposure.get("name")) + (f" ({owner})" if owner != MISSING else ""))
+    line = f"- {product} retires {when}"
+    return line + (f"; still used by {', '.join(consumers)}" if consumers else "; no known consumers")
+
+
+def _schema_change(item: dict[str, Any]) -> str:
+    change = md(text(item.get("change")).replace("_", " ")) or "changed"
+    before, after = item.get("before"), item.get("after")
+    if before is not None and after is not None:
+        detail = f": {code(before)} → {code(after)}"
+    elif after is not None:
+        detail = f" ({code(after)})"
+    elif before is not None:
+        detail = f" (was {code(before)})"
+    else:
+        detail = ""
+    return f"- {code(item.get('product'))}: {change} {code(item.get('column'))}{detail}"
+
+
+def _listed(title: str, items: list[Any], line: Any) -> list[str]:
+    rows = [item for item in items if isinstance(item, dict)]
+    if not rows:
+        return []
+    shown, left = first(rows, LIST_LIMIT)
+    out = ["", f"**{title}**"] + [line(item) for item in shown]
+    if left:
+        out.append(f"- … and {left} more in the full report")
+    return out
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    """Render the SLO report document as short Markdown for a chat channel."""
+    overall = report.get("overall_status")
+    as_of = md(report.get("as_of_date") or timestamp(report.get("as_of"))) or "unknown date"
+    lines = [
+        f"### {EMOJI[status_of(overall)]} Data product SLOs: {md(status_label(overall))} — as of {as_of}"
+    ]
+
+    facts = [f"{n} {status_label(status)}" for status, n in counts_line(obj(report.get("summary")))]
+    if report.get("window_days") is not None:
+        facts.append(f"{md(report.get('window_days'))}-day window")
+    if report.get("invocation_id"):
+        facts.append(f"run {code(report.get('invocation_id'))}")
+    if facts:
+        lines.append(" · ".join(facts))
+
+    products = products_worst_first(report)
+    if products:
+        lines += [
+            "",
+            "| Status | Product | SLIs not met (why) | Budget left | Owner |",
+            "|---|---|---|--:|---|",
+        ]
+        lines += [_product_row(product) for product in products]
+    else:
+        lines += ["", "_No data products in this report._"]
+
+    lines += _listed("Upcoming deprecations", seq(report.get("deprecations")), _deprecation)
+    lines += _listed("Schema changes", seq(report.get("schema_changes")), _schema_change)
+    return "\n".join(lines) + "\n"
