@@ -195,7 +195,8 @@ def _sli_table(product: dict[str, Any]) -> str:
     return (
         '<table class="stack slis"><thead><tr><th scope="col">SLI</th><th scope="col">Status</th>'
         '<th scope="col" class="num">Value</th><th scope="col" class="num">Target</th>'
-        '<th scope="col" class="num">Budget left</th><th scope="col">Reason</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        '<th scope="col" class="num">Budget left</th><th scope="col">Reason</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
 
@@ -330,7 +331,8 @@ def _product_card(product: dict[str, Any], pid: str, report: dict[str, Any]) -> 
     description = f"<p>{_e(product.get('description'))}</p>" if product.get("description") else ""
     chart = trend_chart(product, report.get("as_of_date"), report.get("window_days"), f"{pid}-trend")
     return (
-        f'<article class="card s-{status}" id="{pid}" aria-labelledby="{pid}-h">'
+        f'<article class="card s-{status}" id="{pid}" data-product="{_e(product.get("id"))}" '
+        f'aria-labelledby="{pid}-h">'
         f'<div class="card-head"><div><h3 id="{pid}-h">{title}</h3>'
         f'<p class="ident">{" · ".join(ident)}</p></div>{badge(product.get("status"), big=True)}</div>'
         f"{reason}{description}"
