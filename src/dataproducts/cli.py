@@ -155,11 +155,73 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return int(run.exit_code)
 
 
+# --- check (governance) -----------------------------------------------------------------------------------
+
+
+def _add_check(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "check",
+        parents=[common],
+        help="lint every data product against the governance rules (DP001...)",
+        description="Parse the project (dbt parse) and check every public data product against the governance "
+        "rules documented in docs/governance.md: owner, docs, contract, primary key, descriptor, quality suite, "
+        "consumers, source freshness, access, conformed columns, pass-throughs (proven on the built warehouse) "
+        "and personal data. One line per violation with product, rule and fix. Exit 0 clean, 1 on violations "
+        "that are not waived in waivers.yml, 2 on an input or configuration error.",
+    )
+    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
+    p.add_argument(
+        "--select",
+        "-s",
+        action="append",
+        metavar="PRODUCT",
+        help="check only these products: name, <domain>.<name> or a domain; repeat or comma-separate",
+    )
+    p.add_argument("--manifest", default=None, help="check this manifest.json instead of running dbt parse")
+    p.add_argument(
+        "--warehouse",
+        default=None,
+        help="built warehouse for the pass-through proof (default: the project's)",
+    )
+    p.add_argument(
+        "--no-warehouse", action="store_true", help="judge pass-throughs on the SQL text only (no warehouse)"
+    )
+    p.add_argument(
+        "--standards", default=None, help="conformed columns (default standards/conformed_columns.yml)"
+    )
+    p.add_argument("--waivers", default=None, help="rule waivers (default waivers.yml)")
+    p.add_argument("--target-dir", default=None, help="dbt target directory for dbt parse (default target)")
+    p.add_argument(
+        "--as-of", type=_date, default=None, help="judge waiver expiry at this day (default today)"
+    )
+    p.set_defaults(handler=_cmd_check)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from dataproducts.governance.check import run_check
+
+    cfg = _config(args, warehouse=args.warehouse, target_dir=args.target_dir)
+    report = run_check(
+        cfg,
+        manifest_path=Path(args.manifest) if args.manifest else None,
+        use_warehouse=not args.no_warehouse,
+        standards_path=Path(args.standards) if args.standards else None,
+        waivers_path=Path(args.waivers) if args.waivers else None,
+        select=args.select,
+        today=args.as_of,
+    )
+    print(report.render_json() if args.format == "json" else report.render_text())
+    return int(report.exit_code)
+
+
 # --- registry -----------------------------------------------------------------------------------------------
 
 _COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = [
     _add_generate,
     _add_validate,
+    _add_check,
 ]
 
 

@@ -1,0 +1,643 @@
+"""``dp check``: lint every data product against the governance rules (``rules.RULES``).
+
+The rules read the shared product model (``products.load_products``); the manifest is consulted only for
+what that model does not carry (tests attached to a version, exposures and models that are not products,
+source freshness, upstream columns). The pass-through rule (DP013) proves its finding on the warehouse when
+one is built, and says so when it could only read the SQL. Waivers (``waivers.yml``) turn a violation into
+an accepted, explained exception; an expired waiver no longer applies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dataproducts.artifacts import Manifest, Node
+from dataproducts.config import ProjectConfig
+from dataproducts.errors import ExitCode
+from dataproducts.governance.parsing import ManifestSource, RefusedReference, manifest_from
+from dataproducts.governance.passthrough import Warehouse, select_star_source
+from dataproducts.governance.rules import RULES, Rule, rule
+from dataproducts.governance.standards import DEFAULT_STANDARDS, Standards, load_standards, types_match
+from dataproducts.governance.waivers import DEFAULT_WAIVERS, Waiver, load_waivers
+from dataproducts.products import DataProduct, ProductVersion, is_public_model, load_products, select_products
+
+UNIQUENESS_TESTS = frozenset({"unique", "unique_combination_of_columns"})
+DESCRIPTOR_DOC = "docs/descriptor.md"
+
+
+@dataclass(frozen=True)
+class Violation:
+    product: str
+    rule: Rule
+    message: str
+    waiver: Waiver | None = None
+
+    @property
+    def waived(self) -> bool:
+        return self.waiver is not None
+
+    def line(self) -> str:
+        text = f"{self.product}: {self.rule.id} {self.rule.name}: {self.message} (fix: {self.rule.fix})"
+        if self.waiver is not None:
+            until = f" until {self.waiver.expires}" if self.waiver.expires else ""
+            text = f"{text} [waived{until}: {self.waiver.reason}]"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "product": self.product,
+            "rule": self.rule.id,
+            "rule_name": self.rule.name,
+            "message": self.message,
+            "fix": self.rule.fix,
+            "waived": self.waived,
+            "waiver_reason": self.waiver.reason if self.waiver else None,
+            "waiver_expires": self.waiver.expires.isoformat()
+            if self.waiver and self.waiver.expires
+            else None,
+        }
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    products: tuple[str, ...]
+    violations: tuple[Violation, ...]
+    notes: tuple[str, ...] = ()
+    rules: tuple[Rule, ...] = RULES
+
+    @property
+    def failing(self) -> tuple[Violation, ...]:
+        return tuple(v for v in self.violations if not v.waived)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.FAILED if self.failing else ExitCode.OK
+
+    def summary(self) -> str:
+        waived = len(self.violations) - len(self.failing)
+        products = len({v.product for v in self.failing})
+        status = "FAILED" if self.failing else "OK"
+        return (
+            f"dp check {status}: {len(self.failing)} violation(s) in {products} product(s), {waived} waived; "
+            f"{len(self.products)} products, {len(self.rules)} rules"
+        )
+
+    def render_text(self) -> str:
+        lines = [v.line() for v in self.violations]
+        lines += [f"note: {note}" for note in self.notes]
+        lines.append(self.summary())
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": "failed" if self.failing else "ok",
+            "exit_code": int(self.exit_code),
+            "products": list(self.products),
+            "rules": [{"id": r.id, "name": r.name, "summary": r.summary, "fix": r.fix} for r in self.rules],
+            "violations": [v.to_dict() for v in self.violations],
+            "notes": list(self.notes),
+            "summary": {
+                "violations": len(self.failing),
+                "waived": len(self.violations) - len(self.failing),
+                "products_checked": len(self.products),
+            },
+        }
+
+    def render_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+
+# --- the context every rule reads -------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    manifest: Manifest
+    products: Sequence[DataProduct]
+    all_products: Sequence[DataProduct]
+    project_dir: Path
+    standards: Standards
+    warehouse: Warehouse | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.by_id = {p.id: p for p in self.all_products}
+        self.tests_by_node: dict[str, list[Node]] = {}
+        for test in self.manifest.tests():
+            attached = test.attached_node or next(iter(test.depends_on.nodes), None)
+            if attached:
+                self.tests_by_node.setdefault(attached, []).append(test)
+        self.product_of_node = {uid: p for p in self.all_products for uid in p.unique_ids}
+
+
+Finding = tuple[str, str, str]  # product id, rule id, message
+RuleCheck = Callable[[Context], Iterator[Finding]]
+
+
+def _versions(product: DataProduct) -> Iterator[tuple[str, ProductVersion]]:
+    for version in product.versions:
+        label = f"v{version.version}: " if product.is_versioned else ""
+        yield label, version
+
+
+def _model_label(node: Node) -> str:
+    return f"{node.group or node.config.group or 'ungrouped'}.{node.name}"
+
+
+# --- the rules -------------------------------------------------------------------------------------------
+
+
+def check_owner(ctx: Context) -> Iterator[Finding]:
+    for p in ctx.products:
+        if not p.group:
+            yield p.id, "DP001", "the model belongs to no dbt group (no owning domain)"
+        elif not (p.group_owner.name and p.group_owner.email):
+            yield p.id, "DP001", f"group {p.group!r} has no owner name and email"
+
+
+def check_documented(ctx: Context) -> Iterator[Finding]:
+    for p in ctx.products:
+        if not p.description.strip():
+            yield p.id, "DP002", "the product has no description (state its grain)"
+        for label, version in _versions(p):
+            missing = [c.name for c in version.columns if not c.description.strip()]
+            if not version.columns:
+                yield p.id, "DP002", f"{label}no columns are documented"
+            elif missing:
+                yield p.id, "DP002", f"{label}columns without description: {', '.join(missing)}"
+
+
+def check_contract(ctx: Context) -> Iterator[Finding]:
+    for p in ctx.products:
+        for label, version in _versions(p):
+            if not version.contract_enforced:
+                yield p.id, "DP003", f"{label}contract not enforced"
+            untyped = [c.name for c in version.columns if not (c.data_type or "").strip()]
+            if not version.columns:
+                yield p.id, "DP003", f"{label}no columns declared"
+            elif untyped:
+                yield p.id, "DP003", f"{label}columns without data_type: {', '.join(untyped)}"
+
+
+def _uniqueness_tests(tests: Iterable[Node]) -> list[frozenset[str]]:
+    found: list[frozenset[str]] = []
+    for test in tests:
+        meta = test.test_metadata
+        if meta is None or meta.name.split(".")[-1] not in UNIQUENESS_TESTS:
+            continue
+        kwargs = meta.kwargs
+        if meta.name.split(".")[-1] == "unique":
+            column = test.column_name or kwargs.get("column_name")
+            if column:
+                found.append(frozenset({str(column).lower()}))
+        else:
+            columns = kwargs.get("combination_of_columns") or []
+            if isinstance(columns, list) and columns:
+                found.append(frozenset(str(c).lower() for c in columns))
+    return found
+
+
+def check_primary_key(ctx: Context) -> Iterator[Finding]:
+    for p in ctx.products:
+        for label, version in _versions(p):
+            keys = [c.name for c in version.columns if "primary_key" in c.constraints]
+            if not keys:
+                yield p.id, "DP004", f"{label}no primary_key constraint"
+                continue
+            wanted = frozenset(k.lower() for k in keys)
+            if wanted not in _uniqueness_tests(ctx.tests_by_node.get(version.unique_id, [])):
+                yield p.id, "DP004", f"{label}no uniqueness test on the primary key ({', '.join(keys)})"
+
+
+def _descriptor_problems(p: DataProduct, standards: Standards) -> Iterator[str]:
+    raw = p.descriptor.raw
+    if not raw:
+        yield "config.meta.data_product is missing"
+        return
+    d = p.descriptor
+    if not d.domain:
+        yield "domain is missing"
+    elif p.group and d.domain != p.group:
+        yield f"domain {d.domain!r} is not the owning group {p.group!r}"
+    owner = raw.get("owner")
+    if not isinstance(owner, Mapping) or not (d.owner.team or d.owner.name):
+        yield "owner (team or name) is missing"
+    if not d.owner.email:
+        yield "owner.email is missing"
+    if not d.refresh_cycle:
+        yield "refresh.cycle is missing"
+    if not d.classification:
+        yield "classification is missing"
+    elif standards.level_rank(d.classification) is None:
+        yield f"classification {d.classification!r} is not one of {', '.join(standards.levels)}"
+    if d.personal_data is None:
+        yield "personal_data (true/false) is missing"
+    interfaces = raw.get("interfaces")
+    if not isinstance(interfaces, list) or not interfaces:
+        yield "interfaces are missing"
+    elif any(not (isinstance(i, Mapping) and i.get("type") and i.get("address")) for i in interfaces):
+        yield "every interface needs a type and an address"
+    if not d.suite:
+        yield "suite is missing"
+    slo = raw.get("slo")
+    if not isinstance(slo, Mapping) or not slo:
+        yield "slo is missing"
+        return
+    objectives = {
+        name: d.slo.for_sli(name).objective
+        for name in ("freshness", "availability", "completeness", "validity")
+    }
+    if all(v is None for v in objectives.values()):
+        yield "slo has no objective (freshness, availability, completeness or validity)"
+    bad = [name for name, v in objectives.items() if v is not None and not 0 < v <= 1]
+    if bad:
+        yield f"slo objectives must be in (0, 1]: {', '.join(bad)}"
+    if isinstance(slo.get("freshness"), Mapping) and d.slo.freshness_max_age_hours is None:
+        yield "slo.freshness.max_age_hours is missing"
+
+
+def check_descriptor(ctx: Context) -> Iterator[Finding]:
+    for p in ctx.products:
+        for problem in _descriptor_problems(p, ctx.standards):
+            yield p.id, "DP005", f"descriptor: {problem} (see {DESCRIPTOR_DOC})"
+
+
+def _suite_columns(expectation: Mapping[str, Any]) -> list[str]:
+    kwargs = expectation.get("kwargs")
+    if not isinstance(kwargs, Mapping):
+        return []
+    names: list[str] = []
+    for key in ("column", "column_A", "column_B"):
+        if isinstance(kwargs.get(key), str):
+            names.append(kwargs[key])
+    for key in ("column_list", "column_set"):
+        if isinstance(kwargs.get(key), list):
+            names += [str(c) for c in kwargs[key]]
+    return names
+
+
+def read_suite(path: Path) -> tuple[list[Mapping[str, Any]] | None, str | None]:
+    """The suite's expectations, or None and why it cannot be read (tolerant of the exact shape)."""
+    if not path.is_file():
+        return None, "not found"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return None, f"unreadable ({exc.__class__.__name__})"
+    expectations = data.get("expectations") if isinstance(data, Mapping) else None
+    if not isinstance(expectations, list):
+        return None, "has no expectations list"
+    return [e for e in expectations if isinstance(e, Mapping)], None
+
+
+def check_suite(ctx: Context) -> Iterator[Finding]:
+    for p in ctx.products:
+        path = p.suite_path(ctx.project_dir)
+        shown = path.relative_to(ctx.project_dir) if path.is_relative_to(ctx.project_dir) else path
+        expectations, problem = read_suite(path)
+        if expectations is None:
+            yield p.id, "DP006", f"quality suite {shown} {problem}"
+            continue
+        if not expectations:
+            yield p.id, "DP006", f"quality suite {shown} holds no expectations"
+            continue
+        known = {c.name.lower() for c in p.columns}
+        unknown = sorted({c for e in expectations for c in _suite_columns(e) if c.lower() not in known})
+        if unknown:
+            yield (
+                p.id,
+                "DP006",
+                f"quality suite {shown} names columns the product lacks: {', '.join(unknown)}",
+            )
+
+
+def check_consumers(ctx: Context) -> Iterator[Finding]:
+    for p in ctx.products:
+        if not p.exposures:
+            yield p.id, "DP007", "no exposure consumes the product"
+
+
+def check_source_freshness(ctx: Context) -> Iterator[Finding]:
+    for p in ctx.products:
+        for uid in p.upstream_sources:
+            source = ctx.manifest.sources.get(uid)
+            if source is None:
+                continue
+            name = f"{source.source_name}.{source.name}"
+            rule_ = source.effective_freshness
+            has_rule = rule_ is not None and any(
+                t is not None and t.count and t.period for t in (rule_.warn_after, rule_.error_after)
+            )
+            if not has_rule:
+                yield p.id, "DP008", f"upstream source {name} has no freshness rule"
+            elif not (source.effective_loaded_at_field or source.loaded_at_query):
+                yield p.id, "DP008", f"upstream source {name} has no loaded_at_field (freshness cannot run)"
+
+
+def check_exposures_public(ctx: Context) -> Iterator[Finding]:
+    for exposure in sorted(ctx.manifest.exposures.values(), key=lambda e: e.name):
+        for uid in exposure.depends_on.nodes:
+            node = ctx.manifest.nodes.get(uid)
+            if uid.startswith("source."):
+                yield f"exposure.{exposure.name}", "DP009", f"depends on source {uid.split('.', 2)[-1]}"
+            elif node is not None and node.resource_type == "model" and not is_public_model(node):
+                access = node.access or node.config.access or "private"
+                yield (
+                    f"exposure.{exposure.name}",
+                    "DP009",
+                    f"depends on {access} model {_model_label(node)}, not a public product",
+                )
+
+
+def check_private_isolation(ctx: Context) -> Iterator[Finding]:
+    for node in sorted(ctx.manifest.models(), key=lambda n: n.unique_id):
+        group = node.group or node.config.group
+        for uid in node.depends_on.nodes:
+            target = ctx.manifest.nodes.get(uid)
+            if target is None or target.resource_type != "model":
+                continue
+            if (target.access or target.config.access) != "private":
+                continue
+            target_group = target.group or target.config.group
+            if group != target_group:
+                yield (
+                    _model_label(node),
+                    "DP010",
+                    f"references {_model_label(target)}, private to group {target_group!r}",
+                )
+
+
+def check_conformed_columns(ctx: Context) -> Iterator[Finding]:
+    for p in ctx.products:
+        for label, version in _versions(p):
+            for column in version.columns:
+                standard = ctx.standards.match(column.name)
+                if standard is None:
+                    continue
+                if column.name != standard.name:
+                    yield (
+                        p.id,
+                        "DP012",
+                        f"{label}column {column.name} spells the conformed column {standard.name}",
+                    )
+                if standard.data_type and not types_match(standard.data_type, column.data_type):
+                    yield (
+                        p.id,
+                        "DP011",
+                        f"{label}column {column.name} is {column.data_type or 'untyped'}, the conformed "
+                        f"{standard.name} is {standard.data_type}",
+                    )
+
+
+def check_pass_through(ctx: Context) -> Iterator[Finding]:
+    text_only: list[str] = []
+    for p in ctx.products:
+        upstream = [ctx.by_id[u] for u in p.upstream_products if u in ctx.by_id]
+        if not upstream:
+            continue
+        for label, version in _versions(p):
+            node = ctx.manifest.nodes.get(version.unique_id)
+            starred = select_star_source(node.raw_code) if node is not None else None
+            names = {c.name.lower() for c in version.columns}
+            candidates: list[tuple[DataProduct, ProductVersion, bool]] = []
+            for other in upstream:
+                for other_version in other.versions:
+                    same_columns = bool(names) and names == {c.name.lower() for c in other_version.columns}
+                    text = starred is not None and starred == (other_version.alias or "").lower()
+                    text = text or (starred == other.name.lower() and other_version.is_latest)
+                    if same_columns or text:
+                        candidates.append((other, other_version, text))
+            for other, other_version, text in candidates:
+                target = f"{other.id}" + (f" v{other_version.version}" if other.is_versioned else "")
+                proof = _prove(ctx, version, other_version)
+                if proof is True:
+                    yield (
+                        p.id,
+                        "DP013",
+                        f"{label}passes {target} through: same columns and the same rows (proven on the data)",
+                    )
+                elif proof is None and text:
+                    text_only.append(p.id)
+                    yield (
+                        p.id,
+                        "DP013",
+                        f"{label}passes {target} through: a bare select * (SQL text only, no built warehouse to "
+                        "prove it on the data)",
+                    )
+    if text_only:
+        why = ctx.warehouse.error if ctx.warehouse and ctx.warehouse.error else "no built warehouse"
+        ctx.notes.append(f"DP013 judged on the SQL text only for {', '.join(sorted(set(text_only)))}: {why}")
+
+
+def _prove(ctx: Context, version: ProductVersion, other: ProductVersion) -> bool | None:
+    """True/False when the warehouse decides, None when it cannot (not built, relation missing)."""
+    warehouse = ctx.warehouse
+    if warehouse is None:
+        return None
+    if not (
+        warehouse.has_relation(version.schema, version.alias)
+        and warehouse.has_relation(other.schema, other.alias)
+    ):
+        return None
+    comparison = warehouse.compare(
+        (version.schema, version.alias), (other.schema, other.alias), [c.name for c in version.columns]
+    )
+    if comparison.detail:
+        ctx.notes.append(
+            f"DP013 could not compare {version.relation} with {other.relation}: {comparison.detail}"
+        )
+        return None
+    return comparison.same
+
+
+def _upstream_personal_columns(ctx: Context, p: DataProduct) -> dict[str, str]:
+    """Column name (lower case) -> the upstream model that marks it personal data."""
+    found: dict[str, str] = {}
+    for uid in p.upstream_models:
+        node = ctx.manifest.nodes.get(uid)
+        if node is None:
+            continue
+        owner = ctx.product_of_node.get(uid)
+        label = owner.id if owner else _model_label(node)
+        for column in node.columns.values():
+            if column.merged_meta.get("personal_data") is True:
+                found.setdefault(column.name.lower(), label)
+    return found
+
+
+def check_personal_data(ctx: Context) -> Iterator[Finding]:
+    needed = ctx.standards.personal_data_level
+    needed_rank = ctx.standards.level_rank(needed)
+    for p in ctx.products:
+        upstream = _upstream_personal_columns(ctx, p)
+        rank = ctx.standards.level_rank(p.descriptor.classification)
+        level = p.descriptor.classification or "unclassified"
+        personal_seen: list[str] = []
+        for label, version in _versions(p):
+            for column in version.columns:
+                origin = upstream.get(column.name.lower())
+                standard = ctx.standards.match(column.name)
+                if origin is None and standard is not None and standard.personal_data:
+                    origin = f"the standard's {standard.name}"
+                if not (column.personal_data or origin):
+                    continue
+                if column.masked or column.meta.get("masking"):
+                    continue
+                personal_seen.append(column.name)
+                if rank is None or (needed_rank is not None and rank < needed_rank):
+                    source = f" (as in {origin})" if origin and not column.personal_data else ""
+                    yield (
+                        p.id,
+                        "DP014",
+                        f"{label}column {column.name} is personal data{source}, unmasked, in a product "
+                        f"classified {level} (needs {needed})",
+                    )
+        if personal_seen and p.descriptor.personal_data is False:
+            names = ", ".join(dict.fromkeys(personal_seen))
+            yield p.id, "DP014", f"descriptor says personal_data: false, but the product holds {names}"
+
+
+def check_deprecation_dates(ctx: Context) -> Iterator[Finding]:
+    for p in ctx.products:
+        if not p.is_versioned:
+            continue
+        for version in p.versions:
+            if not version.is_latest and version.deprecation_date is None:
+                yield p.id, "DP015", f"v{version.version} is not the latest and has no deprecation_date"
+
+
+RULE_CHECKS: tuple[RuleCheck, ...] = (
+    check_owner,
+    check_documented,
+    check_contract,
+    check_primary_key,
+    check_descriptor,
+    check_suite,
+    check_consumers,
+    check_source_freshness,
+    check_exposures_public,
+    check_private_isolation,
+    check_conformed_columns,
+    check_pass_through,
+    check_personal_data,
+    check_deprecation_dates,
+)
+
+
+# --- running -----------------------------------------------------------------------------------------------
+
+
+def apply_waivers(
+    findings: Iterable[Finding], waivers: Sequence[Waiver], today: dt.date
+) -> tuple[list[Violation], list[str]]:
+    """Violations with their active waivers; notes on expired and unused waivers."""
+    violations: list[Violation] = []
+    used: set[Waiver] = set()
+    expired_hit: set[Waiver] = set()
+    for product, rule_id, message in findings:
+        matching = [w for w in waivers if w.product == product and w.rule == rule_id]
+        active = next((w for w in matching if w.active(today)), None)
+        if active is not None:
+            used.add(active)
+        expired_hit.update(w for w in matching if not w.active(today))
+        violations.append(Violation(product, rule(rule_id), message, active))
+    notes = [
+        f"waiver {w.product} {w.rule} expired on {w.expires}: the violation counts again"
+        for w in waivers
+        if w in expired_hit
+    ]
+    notes += [
+        f"waiver {w.product} {w.rule} matches no violation: remove it"
+        for w in waivers
+        if w not in used and w not in expired_hit
+    ]
+    return violations, notes
+
+
+def evaluate(
+    manifest: Manifest,
+    *,
+    project_dir: Path,
+    standards: Standards,
+    select: Iterable[str] | None = None,
+    warehouse: Warehouse | None = None,
+) -> tuple[list[str], list[Finding], list[str]]:
+    """Run every rule on a manifest: (product ids checked, findings, notes)."""
+    all_products = load_products(manifest)
+    products = select_products(all_products, select)
+    ctx = Context(manifest, products, all_products, project_dir, standards, warehouse)
+    selected = {p.id for p in products}
+    findings: list[Finding] = []
+    for check in RULE_CHECKS:
+        for finding in check(ctx):
+            if finding[1] in ("DP009", "DP010") or finding[0] in selected:
+                findings.append(finding)
+    findings.sort(key=lambda f: (f[0], f[1]))
+    return [p.id for p in products], list(dict.fromkeys(findings)), ctx.notes
+
+
+def _refused_findings(refused: Sequence[RefusedReference]) -> list[Finding]:
+    findings: list[Finding] = []
+    for ref in refused:
+        kind, _, name = ref.node.partition(".")
+        name = name.split(".", 1)[-1]
+        target = ref.target.split(".", 2)[-1]
+        if kind == "exposure":
+            findings.append(
+                (f"exposure.{name}", "DP009", f"depends on {ref.access} model {ref.scope}.{target}")
+            )
+        else:
+            findings.append(
+                (name, "DP010", f"references {ref.scope}.{target}, {ref.access} to group {ref.scope!r}")
+            )
+    return findings
+
+
+def run_check(
+    config: ProjectConfig,
+    *,
+    manifest_path: Path | None = None,
+    warehouse: Path | None = None,
+    use_warehouse: bool = True,
+    standards_path: Path | None = None,
+    waivers_path: Path | None = None,
+    select: Iterable[str] | None = None,
+    today: dt.date | None = None,
+) -> CheckReport:
+    """Check the project's products; configuration problems raise before dbt runs."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    standards = load_standards(_in_project(config, standards_path or DEFAULT_STANDARDS))
+    waivers = load_waivers(_in_project(config, waivers_path or DEFAULT_WAIVERS))
+    source: ManifestSource = manifest_from(config, manifest_path)
+    notes = list(source.notes)
+    if source.manifest is None:
+        violations, waiver_notes = apply_waivers(_refused_findings(source.refused), waivers, today)
+        return CheckReport((), tuple(violations), tuple(notes + waiver_notes))
+    store = Warehouse(warehouse or config.warehouse) if use_warehouse else None
+    try:
+        products, findings, rule_notes = evaluate(
+            source.manifest,
+            project_dir=config.project_dir,
+            standards=standards,
+            select=select,
+            warehouse=store,
+        )
+    finally:
+        if store is not None:
+            store.close()
+    if not use_warehouse:
+        rule_notes.append(
+            "DP013 ran without a warehouse (--no-warehouse): pass-throughs judged on SQL text only"
+        )
+    violations, waiver_notes = apply_waivers(findings, waivers, today)
+    return CheckReport(tuple(products), tuple(violations), tuple(notes + rule_notes + waiver_notes))
+
+
+def _in_project(config: ProjectConfig, path: Path) -> Path:
+    path = Path(path)
+    return path if path.is_absolute() else config.project_dir / path

@@ -1,0 +1,136 @@
+"""Getting a manifest to govern: ``dbt parse`` (fast, no warehouse), or a given manifest file.
+
+When dbt refuses to parse the project because a model or exposure references another group's private model,
+the project still has to be *reported*, in our words, with the product and rule. Then the project is parsed a
+second time, into a temporary directory, with dbt's group access check relaxed (``_relaxed_dbt``); the
+resulting manifest records the forbidden reference and every rule runs on it. If even that fails, dbt's
+own error message is read for the reference, and only a parse error we cannot explain is an input error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from dataproducts.artifacts import Manifest, load_manifest
+from dataproducts.config import ProjectConfig
+from dataproducts.dbt import dbt_executable
+from dataproducts.errors import DbtError
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# dbt's DbtReferenceError, e.g. "Node exposure.dataproducts.x attempted to reference node
+# model.dataproducts.int_y, which is not allowed because the referenced node is private to the 'sales' group."
+_REFERENCE_ERROR = re.compile(
+    r"Node (?P<node>\S+) attempted to reference node (?P<target>\S+), which is not allowed because the "
+    r"referenced node is (?P<access>private|protected) to the '(?P<scope>[^']+)' (?P<kind>group|package)"
+)
+
+
+@dataclass(frozen=True)
+class RefusedReference:
+    """One forbidden reference read from dbt's error message."""
+
+    node: str
+    target: str
+    access: str
+    scope: str
+
+
+@dataclass(frozen=True)
+class ManifestSource:
+    """A manifest to govern, or (when nothing could be parsed) the references dbt refused."""
+
+    manifest: Manifest | None
+    path: Path | None
+    notes: tuple[str, ...] = ()
+    relaxed: bool = False
+    refused: tuple[RefusedReference, ...] = ()
+
+
+def _dbt_output(proc: subprocess.CompletedProcess[str]) -> str:
+    return _ANSI.sub("", f"{proc.stdout or ''}\n{proc.stderr or ''}")
+
+
+def _error_summary(output: str) -> str:
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for index, line in enumerate(lines):
+        if "Encountered an error" in line or "Error" in line.split(":")[0]:
+            detail = " ".join(lines[index + 1 : index + 3])
+            return detail or line
+    return lines[-1] if lines else "no output"
+
+
+def _parse(config: ProjectConfig, target: Path, *, relaxed: bool) -> tuple[int, str]:
+    if relaxed:
+        command = [sys.executable, "-m", "dataproducts.governance._relaxed_dbt"]
+    else:
+        command = [dbt_executable()]
+    args = [
+        *command,
+        "parse",
+        "--quiet",
+        "--project-dir",
+        str(config.project_dir),
+        "--profiles-dir",
+        str(config.profiles_dir),
+        "--target-path",
+        str(target),
+    ]
+    env = {**os.environ, **config.dbt_env(), "DBT_USE_COLORS": "false"}
+    env.setdefault("DBT_LOG_PATH", str(config.project_dir / "logs"))
+    try:
+        proc = subprocess.run(
+            args, cwd=config.project_dir, env=env, capture_output=True, text=True, check=False
+        )
+    except OSError as exc:
+        raise DbtError(f"cannot start dbt ({args[0]}): {exc}") from exc
+    return proc.returncode, _dbt_output(proc)
+
+
+def parse_manifest(config: ProjectConfig) -> ManifestSource:
+    """``dbt parse`` the project into its target directory; see the module docstring for failures."""
+    code, output = _parse(config, config.target_dir, relaxed=False)
+    if code == 0:
+        return ManifestSource(load_manifest(config.manifest_path), config.manifest_path)
+    refused = tuple(
+        RefusedReference(m["node"], m["target"], m["access"], m["scope"])
+        for m in _REFERENCE_ERROR.finditer(output)
+    )
+    summary = _error_summary(output)
+    if not refused:
+        raise DbtError(f"dbt parse failed: {summary}")
+    note = f"dbt parse refused the project ({summary})"
+    workdir = Path(tempfile.mkdtemp(prefix="dp-governance-"))
+    try:
+        relaxed_code, _ = _parse(config, workdir, relaxed=True)
+        if relaxed_code == 0 and (workdir / "manifest.json").is_file():
+            manifest = load_manifest(workdir / "manifest.json")
+            return ManifestSource(
+                manifest,
+                None,
+                notes=(f"{note}; checked a manifest parsed with dbt's group access check relaxed",),
+                relaxed=True,
+                refused=refused,
+            )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return ManifestSource(
+        None,
+        None,
+        notes=(f"{note}; only the refused references could be checked",),
+        refused=refused,
+    )
+
+
+def manifest_from(config: ProjectConfig, manifest_path: Path | None) -> ManifestSource:
+    """The manifest at ``manifest_path`` when given, else a fresh ``dbt parse`` of the project."""
+    if manifest_path is not None:
+        path = Path(manifest_path)
+        return ManifestSource(load_manifest(path), path)
+    return parse_manifest(config)

@@ -1,0 +1,307 @@
+"""dp check's rules on the trimmed manifest fixture, each broken on purpose in a copy of it."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dataproducts.artifacts import Manifest
+from dataproducts.governance.check import CheckReport, Finding, apply_waivers, evaluate
+from dataproducts.governance.rules import RULES
+from dataproducts.governance.standards import ConformedColumn, build_standards
+from dataproducts.governance.waivers import Waiver
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURE = REPO / "tests" / "fixtures" / "manifest_small.json"
+FCT = "model.dataproducts.fct_orders"
+DIM_V2 = "model.dataproducts.dim_customers.v2"
+COHORT = "model.dataproducts.cohort_retention"
+
+STANDARDS = build_standards(
+    [
+        ConformedColumn("customer_id", "integer", "The customer's key.", ("CustomerID", "cust_id")),
+        ConformedColumn("order_id", "integer", "The order's key.", ("ord_id",)),
+        ConformedColumn("email", "varchar", "Email.", ("email_address",), personal_data=True),
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def base() -> dict[str, Any]:
+    """The fixture made clean: fct_orders gets the consumer the trimmed manifest left out."""
+    data = json.loads(FIXTURE.read_text())
+    data["exposures"]["exposure.dataproducts.sales_dashboard"] = {
+        "unique_id": "exposure.dataproducts.sales_dashboard",
+        "name": "sales_dashboard",
+        "type": "dashboard",
+        "owner": {"name": "Sales Analytics", "email": "sales-analytics@example.com"},
+        "depends_on": {"nodes": [FCT], "macros": []},
+    }
+    data["child_map"].setdefault(FCT, []).append("exposure.dataproducts.sales_dashboard")
+    return data
+
+
+def _run(data: dict[str, Any], project_dir: Path = REPO) -> list[Finding]:
+    manifest = Manifest.model_validate(data)
+    _, findings, _ = evaluate(manifest, project_dir=project_dir, standards=STANDARDS)
+    return findings
+
+
+def _mutated(base: dict[str, Any], mutate: Callable[[dict[str, Any]], None]) -> list[Finding]:
+    data = copy.deepcopy(base)
+    mutate(data)
+    return _run(data)
+
+
+def test_fixture_is_clean(base: dict[str, Any]) -> None:
+    assert _run(base) == []
+
+
+def _drop_contract(d: dict[str, Any]) -> None:
+    d["nodes"][FCT]["config"]["contract"]["enforced"] = False
+
+
+def _untype(d: dict[str, Any]) -> None:
+    d["nodes"][FCT]["columns"]["status"]["data_type"] = None
+
+
+def _no_group_owner(d: dict[str, Any]) -> None:
+    d["groups"]["group.dataproducts.sales"]["owner"] = {"name": None, "email": None}
+
+
+def _undocument(d: dict[str, Any]) -> None:
+    d["nodes"][FCT]["description"] = ""
+    d["nodes"][FCT]["columns"]["status"]["description"] = ""
+
+
+def _drop_pk_constraint(d: dict[str, Any]) -> None:
+    column = d["nodes"][FCT]["columns"]["order_id"]
+    column["constraints"] = [c for c in column["constraints"] if c["type"] != "primary_key"]
+
+
+def _drop_pk_test(d: dict[str, Any]) -> None:
+    d["nodes"].pop("test.dataproducts.unique_fct_orders_order_id.523ddb6ce5")
+
+
+def _incomplete_descriptor(d: dict[str, Any]) -> None:
+    descriptor = d["nodes"][FCT]["config"]["meta"]["data_product"]
+    descriptor.pop("refresh")
+    descriptor["classification"] = "top-secret"
+    descriptor["domain"] = "marketing"
+
+
+def _suite_elsewhere(d: dict[str, Any]) -> None:
+    d["nodes"][FCT]["config"]["meta"]["data_product"]["suite"] = "expectations/sales/nope.json"
+
+
+def _no_consumer(d: dict[str, Any]) -> None:
+    d["exposures"].pop("exposure.dataproducts.sales_dashboard")
+
+
+def _stale_source(d: dict[str, Any]) -> None:
+    source = d["sources"]["source.dataproducts.shop.orders"]
+    source["freshness"] = None
+    source["config"]["freshness"] = None
+
+
+def _exposure_on_private(d: dict[str, Any]) -> None:
+    private = copy.deepcopy(d["nodes"]["model.dataproducts.stg_shop__orders"])
+    private.update(unique_id="model.dataproducts.int_orders_enriched", name="int_orders_enriched")
+    private.update(access="private", group="sales")
+    private["config"].update(access="private", group="sales")
+    d["nodes"][private["unique_id"]] = private
+    d["exposures"]["exposure.dataproducts.sales_dashboard"]["depends_on"]["nodes"].append(
+        private["unique_id"]
+    )
+
+
+def _private_ref(d: dict[str, Any]) -> None:
+    staging = d["nodes"]["model.dataproducts.stg_crm__customers"]
+    staging["access"] = "private"
+    staging["config"]["access"] = "private"
+    d["nodes"][FCT]["depends_on"]["nodes"].append("model.dataproducts.stg_crm__customers")
+
+
+def _retype_conformed(d: dict[str, Any]) -> None:
+    d["nodes"][FCT]["columns"]["customer_id"]["data_type"] = "bigint"
+
+
+def _misspell_conformed(d: dict[str, Any]) -> None:
+    columns = d["nodes"][FCT]["columns"]
+    column = columns.pop("customer_id")
+    column["name"] = "CustomerID"
+    columns["CustomerID"] = column
+
+
+def _personal_column(d: dict[str, Any]) -> None:
+    # an internal product takes the customer's email (personal in dim_customers upstream)
+    d["nodes"][COHORT]["columns"]["email"] = {
+        "name": "email",
+        "description": "Email.",
+        "data_type": "varchar",
+    }
+
+
+def _undated_old_version(d: dict[str, Any]) -> None:
+    d["nodes"]["model.dataproducts.dim_customers.v1"]["deprecation_date"] = None
+
+
+F, D, C, M = (
+    "sales.fct_orders",
+    "customers.dim_customers",
+    "marketing.cohort_retention",
+    "marketing.fct_orders",
+)
+# mutation -> every (product, rule) it must produce, and nothing else
+MUTATIONS = [
+    (_no_group_owner, {(F, "DP001")}),
+    (_undocument, {(F, "DP002")}),
+    (_drop_contract, {(F, "DP003")}),
+    (_untype, {(F, "DP003")}),
+    (_drop_pk_constraint, {(F, "DP004")}),
+    (_drop_pk_test, {(F, "DP004")}),
+    (_incomplete_descriptor, {(M, "DP005")}),  # the product id follows the descriptor's domain
+    (_suite_elsewhere, {(F, "DP006")}),
+    (_no_consumer, {(F, "DP007")}),
+    (_stale_source, {(F, "DP008"), (C, "DP008")}),  # cohort_retention reads the orders too
+    (_exposure_on_private, {("exposure.sales_dashboard", "DP009")}),
+    (_private_ref, {(F, "DP010"), (D, "DP010")}),  # dim_customers reads the now-private staging model
+    (_retype_conformed, {(F, "DP011")}),
+    (_misspell_conformed, {(F, "DP012"), (F, "DP006")}),  # the suite still names customer_id
+    (_personal_column, {(C, "DP014")}),
+    (_undated_old_version, {(D, "DP015")}),
+]
+
+
+@pytest.mark.parametrize(("mutate", "expected"), MUTATIONS, ids=[m[0].__name__.strip("_") for m in MUTATIONS])
+def test_each_rule_catches_its_mutation(base: dict[str, Any], mutate, expected: set[tuple[str, str]]) -> None:
+    findings = _mutated(base, mutate)
+    assert {(f[0], f[1]) for f in findings} == expected, findings
+
+
+def test_messages_say_what_is_wrong(base: dict[str, Any]) -> None:
+    (finding,) = _mutated(base, _retype_conformed)
+    assert "customer_id is bigint, the conformed customer_id is integer" in finding[2]
+    (finding,) = [f for f in _mutated(base, _misspell_conformed) if f[1] == "DP012"]
+    assert "CustomerID spells the conformed column customer_id" in finding[2]
+    messages = [f[2] for f in _mutated(base, _incomplete_descriptor)]
+    assert any("refresh.cycle is missing" in m for m in messages)
+    assert any("'top-secret' is not one of" in m for m in messages)
+    assert any("domain 'marketing' is not the owning group 'sales'" in m for m in messages)
+    column, descriptor = (f[2] for f in _mutated(base, _personal_column))
+    assert "column email is personal data (as in customers.dim_customers)" in column
+    assert "classified internal (needs confidential)" in column
+    assert "descriptor says personal_data: false, but the product holds email" in descriptor
+
+
+def test_alias_is_flagged_and_versioned_findings_name_the_version(base: dict[str, Any]) -> None:
+    def alias(d: dict[str, Any]) -> None:
+        columns = d["nodes"][DIM_V2]["columns"]
+        column = columns.pop("customer_id")
+        column["name"] = "cust_id"
+        columns["cust_id"] = column
+
+    messages = [f[2] for f in _mutated(base, alias) if f[1] == "DP012"]
+    assert messages == ["v2: column cust_id spells the conformed column customer_id"]
+
+
+def test_masked_personal_column_passes_and_descriptor_must_admit_personal_data(base: dict[str, Any]) -> None:
+    def masked(d: dict[str, Any]) -> None:
+        _personal_column(d)
+        d["nodes"][COHORT]["columns"]["email"]["config"] = {"meta": {"masked": True}}
+
+    assert _mutated(base, masked) == []
+
+    def restricted_but_denied(d: dict[str, Any]) -> None:
+        _personal_column(d)
+        d["nodes"][COHORT]["config"]["meta"]["data_product"]["classification"] = "restricted"
+
+    (finding,) = _mutated(base, restricted_but_denied)
+    assert finding[1] == "DP014" and "personal_data: false" in finding[2]
+
+
+def test_select_star_of_a_product_is_flagged_on_sql_text_without_warehouse(base: dict[str, Any]) -> None:
+    def copy_product(d: dict[str, Any]) -> None:
+        node = copy.deepcopy(d["nodes"][FCT])
+        node.update(
+            unique_id="model.dataproducts.fct_orders_copy",
+            name="fct_orders_copy",
+            alias="fct_orders_copy",
+            raw_code="with orders as (\n  select * from {{ ref('fct_orders') }}\n)\nselect * from orders\n",
+        )
+        node["depends_on"]["nodes"] = [FCT]
+        d["nodes"][node["unique_id"]] = node
+        d["parent_map"][node["unique_id"]] = [FCT]
+        for test_id in [k for k in d["nodes"] if k.startswith("test.") and "unique_fct_orders_order_id" in k]:
+            clone = copy.deepcopy(d["nodes"][test_id])
+            clone.update(unique_id=test_id + "_copy", attached_node=node["unique_id"])
+            d["nodes"][clone["unique_id"]] = clone
+        d["exposures"]["exposure.dataproducts.sales_dashboard"]["depends_on"]["nodes"].append(
+            node["unique_id"]
+        )
+
+    data = copy.deepcopy(base)
+    copy_product(data)
+    manifest = Manifest.model_validate(data)
+    _, findings, notes = evaluate(manifest, project_dir=REPO, standards=STANDARDS)
+    assert [(f[0], f[1]) for f in findings] == [("sales.fct_orders_copy", "DP013")]
+    assert "SQL text only" in findings[0][2]
+    assert any("DP013 judged on the SQL text only" in n for n in notes)
+
+
+def test_select_limits_product_rules(base: dict[str, Any]) -> None:
+    data = copy.deepcopy(base)
+    _drop_contract(data)
+    manifest = Manifest.model_validate(data)
+    ids, findings, _ = evaluate(manifest, project_dir=REPO, standards=STANDARDS, select=["customers"])
+    assert ids == ["customers.dim_customers"] and findings == []
+
+
+def test_waivers_apply_expire_and_report_unused() -> None:
+    findings: list[Finding] = [("sales.fct_orders", "DP007", "no exposure consumes the product")]
+    waiver = Waiver("sales.fct_orders", "DP007", "onboarding consumers", dt.date(2027, 1, 31))
+    stale = Waiver("sales.dim_products", "DP003", "legacy")
+    violations, notes = apply_waivers(findings, [waiver, stale], dt.date(2027, 1, 1))
+    report = CheckReport(("sales.fct_orders",), tuple(violations), tuple(notes))
+    assert report.exit_code == 0 and violations[0].waived
+    assert "[waived until 2027-01-31: onboarding consumers]" in report.render_text()
+    assert notes == ["waiver sales.dim_products DP003 matches no violation: remove it"]
+    violations, notes = apply_waivers(findings, [waiver], dt.date(2027, 2, 1))
+    assert not violations[0].waived and "expired on 2027-01-31" in notes[0]
+    assert CheckReport(("sales.fct_orders",), tuple(violations)).exit_code == 1
+
+
+def test_report_text_is_one_line_per_violation_and_json_is_machine_readable() -> None:
+    violations, _ = apply_waivers(
+        [
+            ("sales.fct_orders", "DP003", "contract not enforced"),
+            ("exposure.x", "DP009", "depends on a model"),
+        ],
+        [],
+        dt.date(2026, 11, 20),
+    )
+    report = CheckReport(("sales.fct_orders",), tuple(violations), ("a note",))
+    lines = report.render_text().splitlines()
+    assert lines[0].startswith("sales.fct_orders: DP003 contract-enforced: contract not enforced (fix: set ")
+    assert lines[1].startswith("exposure.x: DP009 exposure-on-public-only: ")
+    assert lines[2] == "note: a note"
+    assert lines[3].startswith("dp check FAILED: 2 violation(s) in 2 product(s), 0 waived")
+    data = json.loads(report.render_json())
+    assert data["exit_code"] == 1 and data["violations"][0]["rule"] == "DP003"
+    assert data["violations"][0]["rule_name"] == "contract-enforced" and data["violations"][0]["fix"]
+    assert len(data["rules"]) == len(RULES)
+
+
+def test_rule_ids_are_stable_unique_and_documented() -> None:
+    ids = [r.id for r in RULES]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert len({r.name for r in RULES}) == len(RULES)
+    docs = (REPO / "docs" / "governance.md").read_text()
+    for r in RULES:
+        assert f"`{r.id}` {r.name}" in docs, f"docs/governance.md does not document {r.id} {r.name}"
