@@ -50,6 +50,19 @@ def _quiet_gx() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+def _reason(exc: BaseException) -> str:
+    """One line on why DuckDB could not be opened, through GX's and SQLAlchemy's wrappers."""
+    text = str(exc)
+    seen: BaseException | None = exc
+    while seen is not None:
+        text = str(getattr(seen, "orig", None) or seen)
+        seen = seen.__cause__ or seen.__context__
+    for candidate in (text, str(exc)):
+        if "lock" in candidate.lower():
+            return "locked by another process (is dbt still running?)"
+    return (text.strip().splitlines() or [exc.__class__.__name__])[0][:300]
+
+
 class GxEngine:
     """Great Expectations on the DuckDB warehouse, read-only, one context and connection per run."""
 
@@ -94,13 +107,16 @@ class GxEngine:
                     "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
                 },
             )
-        self._datasource = gx_duckdb.open_duckdb_datasource(self._context, "warehouse", self.warehouse)
-        self._execution_engine = self._datasource.get_execution_engine()
+        self._datasource: Any = None
+        self._execution_engine: Any = None
         try:
-            self._check_connection()
-        except BaseException:
+            # Adding the datasource already connects (GX tests the connection).
+            self._datasource = gx_duckdb.open_duckdb_datasource(self._context, "warehouse", self.warehouse)
+            self._execution_engine = self._datasource.get_execution_engine()
+            self._query("select 1")
+        except Exception as exc:
             self.close()
-            raise
+            raise WarehouseError(f"{self.warehouse}: cannot open read-only: {_reason(exc)}") from exc
 
     # --- warehouse ---------------------------------------------------------------------------------------------
 
@@ -109,15 +125,6 @@ class GxEngine:
 
         with self._execution_engine.get_connection() as connection:
             return [tuple(r) for r in connection.execute(sa.text(sql), dict(params or {})).fetchall()]
-
-    def _check_connection(self) -> None:
-        try:
-            self._query("select 1")
-        except Exception as exc:
-            message = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-            if "lock" in message.lower():
-                message = "locked by another process (is dbt still running?)"
-            raise WarehouseError(f"{self.warehouse}: cannot open read-only: {message}") from exc
 
     def relation_exists(self, schema: str | None, name: str | None) -> bool:
         rows = self._query(
@@ -164,8 +171,9 @@ class GxEngine:
     def close(self) -> None:
         """Close every DuckDB connection of the run (the datasource keeps its own SQLAlchemy engine), so the
         process can open the warehouse again, e.g. read-write."""
-        with contextlib.suppress(Exception):
-            self._execution_engine.close()
+        if self._execution_engine is not None:
+            with contextlib.suppress(Exception):
+                self._execution_engine.close()
         engine = getattr(self._datasource, "_engine", None)
         if engine is not None:
             with contextlib.suppress(Exception):
