@@ -216,12 +216,90 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return int(report.exit_code)
 
 
+# --- report (SLOs) -----------------------------------------------------------------------------------------
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+def _add_slo_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--fail-on",
+        choices=["breached", "at_risk", "never"],
+        default="breached",
+        help="exit 1 when any product is breached (default), also at risk or unknown (at_risk), or never",
+    )
+    p.add_argument(
+        "--window-days",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="rolling window of the error budgets (default: each product's slo.window_days, else 28)",
+    )
+    p.add_argument("--warehouse", default=None, help="warehouse file (default warehouse/dataproducts.duckdb)")
+    p.add_argument("--target-dir", default=None, help="dbt target directory (default target)")
+    p.add_argument("--reports-dir", default=None, help="where reports go (default reports)")
+    p.add_argument("--history", default=None, help="SLO history file (default warehouse/slo_history.duckdb)")
+
+
+def _add_report(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "report",
+        parents=[common],
+        help="judge every data product's SLOs for the last dbt build and write the SLO report",
+        description="Read manifest.json, run_results.json, sources.json (when present), the validation "
+        "summary and the SLO history; judge each data product's SLIs, append the run to the history "
+        "(idempotent per dbt invocation) and write reports/latest/slo_report.{json,md,html} plus a dated "
+        "copy. Exit 0 when every product is met or at risk, 1 when one is breached (see --fail-on), 2 on an "
+        "input error (then nothing is written). See docs/slo.md.",
+    )
+    p.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        help="the run's as-of day YYYY-MM-DD (default: the as_of var of the dbt build, else today UTC)",
+    )
+    p.add_argument(
+        "--select",
+        "-s",
+        action="append",
+        metavar="PRODUCT",
+        help="report only these products: name, <domain>.<name> or a domain; repeat or comma-separate",
+    )
+    _add_slo_options(p)
+    p.add_argument("--quiet", "-q", action="store_true", help="print only the report's path")
+    p.set_defaults(handler=_cmd_report)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from dataproducts.slo.report import run_report
+
+    cfg = _config(
+        args,
+        warehouse=args.warehouse,
+        target_dir=args.target_dir,
+        reports_dir=args.reports_dir,
+        history=args.history,
+    )
+    written = run_report(cfg, as_of=args.as_of, window_days=args.window_days, select=args.select)
+    print(written.latest_dir / "slo_report.json" if args.quiet else written.summary())
+    return int(written.report.exit_code(args.fail_on))
+
+
 # --- registry -----------------------------------------------------------------------------------------------
 
 _COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = [
     _add_generate,
     _add_validate,
     _add_check,
+    _add_report,
 ]
 
 

@@ -91,10 +91,10 @@ def _naive(ts: dt.datetime) -> dt.datetime:
 class HistoryReader:
     """Read-only view of the history plus the current run (see the module docstring)."""
 
-    def __init__(self, path: Path, current: RunRecord) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.current = current
         self.exists = path.is_file()
+        self._current: RunRecord | None = None
         self._con = duckdb.connect(":memory:")
         try:
             if self.exists:
@@ -103,10 +103,15 @@ class HistoryReader:
                 self._con.execute("attach ':memory:' as h")
                 for ddl in _DDL:
                     self._con.execute(ddl.format(db="h."))
-            self._load_current()
         except BaseException:
             self._con.close()
             raise
+
+    @property
+    def current(self) -> RunRecord:
+        if self._current is None:
+            raise RuntimeError("set_current() first: windows include the current run")
+        return self._current
 
     def _attach(self) -> None:
         try:
@@ -135,8 +140,12 @@ class HistoryReader:
         except duckdb.Error as exc:
             raise HistoryError(f"{self.path}: SLO history unreadable ({_first_line(exc)})") from exc
 
-    def _load_current(self) -> None:
-        con, run = self._con, self.current
+    def set_current(self, run: RunRecord) -> None:
+        """Union the current run (not yet recorded) into every window, replacing its recorded rows."""
+        if self._current is not None:
+            raise RuntimeError("the current run is already set")
+        self._current = run
+        con = self._con
         con.execute(
             "create temp table cur_runs as select * from h.slo_runs limit 0; "
             "create temp table cur_product_runs as select * from h.slo_product_runs limit 0; "
@@ -214,7 +223,9 @@ class HistoryReader:
                 point.slis[sli] = sli_status
         return list(points.values())
 
-    def volume_baseline(self, product_id: str, runs: int) -> list[int]:
+    def volume_baseline(
+        self, product_id: str, runs: int, *, invocation_id: str, as_of: dt.datetime
+    ) -> list[int]:
         """Row counts of the product in up to ``runs`` earlier runs (by as-of time), newest first."""
         rows = self._con.execute(
             """
@@ -225,11 +236,13 @@ class HistoryReader:
             order by r.as_of desc, r.generated_at desc
             limit ?
             """,
-            [product_id, self.current.invocation_id, _naive(self.current.as_of), runs],
+            [product_id, invocation_id, _naive(as_of), runs],
         ).fetchall()
         return [int(r[0]) for r in rows]
 
-    def previous_columns(self, product_id: str) -> tuple[str, dict[str, dict[str, str | None]]] | None:
+    def previous_columns(
+        self, product_id: str, *, invocation_id: str, as_of: dt.datetime
+    ) -> tuple[str, dict[str, dict[str, str | None]]] | None:
         """The invocation and columns (relation -> column -> type) of the product's previous run."""
         row = self._con.execute(
             """
@@ -240,7 +253,7 @@ class HistoryReader:
             order by r.as_of desc, r.generated_at desc
             limit 1
             """,
-            [product_id, self.current.invocation_id, _naive(self.current.as_of)],
+            [product_id, invocation_id, _naive(as_of)],
         ).fetchone()
         if row is None:
             return None
@@ -256,9 +269,9 @@ class HistoryReader:
 
 
 @contextmanager
-def read_history(path: Path, current: RunRecord) -> Iterator[HistoryReader]:
-    """Open the history read-only with the current run unioned in; raises ``HistoryError`` if unreadable."""
-    reader = HistoryReader(path, current)
+def read_history(path: Path) -> Iterator[HistoryReader]:
+    """Open the history read-only; raises ``HistoryError`` (file untouched) if it is unreadable."""
+    reader = HistoryReader(path)
     try:
         yield reader
     finally:

@@ -59,7 +59,7 @@ def freshness_sli(
     Each source's ``max_loaded_at`` is its newest data; the product is only as fresh as the oldest of those
     (one stalled feed makes its numbers stale even when the other feeds arrived).
     """
-    target: dict[str, Any] = {"max_age_hours": max_age_hours}
+    target: dict[str, Any] = {"max": max_age_hours}
 
     def result(status: Status, value: float | None, reason: str, **details: Any) -> SliResult:
         return SliResult("freshness", status, value, "hours", target, reason, details)
@@ -158,7 +158,7 @@ def completeness_sli(
     None when the column is missing. Without previous runs the volume part is unknown and the SLI is judged
     on the required fields alone (with that said in the reason).
     """
-    target = {"min_volume_ratio": min_ratio, "max_volume_ratio": max_ratio}
+    target = {"min": min_ratio, "max": max_ratio}
     details: dict[str, Any] = {"row_count": row_count, "required_columns": sorted(required_nulls)}
 
     def result(status: Status, value: float | None, reason: str) -> SliResult:

@@ -1,0 +1,589 @@
+"""``dp report``: judge every data product's SLIs for one dbt invocation, roll them into error budgets over
+the history, and write the SLO report (JSON, Markdown, HTML) and the run's history rows.
+
+Flow: read and cross-check the inputs (``evidence``) -> open the history read-only -> query the warehouse
+read-only -> compute each product's SLIs -> union this run into the history's windows -> budgets, trends,
+statuses -> the JSON document (checked against ``schemas/slo_report.schema.json``) -> render Markdown and
+HTML into a temporary directory -> record the run in the history (one transaction) -> move the reports into
+``reports/latest/`` and ``reports/<as-of date>/``. An input error stops before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from dataproducts.config import ProjectConfig
+from dataproducts.errors import ArtifactError, ExitCode
+from dataproducts.products import DataProduct, load_products, select_products
+from dataproducts.slo import evidence
+from dataproducts.slo.budgets import Budget, exit_code, overall_status, product_status, run_status
+from dataproducts.slo.history import ProductRecord, RunRecord, read_history, record_run
+from dataproducts.slo.model import SLI_NAMES, VOLUME_BASELINE_RUNS, SliResult, Status, Targets, targets_for
+from dataproducts.slo.slis import (
+    Check,
+    availability_sli,
+    completeness_sli,
+    freshness_sli,
+    schema_stability_sli,
+    validity_sli,
+)
+
+REPORT_SCHEMA_VERSION = "1.0"
+REPORT_STEM = "slo_report"
+DEPRECATION_HORIZON_DAYS = 30
+MAX_SAMPLES = 20
+DOCS_SUBDIR = "docs"  # `dbt docs generate` writes the docs site to <target>/docs (see pipeline)
+
+
+@dataclass(frozen=True)
+class SloReport:
+    document: dict[str, Any]
+    run: RunRecord
+    statuses: tuple[Status, ...]
+
+    @property
+    def overall(self) -> Status:
+        return Status(self.document["overall_status"])
+
+    def exit_code(self, fail_on: str = "breached") -> ExitCode:
+        return exit_code(self.statuses, fail_on)
+
+
+@dataclass(frozen=True)
+class WrittenReport:
+    report: SloReport
+    latest_dir: Path
+    dated_dir: Path
+    files: tuple[str, ...]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def summary(self) -> str:
+        doc = self.report.document
+        lines = [
+            f"SLO report {doc['as_of_date']} ({doc['invocation_id']}): {doc['overall_status'].upper()} - "
+            + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in doc["summary"].items())
+        ]
+        for p in doc["products"]:
+            bad = [f"{n} {s['status']}" for n, s in p["slis"].items() if s["status"] != "met"]
+            budget = p["error_budget"].get("remaining")
+            left = f", budget {budget:.0%} left" if isinstance(budget, int | float) else ""
+            lines.append(
+                f"  {p['status'].upper():9} {p['id']}{left}" + (f" ({'; '.join(bad)})" if bad else "")
+            )
+        lines += [f"  note: {n}" for n in self.notes]
+        lines.append("reports: " + ", ".join(str(self.latest_dir / f) for f in self.files))
+        return "\n".join(lines)
+
+
+# --- helpers ------------------------------------------------------------------------------------------------
+
+
+def _iso(ts: dt.datetime) -> str:
+    return ts.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _link(path: Path, from_dir: Path) -> str:
+    return Path(os.path.relpath(path.resolve(), from_dir.resolve())).as_posix()
+
+
+def _budget(objective: float, good: int, bad: int) -> Budget:
+    return Budget(objective=objective, runs=good + bad, good_runs=good, bad_runs=bad)
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def _unknown(name: str, unit: str, target: Mapping[str, Any], reason: str) -> SliResult:
+    return SliResult(name, Status.UNKNOWN, None, unit, target, reason)
+
+
+def _required_columns(product: DataProduct) -> list[str]:
+    return [c.name for c in product.columns if {"not_null", "primary_key"} & set(c.constraints)]
+
+
+def _failing(checks: Sequence[Check]) -> list[dict[str, Any]]:
+    out = []
+    for c in checks:
+        if c.status == "passed":
+            continue
+        out.append(
+            {
+                "source": c.source,
+                "name": c.name,
+                "column": c.column,
+                "severity": c.severity,
+                "status": "failed" if c.status == "failed" else "error",
+                "unexpected_count": c.unexpected_count,
+                "element_count": c.element_count,
+                "samples": _jsonable(list(c.samples[:MAX_SAMPLES])),
+                "message": c.message,
+            }
+        )
+    rank = {"critical": 0, "warning": 1, "info": 2}
+    return sorted(out, key=lambda c: (c["status"] != "error", rank.get(c["severity"], 3), c["name"]))
+
+
+def _data_docs_link(cfg: ProjectConfig, product: DataProduct, invocation: str, from_dir: Path) -> str | None:
+    docs = cfg.validation_dir / "data_docs"
+    if not docs.is_dir():
+        return None
+    runs = sorted((docs / "validations" / product.domain / product.name / invocation).glob("*/*.html"))
+    suite_page = docs / "expectations" / product.domain / f"{product.name}.html"
+    page = runs[-1] if runs else (suite_page if suite_page.is_file() else docs / "index.html")
+    return _link(page, from_dir)
+
+
+def _owner(product: DataProduct) -> dict[str, Any]:
+    o = product.owner
+    return {"team": o.team, "name": o.name, "email": o.email}
+
+
+def _exposure_owner(owner: Any) -> dict[str, Any]:
+    return {"name": owner.name, "email": owner.email}
+
+
+# --- one product ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Judged:
+    product: DataProduct
+    targets: Targets
+    slis: dict[str, SliResult]
+    run_status: Status
+    row_count: int | None
+    columns: dict[str, dict[str, str]] | None
+    checks: list[Check]
+    changes: list[dict[str, Any]]
+    previous_invocation: str | None
+
+
+def _judge(
+    product: DataProduct,
+    targets: Targets,
+    inputs: evidence.RunInputs,
+    facts: evidence.WarehouseFacts,
+    baseline: Sequence[int],
+    previous: tuple[str, dict[str, dict[str, str | None]]] | None,
+    freshness_inputs: Sequence[Any] | None,
+) -> _Judged:
+    own = evidence.run_statuses(inputs, product.unique_ids)
+    upstream = evidence.run_statuses(inputs, product.upstream_models)
+    tests = evidence.run_statuses(inputs, product.tests)
+    slis: dict[str, SliResult] = {}
+    slis["freshness"] = freshness_sli(
+        freshness_inputs,
+        product.upstream_sources,
+        inputs.as_of_time,
+        targets.freshness_max_age_hours,
+        missing_reason=inputs.sources_note or "no source freshness results",
+    )
+    slis["availability"] = availability_sli(own, upstream, tests)
+    latest_status = own.get(product.unique_id)
+    built = latest_status == "success"
+    not_built = f"not built in this run ({latest_status or 'not in run_results.json'})"
+
+    relation = product.relation
+    row_count = facts.row_counts.get(relation) if built else None
+    checks: list[Check] = []
+    changes: list[dict[str, Any]] = []
+    columns: dict[str, dict[str, str]] | None = None
+    if not built:
+        slis["completeness"] = _unknown("completeness", "ratio", {}, not_built)
+        slis["validity"] = _unknown("validity", "ratio", {"min": targets.min_pass_rate}, not_built)
+        slis["schema_stability"] = _unknown("schema_stability", "count", {"max": 0}, not_built)
+    else:
+        # completeness
+        if relation in facts.errors:
+            slis["completeness"] = _unknown(
+                "completeness", "ratio", {}, f"{relation}: cannot count rows ({facts.errors[relation]})"
+            )
+        else:
+            non_null = facts.non_null.get(relation, {})
+            rows = row_count or 0
+            required = {
+                c: (rows - non_null[c] if c in non_null else None) for c in _required_columns(product)
+            }
+            slis["completeness"] = completeness_sli(
+                row_count, baseline, targets.min_volume_ratio, targets.max_volume_ratio, required
+            )
+        # validity: the GX suite's expectations and the product's own dbt data tests
+        gx = evidence.gx_checks(inputs, product)
+        checks = evidence.dbt_checks(inputs, product)
+        if gx is None:
+            reason = inputs.validation_note or f"no GX result for {product.id} in the validation summary"
+            checks.append(Check("gx", "GX suite", None, "critical", "error", message=reason))
+        else:
+            checks = gx + checks
+        slis["validity"] = validity_sli(checks, targets.min_pass_rate)
+        # schema stability: every version's relation
+        contract = {v.relation: {c.name: c.data_type for c in v.columns} for v in product.versions}
+        actual = {rel: facts.columns[rel] for rel in contract if rel in facts.columns}
+        columns = actual
+        sli, changes = schema_stability_sli(actual, contract, previous[1] if previous else None)
+        if previous:
+            sli = SliResult(
+                sli.name,
+                sli.status,
+                sli.value,
+                sli.unit,
+                sli.target,
+                sli.reason,
+                {**sli.details, "previous_invocation_id": previous[0]},
+            )
+        slis["schema_stability"] = sli
+    return _Judged(
+        product=product,
+        targets=targets,
+        slis=slis,
+        run_status=run_status(s.status for s in slis.values()),
+        row_count=row_count,
+        columns=columns,
+        checks=checks,
+        changes=[{"product": product.id, **c} for c in changes],
+        previous_invocation=previous[0] if previous else None,
+    )
+
+
+# --- the report -------------------------------------------------------------------------------------------------
+
+
+def build_report(
+    cfg: ProjectConfig,
+    *,
+    as_of: dt.date | None = None,
+    window_days: int | None = None,
+    select: Sequence[str] | None = None,
+    sources_note: str | None = None,
+    validation_note: str | None = None,
+    now: dt.datetime | None = None,
+) -> SloReport:
+    """Compute the report for the invocation in the target directory; writes nothing."""
+    inputs = evidence.load_inputs(
+        cfg, as_of=as_of, sources_note=sources_note, validation_note=validation_note
+    )
+    products = load_products(inputs.manifest)
+    if not products:
+        raise ArtifactError(f"{inputs.manifest_path}: no public data products in the manifest")
+    products = select_products(products, select)
+    now = now or dt.datetime.now(dt.UTC)
+    invocation = inputs.invocation_id
+    as_of_time = inputs.as_of_time
+    freshness_inputs = evidence.source_freshness(inputs)
+
+    relations = [(v.schema or "", v.alias or "") for p in products for v in p.versions]
+    built = evidence.run_statuses(inputs, [p.unique_id for p in products])
+    counts = {
+        (p.latest.schema or "", p.latest.alias or ""): _required_columns(p)
+        for p in products
+        if built.get(p.unique_id) == "success"
+    }
+    report_dir = cfg.reports_dir / "latest"
+    with read_history(cfg.history) as history:
+        history_runs = history.runs_in_history()
+        facts = evidence.read_warehouse(cfg.warehouse, relations, counts)
+        judged: list[_Judged] = []
+        for product in products:
+            targets = targets_for(product, window_days)
+            baseline = history.volume_baseline(
+                product.id, VOLUME_BASELINE_RUNS, invocation_id=invocation, as_of=as_of_time
+            )
+            previous = history.previous_columns(product.id, invocation_id=invocation, as_of=as_of_time)
+            judged.append(_judge(product, targets, inputs, facts, baseline, previous, freshness_inputs))
+
+        run = RunRecord(
+            invocation_id=invocation,
+            as_of=as_of_time,
+            generated_at=now,
+            project=inputs.manifest.metadata.project_name,
+            overall_status=overall_status(j.run_status for j in judged).value,
+            products=tuple(
+                ProductRecord(
+                    product_id=j.product.id,
+                    status=j.run_status.value,
+                    row_count=j.row_count,
+                    columns=j.columns,
+                    slis={
+                        n: {k: v for k, v in s.to_dict().items() if k != "details"} for n, s in j.slis.items()
+                    },
+                )
+                for j in judged
+            ),
+        )
+        history.set_current(run)
+
+        entries: list[dict[str, Any]] = []
+        reported: list[Status] = []
+        for j in judged:
+            p, t = j.product, j.targets
+            counts_by_sli = history.sli_counts(p.id, t.window_days)
+            per_sli = {}
+            for name in SLI_NAMES:
+                c = counts_by_sli.get(name)
+                per_sli[name] = _budget(t.objective(name), c.good if c else 0, c.bad if c else 0).to_dict(
+                    with_good=False
+                )
+            pc = history.product_counts(p.id, t.window_days)
+            product_budget = _budget(t.product_objective, pc.good, pc.bad)
+            status, reason = product_status(j.slis, product_budget)
+            reported.append(status)
+            trend = [
+                {
+                    "date": point.date.isoformat(),
+                    "invocation_id": point.invocation_id,
+                    "status": point.status,
+                    "slis": {n: point.slis[n] for n in SLI_NAMES if n in point.slis},
+                }
+                for point in history.trend(p.id, t.window_days)
+            ]
+            entries.append(
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "domain": p.domain,
+                    "owner": _owner(p),
+                    "description": p.description,
+                    "relation": p.relation,
+                    "unique_id": p.unique_id,
+                    "versions": [
+                        {
+                            "version": v.version,
+                            "relation": v.relation,
+                            "is_latest": v.is_latest,
+                            "deprecation_date": v.deprecation_date.isoformat()
+                            if v.deprecation_date
+                            else None,
+                        }
+                        for v in p.versions
+                    ],
+                    "status": status.value,
+                    "run_status": j.run_status.value,
+                    "status_reason": reason,
+                    "row_count": j.row_count,
+                    "slis": {n: j.slis[n].to_dict() for n in SLI_NAMES},
+                    "error_budget": {
+                        "window_days": t.window_days,
+                        **product_budget.to_dict(),
+                        "per_sli": per_sli,
+                    },
+                    "trend": trend,
+                    "failing_checks": _failing(j.checks),
+                    "links": {
+                        "dbt_docs": _link(cfg.target_dir / DOCS_SUBDIR / "index.html", report_dir)
+                        + f"#!/model/{p.unique_id}",
+                        "data_docs": _data_docs_link(cfg, p, invocation, report_dir),
+                    },
+                    "schema_changes": j.changes,
+                    "exposures": [
+                        {"name": e.name, "type": e.type, "owner": _exposure_owner(e.owner), "url": e.url}
+                        for e in p.exposures
+                    ],
+                }
+            )
+
+    order = {s: s.rank for s in Status}
+    entries.sort(
+        key=lambda e: (
+            -order[Status(e["status"])],
+            -(e["error_budget"]["burn_rate"] or 0.0),
+            e["id"],
+        )
+    )
+    overall = overall_status(reported)
+    windows = sorted({j.targets.window_days for j in judged})
+    document: dict[str, Any] = {
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "generated_at": _iso(now),
+        "as_of": _iso(as_of_time),
+        "as_of_date": inputs.as_of_date.isoformat(),
+        "invocation_id": invocation,
+        "project": inputs.manifest.metadata.project_name,
+        "window_days": windows[0] if len(windows) == 1 else max(windows),
+        "overall_status": overall.value,
+        "summary": {s.value: sum(1 for r in reported if r is s) for s in Status},
+        "products": entries,
+        "deprecations": _deprecations(products, inputs.as_of_date),
+        "schema_changes": [c for j in judged for c in j.changes],
+        "inputs": {
+            "project_dir": str(cfg.project_dir),
+            "as_of_origin": inputs.as_of_origin,
+            "manifest": {
+                "path": _rel(inputs.manifest_path, cfg.project_dir),
+                "invocation_id": inputs.manifest.metadata.invocation_id,
+            },
+            "run_results": {
+                "path": _rel(inputs.run_results_path, cfg.project_dir),
+                "invocation_id": invocation,
+                "generated_at": inputs.run_results.metadata.generated_at,
+            },
+            "sources": {
+                "path": _rel(inputs.sources_path, cfg.project_dir),
+                "invocation_id": inputs.sources.metadata.invocation_id if inputs.sources else None,
+                "used": inputs.sources is not None,
+                "note": inputs.sources_note,
+            },
+            "validation": {
+                "path": _rel(inputs.validation_path, cfg.project_dir),
+                "invocation_id": inputs.validation.invocation_id if inputs.validation else None,
+                "used": inputs.validation is not None,
+                "note": inputs.validation_note,
+            },
+            "warehouse": _rel(cfg.warehouse, cfg.project_dir),
+            "history": {"path": _rel(cfg.history, cfg.project_dir), "runs_before": history_runs},
+            "dbt_docs": _rel(cfg.target_dir / DOCS_SUBDIR / "index.html", cfg.project_dir),
+        },
+    }
+    document = _jsonable(document)
+    validate_document(document)
+    return SloReport(document=document, run=run, statuses=tuple(reported))
+
+
+def _deprecations(products: Sequence[DataProduct], as_of_date: dt.date) -> list[dict[str, Any]]:
+    out = []
+    for p in products:
+        for v in p.versions:
+            if v.deprecation_date is None:
+                continue
+            days_left = (v.deprecation_date - as_of_date).days
+            if days_left > DEPRECATION_HORIZON_DAYS:
+                continue
+            out.append(
+                {
+                    "product": p.id,
+                    "version": v.version,
+                    "relation": v.relation,
+                    "deprecation_date": v.deprecation_date.isoformat(),
+                    "days_left": days_left,
+                    "exposures": [
+                        {"name": e.name, "owner": _exposure_owner(e.owner), "url": e.url}
+                        for e in p.exposures
+                        if v.unique_id in e.depends_on
+                    ],
+                }
+            )
+    return sorted(out, key=lambda d: (d["days_left"], d["product"]))
+
+
+# --- schema -----------------------------------------------------------------------------------------------------
+
+
+def report_schema() -> dict[str, Any]:
+    text = (
+        resources.files("dataproducts").joinpath("schemas/slo_report.schema.json").read_text(encoding="utf-8")
+    )
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def validate_document(document: Mapping[str, Any]) -> None:
+    """Raise if the document does not match its published JSON Schema (a bug, not an input error)."""
+    import jsonschema
+
+    errors = sorted(
+        jsonschema.Draft202012Validator(report_schema()).iter_errors(document), key=lambda e: list(e.path)
+    )
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path) or "(root)"
+        raise RuntimeError(f"SLO report does not match its schema at {where}: {first.message}")
+
+
+# --- writing ----------------------------------------------------------------------------------------------------
+
+
+def _render(document: dict[str, Any], out: Path) -> tuple[list[str], list[str]]:
+    files = [f"{REPORT_STEM}.json"]
+    notes: list[str] = []
+    (out / files[0]).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    try:
+        from dataproducts.render import render_html, render_markdown
+    except ImportError as exc:
+        notes.append(f"Markdown and HTML not written: renderers unavailable ({exc})")
+        return files, notes
+    (out / f"{REPORT_STEM}.md").write_text(render_markdown(document), encoding="utf-8")
+    (out / f"{REPORT_STEM}.html").write_text(render_html(document), encoding="utf-8")
+    return [*files, f"{REPORT_STEM}.md", f"{REPORT_STEM}.html"], notes
+
+
+def _swap_in(staging: Path, final: Path) -> None:
+    """Replace the directory ``final`` by ``staging`` (same parent) with renames only."""
+    old: Path | None = None
+    if final.exists():
+        old = final.with_name(f".{final.name}-old-{os.getpid()}")
+        if old.exists():
+            shutil.rmtree(old)
+        final.rename(old)
+    try:
+        staging.rename(final)
+    except OSError:
+        if old is not None:
+            old.rename(final)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_report(cfg: ProjectConfig, report: SloReport, *, record: bool = True) -> WrittenReport:
+    """Render into a temporary directory, record the run in the history, then move the reports in place."""
+    reports = cfg.reports_dir
+    reports.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".slo-report-", dir=reports))
+    dated_staging: Path | None = None
+    try:
+        staging.chmod(0o755)
+        files, notes = _render(report.document, staging)
+        dated_staging = Path(tempfile.mkdtemp(prefix=".slo-report-dated-", dir=reports))
+        dated_staging.chmod(0o755)
+        for name in files:
+            shutil.copy2(staging / name, dated_staging / name)
+        if record:
+            record_run(cfg.history, report.run)
+        latest = reports / "latest"
+        dated = reports / report.document["as_of_date"]
+        _swap_in(staging, latest)
+        _swap_in(dated_staging, dated)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if dated_staging is not None:
+            shutil.rmtree(dated_staging, ignore_errors=True)
+        raise
+    return WrittenReport(report, latest, dated, tuple(files), tuple(notes))
+
+
+def run_report(
+    cfg: ProjectConfig,
+    *,
+    as_of: dt.date | None = None,
+    window_days: int | None = None,
+    select: Sequence[str] | None = None,
+    sources_note: str | None = None,
+    validation_note: str | None = None,
+    record: bool = True,
+) -> WrittenReport:
+    """Build and write the report (the library entry point of ``dp report``)."""
+    report = build_report(
+        cfg,
+        as_of=as_of,
+        window_days=window_days,
+        select=select,
+        sources_note=sources_note,
+        validation_note=validation_note,
+    )
+    return write_report(cfg, report, record=record)
