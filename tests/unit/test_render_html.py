@@ -303,3 +303,12 @@ def test_any_value_stays_text(sample: str, reason: str, name: str, url: str) -> 
         assert not [attr for attr in attrs if attr.startswith("on")]
         href = (attrs.get("href") or "").strip().lower()
         assert not href.startswith(("javascript:", "data:", "vbscript:"))
+
+
+def test_lone_surrogates_from_json_do_not_break_the_page() -> None:
+    report = json.loads(
+        '{"products": [{"id": "a\\ud800", "owner": {"name": "\\udfff", "email": "\\ud800@x.org"}}]}'
+    )
+    page = render_html(report)
+    page.encode("utf-8")  # writable as UTF-8
+    assert "a\ufffd" in page

@@ -183,3 +183,10 @@ def test_any_text_keeps_the_table_shape_and_stays_inert(reason: str, name: str, 
     text = re.sub(r"(?<!\\)`[^`]*`", "", markdown)  # code spans are literal text (ours hold no backtick)
     text = re.sub(r"(?<!\\)\[((?:\\.|[^\\\]])*)\]\(mailto:o@example\.com\)", r"\1", text)  # our one link
     assert not re.search(r"(?<!\\)[<>\[\]]", text), markdown
+
+
+def test_lone_surrogates_from_json_do_not_break_the_text() -> None:
+    report = json.loads(
+        '{"products": [{"id": "a\\ud800", "owner": {"name": "\\udfff", "email": "\\ud800@x.org"}}]}'
+    )
+    render_markdown(report).encode("utf-8")

@@ -47,7 +47,11 @@ def text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    shown = str(value)
+    if not shown.isascii():
+        # JSON may carry lone surrogates ("\ud800"); they cannot be written as UTF-8, so show U+FFFD.
+        shown = shown.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return shown
 
 
 def status_of(value: Any) -> str:

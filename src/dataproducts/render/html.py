@@ -379,7 +379,7 @@ def _deprecations(report: dict[str, Any]) -> str:
                 + "</tr>"
             )
         body = (
-            '<table class="stack"><thead><tr><th scope="col">Product</th><th scope="col">Retires</th>'
+            '<table class="stack boxed"><thead><tr><th scope="col">Product</th><th scope="col">Retires</th>'
             '<th scope="col" class="num">Days left</th><th scope="col">Still used by (owner)</th></tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>"
         )
@@ -489,7 +489,9 @@ letter-spacing:.04em;border-bottom:1px solid var(--line);padding:8px 10px}
 td{border-bottom:1px solid var(--line);padding:8px 10px;vertical-align:top}
 tr:last-child td{border-bottom:0}
 .num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
-.overview{border:1px solid var(--line);border-radius:10px;overflow:hidden}
+.overview,.slis,.boxed{border-collapse:separate;border-spacing:0}
+.boxed{border:1px solid var(--line);border-radius:10px}
+.overview{border:1px solid var(--line);border-radius:10px}
 .overview td{vertical-align:middle}
 .section-head{display:flex;flex-wrap:wrap;align-items:baseline;justify-content:space-between;gap:4px 16px}
 .legend{list-style:none;display:flex;flex-wrap:wrap;gap:4px 14px;margin:0 0 .75rem;padding:0;
@@ -544,7 +546,7 @@ font-size:.88rem;font-weight:600;background:var(--bg)}
 .plain li{margin:.15rem 0}
 .tag{font-size:.75rem;color:var(--muted);border:1px solid var(--line);border-radius:4px;padding:0 5px}
 .soon{color:var(--breached)}
-footer{padding:24px 20px 40px;font-size:.82rem}
+footer.wrap{padding-top:28px;padding-bottom:40px;font-size:.82rem}
 a:focus-visible{outline:2px solid var(--link);outline-offset:2px}
 @media (max-width:760px){.grid{grid-template-columns:minmax(0,1fr)}}
 @media (max-width:640px){
