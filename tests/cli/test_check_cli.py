@@ -1,0 +1,197 @@
+"""`dp check` on the project and on copies of it that each break one governance rule.
+
+Each test parses a mutated copy with real dbt (about 5-10 s; twice when dbt refuses a private reference).
+The pass-through proof on data builds the mutated copy (generate + dbt build).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import build_project, dp
+
+SALES_MODELS = Path("models/sales/marts/_sales__models.yml")
+MARKETING_MODELS = Path("models/marketing/marts/_marketing__models.yml")
+SALES_EXPOSURES = Path("models/sales/marts/_sales__exposures.yml")
+
+
+def _check(project: Path, tmp_path: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
+    proc = dp(
+        "check",
+        "--project-dir",
+        str(project),
+        "--target-dir",
+        str(tmp_path / "target"),
+        "--format",
+        "json",
+        *extra,
+    )
+    data = json.loads(proc.stdout) if proc.returncode in (0, 1) and proc.stdout.strip() else {}
+    return proc.returncode, data, proc.stderr
+
+
+def _found(data: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(v["product"], v["rule"]) for v in data["violations"] if not v["waived"]}
+
+
+def _edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count))
+
+
+def _append_exposure(project: Path, name: str, ref: str) -> None:
+    with (project / SALES_EXPOSURES).open("a") as handle:
+        handle.write(
+            f"\n  - name: {name}\n    type: dashboard\n    owner: {{name: Finance, email: finance@example.com}}\n"
+            f"    depends_on:\n      - {ref}\n"
+        )
+
+
+def test_the_project_passes(project_copy: Path, tmp_path: Path) -> None:
+    code, data, err = _check(project_copy, tmp_path, "--no-warehouse")
+    assert code == 0, (data, err)
+    assert data["status"] == "ok" and data["violations"] == []
+    assert len(data["products"]) >= 9 and "sales.fct_orders" in data["products"]
+
+
+def test_text_output_names_product_rule_and_fix(project_copy: Path, tmp_path: Path) -> None:
+    _edit(project_copy / SALES_MODELS, "contract: {enforced: true}", "contract: {enforced: false}")
+    proc = dp(
+        "check", "--project-dir", str(project_copy), "--target-dir", str(tmp_path / "t"), "--no-warehouse"
+    )
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == (
+        "sales.fct_orders: DP003 contract-enforced: contract not enforced "
+        "(fix: set config.contract.enforced: true and give every column a data_type)"
+    )
+    assert lines[-1].startswith("dp check FAILED: 1 violation(s) in 1 product(s)")
+
+
+def test_removed_contract(project_copy: Path, tmp_path: Path) -> None:
+    _edit(project_copy / SALES_MODELS, "contract: {enforced: true}", "contract: {enforced: false}")
+    code, data, _ = _check(project_copy, tmp_path, "--no-warehouse")
+    assert code == 1 and _found(data) == {("sales.fct_orders", "DP003")}
+
+
+def test_retyped_conformed_column(project_copy: Path, tmp_path: Path) -> None:
+    _edit(
+        project_copy / MARKETING_MODELS,
+        "- name: customer_id\n        data_type: integer",
+        "- name: customer_id\n        data_type: bigint",
+    )
+    code, data, _ = _check(project_copy, tmp_path, "--no-warehouse")
+    assert code == 1 and _found(data) == {("marketing.customer_lifetime_value", "DP011")}
+    (violation,) = data["violations"]
+    assert violation["rule_name"] == "conformed-column-type" and "bigint" in violation["message"]
+
+
+def test_exposure_on_a_private_model_is_reported_not_a_parse_error(
+    project_copy: Path, tmp_path: Path
+) -> None:
+    _append_exposure(project_copy, "finance_board", "ref('int_order_items_priced')")
+    code, data, err = _check(project_copy, tmp_path, "--no-warehouse")
+    assert code == 1, err
+    assert _found(data) == {("exposure.finance_board", "DP009")}
+    (violation,) = data["violations"]
+    assert (
+        "int_order_items_priced" in violation["message"]
+        and violation["rule_name"] == "exposure-on-public-only"
+    )
+    assert any("dbt parse refused the project" in n for n in data["notes"])
+
+
+def test_private_model_referenced_from_another_group(project_copy: Path, tmp_path: Path) -> None:
+    (project_copy / "models/marketing/marts/order_item_margins.sql").write_text(
+        "select order_item_id, net_amount_eur from {{ ref('int_order_items_priced') }}\n"
+    )
+    code, data, err = _check(project_copy, tmp_path, "--no-warehouse")
+    assert code == 1, err
+    assert _found(data) == {("marketing.order_item_margins", "DP010")}
+    assert "sales.int_order_items_priced" in data["violations"][0]["message"]
+
+
+def test_personal_data_column_in_an_internal_product(project_copy: Path, tmp_path: Path) -> None:
+    _edit(
+        project_copy / MARKETING_MODELS,
+        "      - name: country_code\n",
+        "      - name: email\n        data_type: varchar\n        description: The customer's email.\n"
+        "      - name: country_code\n",
+    )
+    code, data, _ = _check(project_copy, tmp_path, "--no-warehouse")
+    assert code == 1 and _found(data) == {("marketing.customer_lifetime_value", "DP014")}
+    messages = " ".join(v["message"] for v in data["violations"])
+    assert "column email is personal data" in messages and "classified internal" in messages
+
+
+def _add_copy_product(project: Path, *, select_star: bool) -> list[str]:
+    """A public product `sales.dim_products_copy` that only republishes `dim_products`, complete otherwise."""
+    entries = yaml.safe_load((project / SALES_MODELS).read_text())["models"]
+    entry = next(e for e in entries if e["name"] == "dim_products")
+    entry["name"] = "dim_products_copy"
+    descriptor = entry["config"]["meta"]["data_product"]
+    descriptor["interfaces"] = [{"type": "sql", "address": "sales.dim_products_copy"}]
+    descriptor["suite"] = "expectations/sales/dim_products_copy.json"
+    (project / "models/sales/marts/_sales__copy.yml").write_text(yaml.safe_dump({"models": [entry]}))
+    columns = [c["name"] for c in entry["columns"]]
+    select = "*" if select_star else ",\n    ".join(columns)
+    (project / "models/sales/marts/dim_products_copy.sql").write_text(
+        f"with products as (\n    select * from {{{{ ref('dim_products') }}}}\n)\n\nselect\n    {select}\nfrom products\n"
+    )
+    suite = (project / "expectations/sales/dim_products.json").read_text()
+    (project / "expectations/sales/dim_products_copy.json").write_text(suite)
+    _append_exposure(project, "catalog_feed", "ref('dim_products_copy')")
+    return columns
+
+
+def test_select_star_pass_through_without_a_warehouse(project_copy: Path, tmp_path: Path) -> None:
+    _add_copy_product(project_copy, select_star=True)
+    code, data, _ = _check(project_copy, tmp_path, "--no-warehouse")
+    assert code == 1 and _found(data) == {("sales.dim_products_copy", "DP013")}
+    assert "SQL text only" in data["violations"][0]["message"]
+    assert any("DP013" in n and "SQL text only" in n for n in data["notes"])
+
+
+@pytest.mark.integration
+def test_pass_through_is_proven_on_the_data(project_copy: Path, tmp_path: Path) -> None:
+    # explicit columns, no `select *`: only the data shows it is a copy
+    _add_copy_product(project_copy, select_star=False)
+    code, data, _ = _check(project_copy, tmp_path, "--no-warehouse")
+    assert code == 0, data["violations"]
+    built = build_project(tmp_path / "built", project_dir=project_copy)
+    assert built.build_returncode == 0
+    code, data, _ = _check(project_copy, tmp_path, "--warehouse", str(built.config.warehouse))
+    assert code == 1 and _found(data) == {("sales.dim_products_copy", "DP013")}
+    assert "proven on the data" in data["violations"][0]["message"]
+
+
+def test_waivers_accept_a_violation_with_a_reason(project_copy: Path, tmp_path: Path) -> None:
+    _edit(project_copy / SALES_MODELS, "contract: {enforced: true}", "contract: {enforced: false}")
+    (project_copy / "waivers.yml").write_text(
+        "waivers:\n  - {product: sales.fct_orders, rule: DP003, reason: 'migrating to v2', expires: 2999-01-01}\n"
+    )
+    code, data, _ = _check(project_copy, tmp_path, "--no-warehouse")
+    assert code == 0 and data["summary"]["waived"] == 1
+    assert data["violations"][0]["waiver_reason"] == "migrating to v2"
+
+
+def test_config_errors_exit_2_in_one_line(project_copy: Path, tmp_path: Path) -> None:
+    (project_copy / "waivers.yml").write_text("waivers:\n  - {product: sales.fct_orders, rule: DP003}\n")
+    code, _, err = _check(project_copy, tmp_path, "--no-warehouse")
+    assert code == 2 and re.fullmatch(r"dp: error: .*needs a reason\n", err)
+    (project_copy / "waivers.yml").unlink()
+    code, _, err = _check(project_copy, tmp_path, "--standards", "nope.yml")
+    assert code == 2 and "standards file not found" in err
+
+
+def test_unexplained_parse_error_is_an_input_error(project_copy: Path, tmp_path: Path) -> None:
+    _edit(project_copy / SALES_MODELS, "models:\n", "models:\n  - name: [broken\n")
+    code, _, err = _check(project_copy, tmp_path, "--no-warehouse")
+    assert code == 2 and err.startswith("dp: error: dbt parse failed") and len(err.splitlines()) == 1
