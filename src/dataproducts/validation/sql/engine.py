@@ -1,0 +1,382 @@
+"""The ``sql`` and ``auto`` validation engines.
+
+``SqlEngine`` validates a product's suite by compiling it (:mod:`.compiler`) into one aggregate scan of the
+table plus targeted follow-up queries, on one read-only DuckDB connection for the whole run. Metric values
+go through Great Expectations' own expectation classes (``Expectation._validate``), which decide success,
+apply ``mostly`` and format the result exactly as a GX run does; the suite result is GX's own
+``ExpectationSuiteValidationResult``. No GX context, datasource, SQLAlchemy engine, reflection or metric
+graph is created: that is where GX's time goes.
+
+``AutoEngine`` partitions each suite: compiled expectations run on ``SqlEngine``; the rest (an unsupported
+type or option) run on the GX engine, created only when first needed; the results are merged into one
+suite result in GX's order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime as dt
+import traceback
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from dataproducts.errors import SuiteError, WarehouseError
+from dataproducts.products import DataProduct
+from dataproducts.validation.sql.compiler import (
+    COMPILED_RESULT_FORMATS,
+    Check,
+    Options,
+    Scan,
+    Table,
+    Unsupported,
+    compile_expectation,
+    quote,
+)
+from dataproducts.validation.suites import Suite
+
+DATASOURCE_NAME = "warehouse"  # GxEngine's datasource name: batch ids read "<datasource>-<product id>"
+_NO_COLUMN = "_nocolumn"
+
+
+@dataclass
+class Planned:
+    """One expectation of a suite, evaluated as GX evaluates it, and its check (or why there is none)."""
+
+    position: int
+    config: Any  # ExpectationConfiguration with parameters substituted and batch_id set
+    expectation: Any | None  # the GX Expectation built from it
+    check: Check | None
+    reason: str | None = None  # why it is not compiled
+
+
+def _result_options(result_format: Mapping[str, Any]) -> Options:
+    fmt = str(result_format.get("result_format", "SUMMARY")).upper()
+    extra = {
+        k for k, v in result_format.items() if v and k not in ("result_format", "partial_unexpected_count")
+    }
+    if fmt not in COMPILED_RESULT_FORMATS or extra:
+        raise Unsupported(f"result format {fmt} with {sorted(extra)}" if extra else f"result format {fmt}")
+    return Options(fmt, int(result_format.get("partial_unexpected_count", 20)))
+
+
+def gx_order(configs: Sequence[Any]) -> list[int]:
+    """Positions in the order GX's validator evaluates (and reports) expectations: grouped by column in
+    order of first appearance, expectations without a column together (``process_expectations_for_validation``)."""
+    groups: dict[str, list[int]] = {}
+    for i, config in enumerate(configs):
+        column = config.kwargs.get("column")
+        groups.setdefault(column if isinstance(column, str) else _NO_COLUMN, []).append(i)
+    return [i for group in groups.values() for i in group]
+
+
+class SqlEngine:
+    """Compiled SQL on the DuckDB warehouse, read-only, one connection per run."""
+
+    name = "sql"
+
+    def __init__(
+        self,
+        warehouse: Path,
+        *,
+        result_format: Mapping[str, Any],
+        run_name: str,
+        run_time: dt.datetime,
+        memory_limit: str | None = None,
+        threads: int | None = None,
+    ) -> None:
+        import duckdb
+
+        self.warehouse = Path(warehouse)
+        if not self.warehouse.is_file():
+            raise WarehouseError(
+                f"{self.warehouse}: warehouse not found (run dp generate and dbt build first)"
+            )
+        self._result_format = dict(result_format)
+        self._run_name = run_name
+        self._run_time = run_time
+        config: dict[str, Any] = {"preserve_insertion_order": False}
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        if threads:
+            config["threads"] = threads
+        try:
+            self._con = duckdb.connect(str(self.warehouse), read_only=True, config=config)
+        except duckdb.Error as exc:
+            message = str(exc).strip().splitlines()[0]
+            if "lock" in message.lower():
+                message = "locked by another process (is dbt still running?)"
+            raise WarehouseError(f"{self.warehouse}: cannot open read-only: {message}") from exc
+        self.queries: list[str] = []  # every statement of the run, for tests and --debug
+
+    # --- warehouse ---------------------------------------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self.queries.append(sql)
+        return self._con.execute(sql, list(params)).fetchall()
+
+    def relation_exists(self, schema: str | None, name: str | None) -> bool:
+        rows = self.query(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema or "main", name or ""],
+        )
+        return bool(rows and rows[0][0])
+
+    def table(self, schema: str | None, name: str) -> Table:
+        rows = self.query(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema or "main", name],
+        )
+        relation = f"{quote(schema)}.{quote(name)}" if schema else quote(name)
+        return Table(relation=relation, columns={str(n): str(t) for n, t in rows})
+
+    # --- planning ----------------------------------------------------------------------------------------------
+
+    def plan(self, product: DataProduct, suite: Suite, parameters: Mapping[str, Any]) -> list[Planned]:
+        """Evaluate every expectation as GX does (parameters, batch id, GX's own model) and compile it."""
+        version = product.latest
+        table = self.table(version.schema, version.alias or product.name)
+        try:
+            options: Options | None = _result_options(self._result_format)
+            format_reason = None
+        except Unsupported as exc:
+            options, format_reason = None, str(exc)
+        batch_id = f"{DATASOURCE_NAME}-{product.id}"
+        planned: list[Planned] = []
+        for position, raw in enumerate(suite.gx_suite.expectation_configurations):
+            config = copy.deepcopy(raw)
+            try:
+                config.process_suite_parameters(suite_parameters=dict(parameters))
+                config.kwargs.update({"batch_id": batch_id})
+                expectation = config.to_domain_obj()
+            except Exception as exc:  # GX would fail the same way: let it
+                planned.append(Planned(position, raw, None, None, f"cannot evaluate: {exc}"))
+                continue
+            evaluated = expectation.configuration
+            if evaluated.id is None:  # GX gives every expectation of a suite added to its context an id
+                evaluated.id = str(uuid.uuid4())
+                expectation.id = evaluated.id
+            if format_reason is not None or options is None:
+                planned.append(Planned(position, evaluated, expectation, None, format_reason))
+                continue
+            if not table.columns:
+                planned.append(Planned(position, evaluated, expectation, None, "relation has no columns"))
+                continue
+            try:
+                check = compile_expectation(evaluated.type, evaluated.kwargs, table)
+            except Unsupported as exc:
+                planned.append(Planned(position, evaluated, expectation, None, str(exc)))
+                continue
+            planned.append(Planned(position, evaluated, expectation, check))
+        return planned
+
+    # --- running -----------------------------------------------------------------------------------------------
+
+    def run_checks(self, product: DataProduct, planned: Sequence[Planned]) -> dict[int, Any]:
+        """Run the compiled checks of one product: one scan, then follow-ups; GX results by position."""
+        from great_expectations.expectations.expectation_configuration import parse_result_format
+
+        compiled = [p for p in planned if p.check is not None]
+        if not compiled:
+            return {}
+        options = _result_options(self._result_format)
+        version = product.latest
+        table = self.table(version.schema, version.alias or product.name)
+        scan = Scan()
+        for p in compiled:
+            assert p.check is not None
+            p.check.plan(scan)
+        sql, params = scan.sql(table.relation)
+        row = self.query(sql, params)[0]
+        parsed = parse_result_format(dict(self._result_format))
+        results: dict[int, Any] = {}
+        for p in compiled:
+            assert p.check is not None
+            results[p.position] = self._evaluate(p, row, parsed, options)
+        return results
+
+    def _evaluate(self, p: Planned, row: Sequence[Any], parsed: dict[str, Any], options: Options) -> Any:
+        from great_expectations.core.expectation_validation_result import ExpectationValidationResult
+
+        assert p.check is not None and p.expectation is not None
+        try:
+            metrics = p.check.metrics(row, self.query, options)
+            runtime = {"result_format": copy.deepcopy(parsed)}
+            raw = p.expectation._validate(metrics=metrics, runtime_configuration=runtime)
+            if options.result_format == "BOOLEAN_ONLY":
+                if isinstance(raw, ExpectationValidationResult):
+                    raw.result = {}
+                else:
+                    raw["result"] = {}
+            return p.expectation._build_evr(raw_response=raw)
+        except Exception as exc:  # as GX's validator: an expectation that raised is a failed result with info
+            return _exception_result(p.config, exc)
+
+    def validate(self, product: DataProduct, suite: Suite, parameters: Mapping[str, Any]) -> Any:
+        """Validate one product with its suite; every expectation must compile (else ``SuiteError``)."""
+        planned = self.plan(product, suite, parameters)
+        missing = [p for p in planned if p.check is None]
+        if missing:
+            details = "; ".join(f"#{p.position + 1} {p.config.type}: {p.reason}" for p in missing[:5])
+            raise SuiteError(
+                f"{suite.path}: {len(missing)} expectation(s) not supported by the sql engine ({details}); "
+                "use --engine auto"
+            )
+        results = self.run_checks(product, planned)
+        return self.suite_result(product, suite, planned, results)
+
+    def suite_result(
+        self, product: DataProduct, suite: Suite, planned: Sequence[Planned], results: Mapping[int, Any]
+    ) -> Any:
+        """GX's ``ExpectationSuiteValidationResult`` for the merged results, with GX's meta."""
+        import great_expectations as gx
+        from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
+        from great_expectations.core.run_identifier import RunIdentifier
+        from great_expectations.validator.validator import calc_validation_statistics
+
+        ordered = [results[i] for i in gx_order([p.config for p in planned]) if i in results]
+        stats = calc_validation_statistics(ordered)
+        version = product.latest
+        now = dt.datetime.now(dt.UTC)
+        run_id = RunIdentifier(run_name=self._run_name, run_time=self._run_time)
+        return ExpectationSuiteValidationResult(
+            results=ordered,
+            success=stats.success,
+            suite_name=suite.gx_suite.name,
+            statistics={
+                "evaluated_expectations": stats.evaluated_expectations,
+                "successful_expectations": stats.successful_expectations,
+                "unsuccessful_expectations": stats.unsuccessful_expectations,
+                "success_percent": stats.success_percent,
+            },
+            meta={
+                "great_expectations_version": gx.__version__,
+                "batch_spec": {
+                    "type": "table",
+                    "data_asset_name": product.id,
+                    "table_name": version.alias,
+                    "schema_name": version.schema,
+                    "batch_identifiers": {},
+                },
+                "batch_markers": {"ge_load_time": now.strftime("%Y%m%dT%H%M%S.%fZ")},
+                "active_batch_definition": {
+                    "datasource_name": DATASOURCE_NAME,
+                    "data_connector_name": "fluent",
+                    "data_asset_name": product.id,
+                    "batch_identifiers": {},
+                },
+                "validation_id": str(uuid.uuid4()),
+                "checkpoint_id": None,
+                "run_id": run_id,
+                "validation_time": run_id.run_time,
+                "batch_parameters": None,
+                "engine": self.name,
+            },
+            batch_id=f"{DATASOURCE_NAME}-{product.id}",
+        )
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._con.close()
+
+
+def _exception_result(config: Any, exc: BaseException) -> Any:
+    from great_expectations.core.expectation_validation_result import ExpectationValidationResult
+
+    return ExpectationValidationResult(
+        success=False,
+        exception_info={
+            "raised_exception": True,
+            "exception_traceback": "".join(traceback.format_exception(exc)),
+            "exception_message": str(exc),
+        },
+        expectation_config=config,
+    )
+
+
+class AutoEngine:
+    """Compiled SQL where supported, Great Expectations for the rest; one merged result per product."""
+
+    name = "auto"
+
+    def __init__(self, sql: SqlEngine, gx_factory: Callable[[], Any]) -> None:
+        self.sql = sql
+        self._gx_factory = gx_factory
+        self._gx: Any | None = None
+        self.delegated: dict[str, list[str]] = {}  # product id -> "type: reason", for the report and tests
+
+    @property
+    def warehouse(self) -> Path:
+        return self.sql.warehouse
+
+    def relation_exists(self, schema: str | None, name: str | None) -> bool:
+        return self.sql.relation_exists(schema, name)
+
+    @property
+    def gx(self) -> Any:
+        if self._gx is None:
+            self._gx = self._gx_factory()
+        return self._gx
+
+    def validate(self, product: DataProduct, suite: Suite, parameters: Mapping[str, Any]) -> Any:
+        from great_expectations.core import ExpectationSuite
+
+        planned = self.sql.plan(product, suite, parameters)
+        results = self.sql.run_checks(product, planned)
+        rest = [p for p in planned if p.check is None]
+        if rest:
+            self.delegated[product.id] = [f"{p.config.type}: {p.reason}" for p in rest]
+            raw = suite.gx_suite.expectation_configurations
+            subset = ExpectationSuite(
+                name=suite.gx_suite.name,
+                expectations=[raw[p.position] for p in rest],
+                meta=dict(suite.gx_suite.meta or {}),
+            )
+            gx_result = self.gx.validate(product, replace(suite, gx_suite=subset), parameters)
+            # GX reports in its own order: map each result back to its position in the suite.
+            for p, r in _gx_report_positions(gx_result.results, rest):
+                results[p.position] = r
+        result = self.sql.suite_result(product, suite, planned, results)
+        if rest:
+            result.meta["engine"] = "auto"
+            result.meta["gx_expectations"] = len(rest)
+        return result
+
+    def build_data_docs(self) -> None:
+        if self._gx is not None and hasattr(self._gx, "build_data_docs"):
+            self._gx.build_data_docs()
+
+    def close(self) -> None:
+        try:
+            self.sql.close()
+        finally:
+            if self._gx is not None:
+                self._gx.close()
+
+
+def _gx_report_positions(gx_results: Sequence[Any], expected: Sequence[Planned]) -> list[tuple[Planned, Any]]:
+    """Pair GX's results with the planned expectations they belong to, by expectation id, else by type and
+    kwargs (GX may move a failed metric's expectations to the front)."""
+    pairs: list[tuple[Planned, Any]] = []
+    left = list(expected)
+    for result in gx_results:
+        config = result.expectation_config
+        match = None
+        for p in left:
+            same_id = p.config.id is not None and p.config.id == getattr(config, "id", None)
+            if same_id or (
+                p.config.type == config.type
+                and {k: v for k, v in p.config.kwargs.items() if k != "batch_id"}
+                == {k: v for k, v in config.kwargs.items() if k != "batch_id"}
+            ):
+                match = p
+                break
+        if match is None:
+            continue
+        left.remove(match)
+        pairs.append((match, result))
+    return pairs
