@@ -161,6 +161,8 @@ def target(value: Any, unit: Any) -> str:
     if isinstance(value, dict):
         parts = []
         for key, bound in value.items():
+            if bound is None:
+                continue
             symbol = _BOUNDS.get(str(key))
             shown = measure(bound, unit)
             parts.append(f"{symbol} {shown}" if symbol else f"{key} {shown}")
