@@ -525,7 +525,8 @@ border-radius:10px;padding:16px 20px 18px;margin:0 0 18px}
 .row-breached td:first-child{box-shadow:inset 3px 0 var(--breached)}
 .row-at_risk td:first-child{box-shadow:inset 3px 0 var(--at_risk-fill)}
 .row-unknown td:first-child{box-shadow:inset 3px 0 var(--unknown-fill)}
-.checks{list-style:none;margin:0;padding:0;display:grid;gap:8px}
+.checks{list-style:none;margin:0;padding:0;display:grid;grid-template-columns:minmax(0,1fr);gap:8px}
+.msg,.reason,td,.plain li{overflow-wrap:anywhere}
 .check{border:1px solid var(--line);border-left:4px solid var(--unknown-fill);border-radius:8px;padding:8px 12px}
 .check.sev-critical{border-left-color:var(--breached)}.check.sev-warning{border-left-color:var(--at_risk-fill)}
 .check-head{font-weight:600}
