@@ -293,6 +293,129 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return int(written.report.exit_code(args.fail_on))
 
 
+# --- nightly and simulate -----------------------------------------------------------------------------------
+
+
+def _add_nightly(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "nightly",
+        parents=[common],
+        help="the nightly job: dbt source freshness, dbt build, dp validate, dp report, dbt docs",
+        description="Run dbt source freshness, dbt build, dp validate and dp report for one as-of day, then "
+        "dbt docs generate --static into <target>/docs (the site the report links to). A failed freshness "
+        "check or build does not stop the job: the report is still written. Progress lines on a terminal, "
+        "timestamped plain lines otherwise. Exit code: the report's (see --fail-on); 2 when dbt could not "
+        "run or on an input error.",
+    )
+    p.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        help="the as-of day YYYY-MM-DD the data was loaded (default today UTC)",
+    )
+    p.add_argument(
+        "--select",
+        "-s",
+        action="append",
+        metavar="PRODUCT",
+        help="build (with upstream), validate and report only these products; repeat or comma-separate",
+    )
+    p.add_argument("--no-docs", action="store_true", help="skip dbt docs generate and GX Data Docs")
+    _add_slo_options(p)
+    p.set_defaults(handler=_cmd_nightly)
+
+
+def _cmd_nightly(args: argparse.Namespace) -> int:
+    from dataproducts.pipeline import nightly
+
+    cfg = _config(
+        args,
+        warehouse=args.warehouse,
+        target_dir=args.target_dir,
+        reports_dir=args.reports_dir,
+        history=args.history,
+    )
+    result = nightly(
+        cfg,
+        as_of=args.as_of,
+        select=args.select,
+        window_days=args.window_days,
+        fail_on=args.fail_on,
+        docs=not args.no_docs,
+        data_docs=not args.no_docs,
+    )
+    print(result.report.summary())
+    return int(result.exit_code)
+
+
+def _add_simulate(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "simulate",
+        parents=[common],
+        help="run the real nightly pipeline for N simulated days with deterministic incidents",
+        description="For each of N consecutive as-of days: dp generate --as-of D (with the incident schedule's "
+        "faults that day) and the nightly steps, so the SLO history and report show real trends and real "
+        "breaches. Prints the schedule first. Default schedule: the feed is late mid-way; with 5 days or "
+        "more also nulls,duplicates earlier and a volume_drop later. Exit 0 when the simulation ran "
+        "(see --fail-on), 2 on an error.",
+    )
+    p.add_argument("--days", type=_positive_int, required=True, metavar="N", help="how many days to simulate")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--end", type=_date, default=None, help="the last as-of day (default today UTC)")
+    when.add_argument("--start", type=_date, default=None, help="the first as-of day instead")
+    p.add_argument("--scale", type=float, default=0.05, help="landing data scale (default 0.05)")
+    p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    p.add_argument(
+        "--incident",
+        action="append",
+        default=None,
+        metavar="DAY=FAULTS",
+        help="replace the default schedule: e.g. 3=late or 2026-11-12=nulls,duplicates (repeatable)",
+    )
+    p.add_argument("--no-incidents", action="store_true", help="simulate clean days only")
+    p.add_argument("--reset-history", action="store_true", help="delete the SLO history file first")
+    p.add_argument("--no-docs", action="store_true", help="skip dbt docs generate on the last day")
+    p.add_argument("--verbose", "-v", action="store_true", help="show every step of every day")
+    _add_slo_options(p)
+    p.set_defaults(handler=_cmd_simulate, fail_on="never")
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from dataproducts.pipeline import default_schedule, parse_incidents, simulate
+
+    cfg = _config(
+        args,
+        warehouse=args.warehouse,
+        target_dir=args.target_dir,
+        reports_dir=args.reports_dir,
+        history=args.history,
+    )
+    if args.incident and args.no_incidents:
+        raise UsageError("dp simulate: --incident and --no-incidents exclude each other")
+    start = args.start or (args.end or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=args.days - 1)
+    if args.no_incidents:
+        schedule: dict[int, tuple[str, ...]] = {}
+    elif args.incident:
+        schedule = parse_incidents(args.incident, args.days, start)
+    else:
+        schedule = default_schedule(args.days)
+    result = simulate(
+        cfg,
+        days=args.days,
+        start=start,
+        scale=args.scale,
+        seed=args.seed,
+        schedule=schedule,
+        window_days=args.window_days,
+        docs=not args.no_docs,
+        reset_history=args.reset_history,
+        verbose=args.verbose,
+    )
+    if result.last is None:
+        return int(ExitCode.OK)
+    return int(result.last.report.report.exit_code(args.fail_on))
+
+
 # --- registry -----------------------------------------------------------------------------------------------
 
 _COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = [
@@ -300,6 +423,8 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], 
     _add_validate,
     _add_check,
     _add_report,
+    _add_nightly,
+    _add_simulate,
 ]
 
 

@@ -38,6 +38,16 @@ def test_budget_excludes_unknown_and_counts_at_risk_as_good() -> None:
     assert b.remaining == pytest.approx(1 - 10 / 3)  # overspent: negative
 
 
+def test_budget_of_a_partly_filled_window_is_sized_by_the_window() -> None:
+    # 28-day window at 95%: 1.4 bad runs allowed. After 4 days with one bad run, 28.6% is left,
+    # while the burn rate so far is (1/4) / 0.05 = 5.
+    b = budget(0.95, [M, M, B, M], window_runs=28)
+    assert b.allowed_bad_runs == pytest.approx(1.4)
+    assert b.remaining == pytest.approx(1 - 1 / 1.4)
+    assert b.burn_rate == pytest.approx(5.0)
+    assert budget(0.95, [M, M, B, M, B], window_runs=28).remaining == pytest.approx(1 - 2 / 1.4)
+
+
 def test_budget_without_runs_is_unknown() -> None:
     b = budget(0.99, [U, U])
     assert b.runs == 0
@@ -57,10 +67,12 @@ def test_budget_rejects_degenerate_objectives(objective: float) -> None:
 
 @given(st.lists(st.sampled_from(list(Status)), max_size=60), st.floats(0.5, 0.999))
 def test_budget_identities(statuses: list[Status], objective: float) -> None:
-    b = budget(objective, statuses)
+    b = budget(objective, statuses)  # a full window: remaining = 1 - burn rate
     assert b.runs == b.good_runs + b.bad_runs == sum(1 for s in statuses if s is not Status.UNKNOWN)
     if b.runs:
         assert b.remaining == pytest.approx(1 - b.burn_rate)  # type: ignore[operator]
+        partial = budget(objective, statuses, window_runs=60)
+        assert partial.remaining is not None and partial.remaining >= b.remaining  # type: ignore[operator]
         assert b.attainment == pytest.approx(1 - (b.burn_rate or 0) * (1 - objective))
 
 

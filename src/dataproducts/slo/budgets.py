@@ -1,9 +1,13 @@
 """Error budgets in the SRE sense, as pure functions, and a product's status from its SLIs and budget.
 
 For an objective ``o`` (share of good runs promised over the window) the error budget is ``1 - o``. Over
-the runs in the window (unknown runs excluded): attainment = good / runs, bad fraction = bad / runs,
-burn rate = bad fraction / (1 - o) (1 means the budget is spent exactly at the end of the window), and
-budget remaining = 1 - bad / ((1 - o) * runs) = 1 - burn rate (negative when overspent).
+the runs in the window (unknown runs excluded): attainment = good / runs, bad fraction = bad / runs, and
+burn rate = bad fraction / (1 - o): 1 means the budget would be spent exactly at the end of the window.
+
+The budget itself is ``(1 - o)`` times the runs the window holds: one run a day, so ``window_days`` runs
+(or the runs actually made, when more). Budget remaining = 1 - bad / ((1 - o) * max(runs, window_days)):
+a product at 95% over 28 days may have 1.4 bad runs; after one, 28.6% of its budget is left, however many
+days of history exist yet. Once the window is full, remaining = 1 - burn rate. Negative when overspent.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ class Budget:
     runs: int
     good_runs: int
     bad_runs: int
+    window_runs: int = 0  # the runs the window holds (one a day); the budget is (1 - objective) of them
 
     @property
     def attainment(self) -> float | None:
@@ -34,9 +39,14 @@ class Budget:
         return (self.bad_runs / self.runs) / (1.0 - self.objective)
 
     @property
+    def allowed_bad_runs(self) -> float:
+        return (1.0 - self.objective) * max(self.runs, self.window_runs)
+
+    @property
     def remaining(self) -> float | None:
-        burn = self.burn_rate
-        return None if burn is None else 1.0 - burn
+        if not self.runs:
+            return None
+        return 1.0 - self.bad_runs / self.allowed_bad_runs
 
     def to_dict(self, *, with_good: bool = True) -> dict[str, Any]:
         data: dict[str, Any] = {"objective": self.objective, "runs": self.runs}
@@ -55,7 +65,7 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def budget(objective: float, statuses: Iterable[Status]) -> Budget:
+def budget(objective: float, statuses: Iterable[Status], window_runs: int = 0) -> Budget:
     """The budget over a window's per-run statuses: met/at_risk are good, breached bad, unknown excluded."""
     if not 0.0 < objective < 1.0:
         raise ValueError(f"objective must be between 0 and 1 (exclusive), got {objective}")
@@ -65,7 +75,7 @@ def budget(objective: float, statuses: Iterable[Status]) -> Budget:
             good += 1
         elif status.is_bad:
             bad += 1
-    return Budget(objective=objective, runs=good + bad, good_runs=good, bad_runs=bad)
+    return Budget(objective=objective, runs=good + bad, good_runs=good, bad_runs=bad, window_runs=window_runs)
 
 
 def run_status(slis: Iterable[Status]) -> Status:

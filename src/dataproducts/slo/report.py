@@ -41,7 +41,8 @@ REPORT_SCHEMA_VERSION = "1.0"
 REPORT_STEM = "slo_report"
 DEPRECATION_HORIZON_DAYS = 30
 MAX_SAMPLES = 20
-DOCS_SUBDIR = "docs"  # `dbt docs generate` writes the docs site to <target>/docs (see pipeline)
+DOCS_SUBDIR = "docs"  # `dbt docs generate --static` writes the docs site to <target>/docs (see pipeline)
+DOCS_PAGE = "static_index.html"  # one file that works from file:// (index.html fetches JSON)
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,8 @@ def _link(path: Path, from_dir: Path) -> str:
     return Path(os.path.relpath(path.resolve(), from_dir.resolve())).as_posix()
 
 
-def _budget(objective: float, good: int, bad: int) -> Budget:
-    return Budget(objective=objective, runs=good + bad, good_runs=good, bad_runs=bad)
+def _budget(objective: float, good: int, bad: int, window_days: int) -> Budget:
+    return Budget(objective=objective, runs=good + bad, good_runs=good, bad_runs=bad, window_runs=window_days)
 
 
 def _jsonable(value: Any) -> Any:
@@ -337,11 +338,11 @@ def build_report(
             per_sli = {}
             for name in SLI_NAMES:
                 c = counts_by_sli.get(name)
-                per_sli[name] = _budget(t.objective(name), c.good if c else 0, c.bad if c else 0).to_dict(
-                    with_good=False
-                )
+                per_sli[name] = _budget(
+                    t.objective(name), c.good if c else 0, c.bad if c else 0, t.window_days
+                ).to_dict(with_good=False)
             pc = history.product_counts(p.id, t.window_days)
-            product_budget = _budget(t.product_objective, pc.good, pc.bad)
+            product_budget = _budget(t.product_objective, pc.good, pc.bad, t.window_days)
             status, reason = product_status(j.slis, product_budget)
             reported.append(status)
             trend = [
@@ -386,7 +387,7 @@ def build_report(
                     "trend": trend,
                     "failing_checks": _failing(j.checks),
                     "links": {
-                        "dbt_docs": _link(cfg.target_dir / DOCS_SUBDIR / "index.html", report_dir)
+                        "dbt_docs": _link(cfg.target_dir / DOCS_SUBDIR / DOCS_PAGE, report_dir)
                         + f"#!/model/{p.unique_id}",
                         "data_docs": _data_docs_link(cfg, p, invocation, report_dir),
                     },
@@ -447,7 +448,7 @@ def build_report(
             },
             "warehouse": _rel(cfg.warehouse, cfg.project_dir),
             "history": {"path": _rel(cfg.history, cfg.project_dir), "runs_before": history_runs},
-            "dbt_docs": _rel(cfg.target_dir / DOCS_SUBDIR / "index.html", cfg.project_dir),
+            "dbt_docs": _rel(cfg.target_dir / DOCS_SUBDIR / DOCS_PAGE, cfg.project_dir),
         },
     }
     document = _jsonable(document)
