@@ -154,6 +154,7 @@ def test_sli_table_budget_and_owner(parsed: Parsed, html: str) -> None:
     text = parsed.text
     assert "customer_id is null in 332 of 48,211 rows (0.69%); target ≥ 99.9%." in text
     assert "99.31%" in text and "≥ 99.9%" in text and "51 h" in text and "≤ 26 h" in text
+    assert "<strong>Grain:</strong> one row per order (<code>order_id</code>)" in html
     assert "-43%" in text and "exhausted" in text and "1.43×" in text and "92.86%" in text
     assert parsed.find("a", href="mailto:sales-analytics@example.com")
     assert parsed.find("a", href="mailto:sre@example.com")
@@ -285,6 +286,7 @@ def test_any_value_stays_text(sample: str, reason: str, name: str, url: str) -> 
             {
                 "id": name,
                 "name": name,
+                "description": f"**{reason}** `{sample}`",
                 "status": "breached",
                 "owner": {"name": name, "email": name},
                 "slis": {name: {"status": "breached", "reason": reason, "value": sample, "unit": name}},
@@ -312,3 +314,15 @@ def test_lone_surrogates_from_json_do_not_break_the_page() -> None:
     page = render_html(report)
     page.encode("utf-8")  # writable as UTF-8
     assert "a\ufffd" in page
+
+
+def test_descriptions_render_code_and_bold_only_after_escaping() -> None:
+    from dataproducts.render.html import inline_markdown
+
+    assert inline_markdown("**Grain:** one row per `customer_id`.") == (
+        "<strong>Grain:</strong> one row per <code>customer_id</code>."
+    )
+    assert inline_markdown("`<script>` **<b>x</b>**") == (
+        "<code>&lt;script&gt;</code> <strong>&lt;b&gt;x&lt;/b&gt;</strong>"
+    )
+    assert inline_markdown("a * b ** c") == "a * b ** c"

@@ -41,6 +41,17 @@ def _e(value: Any) -> str:
     return escape(text(value), quote=True)
 
 
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+
+
+def inline_markdown(value: Any) -> str:
+    """dbt descriptions are Markdown: escape first, then turn only `code` and **bold** into tags."""
+    escaped = _e(value)
+    escaped = _CODE_SPAN.sub(r"<code>\1</code>", escaped)
+    return _STRONG.sub(r"<strong>\1</strong>", escaped)
+
+
 def safe_href(url: Any) -> str | None:
     """``url`` if it is an http(s), mailto or relative link; ``None`` for anything else (``javascript:``...)."""
     raw = text(url).strip()
@@ -328,7 +339,11 @@ def _product_card(product: dict[str, Any], pid: str, report: dict[str, Any]) -> 
     reason = (
         f'<p class="reason">{_e(product.get("status_reason"))}</p>' if product.get("status_reason") else ""
     )
-    description = f"<p>{_e(product.get('description'))}</p>" if product.get("description") else ""
+    description = (
+        f'<p class="desc">{inline_markdown(product.get("description"))}</p>'
+        if product.get("description")
+        else ""
+    )
     chart = trend_chart(product, report.get("as_of_date"), report.get("window_days"), f"{pid}-trend")
     return (
         f'<article class="card s-{status}" id="{pid}" data-product="{_e(product.get("id"))}" '
