@@ -416,12 +416,56 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return int(result.last.report.report.exit_code(args.fail_on))
 
 
+# --- diff (governance) ------------------------------------------------------------------------------------
+
+
+def _add_diff(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "diff",
+        parents=[common],
+        help="classify product changes against a previous manifest and write a consumer changelog",
+        description="Compare the current project (dbt parse) with a previous manifest (--state: a directory "
+        "holding manifest.json, e.g. the last production build's target) and classify every data product "
+        "change as breaking, non-breaking or documentation only. Writes a Markdown changelog naming, per "
+        "changed product, what changed, the affected exposures and the owners to tell. Exit 1 when a public "
+        "product has a breaking change that was not released as a new version, 0 otherwise, 2 on input errors.",
+    )
+    p.add_argument("--state", required=True, help="directory with the previous manifest.json (or the file)")
+    p.add_argument("--manifest", default=None, help="the current manifest.json instead of running dbt parse")
+    p.add_argument("--output", "-o", default=None, help="changelog path (default <reports>/changelog.md)")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="stdout format (default text)")
+    p.add_argument(
+        "--as-of", type=_date, default=None, help="judge deprecation dates at this day (default today, UTC)"
+    )
+    p.add_argument("--target-dir", default=None, help="dbt target directory for dbt parse (default target)")
+    p.add_argument("--reports-dir", default=None, help="reports directory (default reports)")
+    p.set_defaults(handler=_cmd_diff)
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from dataproducts.governance.diff import run_diff
+
+    cfg = _config(args, target_dir=args.target_dir, reports_dir=args.reports_dir)
+    report = run_diff(
+        cfg,
+        Path(args.state),
+        manifest_path=Path(args.manifest) if args.manifest else None,
+        output=Path(args.output) if args.output else None,
+        as_of=args.as_of,
+    )
+    print(report.render_json() if args.format == "json" else report.render_text())
+    return int(report.exit_code)
+
+
 # --- registry -----------------------------------------------------------------------------------------------
 
 _COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = [
     _add_generate,
     _add_validate,
     _add_check,
+    _add_diff,
     _add_report,
     _add_nightly,
     _add_simulate,
