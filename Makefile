@@ -24,9 +24,11 @@ nightly: install
 	$(BIN)/dp generate --as-of $$(date -u +%F)
 	$(BIN)/dp nightly
 
+PYDIRS := $(wildcard src tests bench)
+
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check $(PYDIRS)
+	$(BIN)/ruff format --check $(PYDIRS)
 	$(BIN)/mypy
 	$(MAKE) --no-print-directory parse sqlfluff
 
@@ -43,8 +45,8 @@ pytest: install
 test: lint pytest
 
 format: install
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format $(PYDIRS)
+	$(BIN)/ruff check --fix $(PYDIRS)
 	$(BIN)/sqlfluff fix models macros --processes 2
 
 bench: install
