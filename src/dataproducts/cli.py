@@ -459,6 +459,84 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     return int(report.exit_code)
 
 
+# --- catalog and export (governance) ----------------------------------------------------------------------
+
+
+def _add_catalog(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "catalog",
+        parents=[common],
+        help="write the data product catalog (JSON, Markdown, HTML)",
+        description="Parse the project (dbt parse) and write the data product catalog as catalog.json, "
+        "catalog.md and catalog.html: every product's domain, owner, description, address and table, versions "
+        "and deprecation dates, interfaces, refresh cycle, SLO targets, consumers and lineage.",
+    )
+    p.add_argument("--output", "-o", default=None, help="output directory (default <reports>/catalog)")
+    p.add_argument("--manifest", default=None, help="use this manifest.json instead of running dbt parse")
+    p.add_argument("--target-dir", default=None, help="dbt target directory for dbt parse (default target)")
+    p.add_argument("--reports-dir", default=None, help="reports directory (default reports)")
+    p.set_defaults(handler=_cmd_catalog)
+
+
+def _cmd_catalog(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from dataproducts.governance.catalog import run_catalog
+
+    cfg = _config(args, target_dir=args.target_dir, reports_dir=args.reports_dir)
+    paths = run_catalog(
+        cfg,
+        manifest_path=Path(args.manifest) if args.manifest else None,
+        output=Path(args.output) if args.output else None,
+    )
+    print("\n".join(str(p) for p in paths))
+    return ExitCode.OK
+
+
+def _add_export(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "export",
+        parents=[common],
+        help="export standard data contracts (odcs: Open Data Contract Standard v3)",
+        description="Write one Open Data Contract Standard v3 YAML per data product (schema, types, required "
+        "and unique fields, quality rules from its suite, SLA properties from its SLO targets, owner, DuckDB "
+        "server) to <reports>/contracts/<domain>/<product>.odcs.yaml. Every contract is validated against the "
+        "official ODCS JSON Schema first; nothing is written when one does not validate (exit 2).",
+    )
+    p.add_argument("standard", choices=["odcs"], help="the contract standard (odcs)")
+    p.add_argument("--output", "-o", default=None, help="output directory (default <reports>/contracts)")
+    p.add_argument(
+        "--select",
+        "-s",
+        action="append",
+        metavar="PRODUCT",
+        help="export only these products: name, <domain>.<name> or a domain; repeat or comma-separate",
+    )
+    p.add_argument("--manifest", default=None, help="use this manifest.json instead of running dbt parse")
+    p.add_argument(
+        "--warehouse", default=None, help="warehouse named in the servers entry (default the project's)"
+    )
+    p.add_argument("--target-dir", default=None, help="dbt target directory for dbt parse (default target)")
+    p.add_argument("--reports-dir", default=None, help="reports directory (default reports)")
+    p.set_defaults(handler=_cmd_export)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from dataproducts.governance.odcs import run_export_odcs
+
+    cfg = _config(args, warehouse=args.warehouse, target_dir=args.target_dir, reports_dir=args.reports_dir)
+    result = run_export_odcs(
+        cfg,
+        manifest_path=Path(args.manifest) if args.manifest else None,
+        output=Path(args.output) if args.output else None,
+        select=args.select,
+    )
+    print(result.render_text())
+    return ExitCode.OK
+
+
 # --- registry -----------------------------------------------------------------------------------------------
 
 _COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = [
@@ -466,6 +544,8 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], 
     _add_validate,
     _add_check,
     _add_diff,
+    _add_catalog,
+    _add_export,
     _add_report,
     _add_nightly,
     _add_simulate,

@@ -1,0 +1,378 @@
+"""``dp catalog``: the data product catalog, in JSON (for machines), Markdown and HTML (for people).
+
+The catalog is built once from the shared product model (``build_catalog``); the three renderers take the
+finished ``Catalog`` and compute nothing. Every product is listed with its domain, owner, description,
+address (``<domain>.<product>``) and table, versions and deprecation dates, interfaces, refresh cycle, SLO
+targets, consumers (exposures) and lineage (upstream and downstream products, upstream sources).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dataproducts.artifacts import Manifest
+from dataproducts.config import ProjectConfig
+from dataproducts.errors import DbtError
+from dataproducts.governance._io import write_atomic
+from dataproducts.governance.parsing import manifest_from
+from dataproducts.products import DataProduct, load_products
+
+SLIS = ("freshness", "availability", "completeness", "validity", "schema_stability")
+
+
+@dataclass(frozen=True)
+class CatalogVersion:
+    version: str | None
+    table: str
+    is_latest: bool
+    deprecation_date: str | None
+    columns: int
+
+
+@dataclass(frozen=True)
+class Consumer:
+    name: str
+    type: str
+    owner: str
+    url: str | None
+    reads: tuple[str, ...]  # the versions (or "latest") it depends on
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    id: str
+    name: str
+    domain: str
+    owner: str
+    owner_email: str | None
+    description: str
+    address: str
+    table: str
+    database: str | None
+    versions: tuple[CatalogVersion, ...]
+    interfaces: tuple[Mapping[str, Any], ...]
+    refresh_cycle: str | None
+    refresh_schedule: str | None
+    classification: str | None
+    personal_data: bool | None
+    slo: Mapping[str, Any]
+    consumers: tuple[Consumer, ...]
+    upstream_products: tuple[str, ...]
+    downstream_products: tuple[str, ...]
+    upstream_sources: tuple[str, ...]
+    primary_key: tuple[str, ...]
+    columns: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    owner: str
+    products: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    project: str | None
+    generated_at: str | None
+    domains: tuple[Domain, ...]
+    products: tuple[CatalogEntry, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _slo(product: DataProduct) -> dict[str, Any]:
+    slo = product.descriptor.slo
+    targets: dict[str, Any] = {"window_days": slo.window_days}
+    for name in SLIS:
+        objective = slo.for_sli(name)
+        if objective.objective is not None or objective.params:
+            targets[name] = {"objective": objective.objective, **dict(objective.params)}
+    return targets
+
+
+def _version_label(product: DataProduct, uid: str) -> str:
+    for version in product.versions:
+        if version.unique_id == uid:
+            return f"v{version.version}" if version.version else "latest"
+    return "latest"
+
+
+def build_catalog(manifest: Manifest) -> Catalog:
+    products = load_products(manifest)
+    downstream: dict[str, list[str]] = {p.id: [] for p in products}
+    for product in products:
+        for upstream in product.upstream_products:
+            downstream.setdefault(upstream, []).append(product.id)
+    entries = []
+    for p in products:
+        latest = p.latest
+        entries.append(
+            CatalogEntry(
+                id=p.id,
+                name=p.name,
+                domain=p.domain,
+                owner=p.owner.team or p.owner.name or "unknown owner",
+                owner_email=p.owner.email,
+                description=" ".join(p.description.split()),
+                address=p.id,
+                table=latest.relation,
+                database=latest.database,
+                versions=tuple(
+                    CatalogVersion(
+                        v.version,
+                        v.relation,
+                        v.is_latest,
+                        v.deprecation_date.isoformat() if v.deprecation_date else None,
+                        len(v.columns),
+                    )
+                    for v in p.versions
+                ),
+                interfaces=tuple(dict(i) for i in p.descriptor.interfaces),
+                refresh_cycle=p.descriptor.refresh_cycle,
+                refresh_schedule=p.descriptor.refresh_schedule,
+                classification=p.descriptor.classification,
+                personal_data=p.descriptor.personal_data,
+                slo=_slo(p),
+                consumers=tuple(
+                    Consumer(
+                        e.name,
+                        e.type,
+                        e.owner.label(),
+                        e.url,
+                        tuple(_version_label(p, uid) for uid in e.depends_on if uid in p.unique_ids),
+                    )
+                    for e in p.exposures
+                ),
+                upstream_products=p.upstream_products,
+                downstream_products=tuple(sorted(downstream.get(p.id, []))),
+                upstream_sources=tuple(
+                    s.removeprefix("source.").split(".", 1)[-1] for s in p.upstream_sources
+                ),
+                primary_key=tuple(c.name for c in p.columns if "primary_key" in c.constraints),
+                columns=tuple(
+                    {
+                        "name": c.name,
+                        "data_type": c.data_type,
+                        "description": " ".join(c.description.split()),
+                        "personal_data": c.personal_data,
+                    }
+                    for c in p.columns
+                ),
+            )
+        )
+    groups = {g.name: g for g in manifest.groups.values()}
+    domains = []
+    for name in sorted({e.domain for e in entries}):
+        group = groups.get(name)
+        owner = (group.owner.name if group else None) or next(e.owner for e in entries if e.domain == name)
+        domains.append(Domain(name, owner, tuple(e.id for e in entries if e.domain == name)))
+    return Catalog(
+        manifest.metadata.project_name, manifest.metadata.generated_at, tuple(domains), tuple(entries)
+    )
+
+
+# --- renderers --------------------------------------------------------------------------------------------------
+
+
+def render_json(catalog: Catalog) -> str:
+    return json.dumps(catalog.to_dict(), indent=2, default=str) + "\n"
+
+
+def _slo_text(slo: Mapping[str, Any]) -> list[str]:
+    lines = []
+    for name in SLIS:
+        target = slo.get(name)
+        if not isinstance(target, Mapping):
+            continue
+        params = ", ".join(f"{k} {v}" for k, v in target.items() if k != "objective")
+        objective = target.get("objective")
+        goal = f"{objective:.0%} of runs" if isinstance(objective, int | float) else "no objective"
+        lines.append(f"{name}: {goal}" + (f" ({params})" if params else ""))
+    return lines
+
+
+def _md(text: Any) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _anchor(product_id: str) -> str:
+    return product_id.replace(".", "-").replace("_", "-")
+
+
+def render_markdown(catalog: Catalog) -> str:
+    lines = ["# Data product catalog", ""]
+    lines.append(
+        f"{len(catalog.products)} data products in {len(catalog.domains)} domains"
+        + (f", from the manifest of {catalog.generated_at}" if catalog.generated_at else "")
+        + "."
+    )
+    lines += ["", "| domain | owner | products |", "|---|---|---|"]
+    for domain in catalog.domains:
+        links = ", ".join(f"[`{p}`](#{_anchor(p)})" for p in domain.products)
+        lines.append(f"| {domain.name} | {_md(domain.owner)} | {links} |")
+    lines.append("")
+    for e in catalog.products:
+        lines += [f"## {e.id}", "", f'<a id="{_anchor(e.id)}"></a>', "", _md(e.description), ""]
+        owner = f"{e.owner} <{e.owner_email}>" if e.owner_email else e.owner
+        lines += [
+            "| | |",
+            "|---|---|",
+            f"| domain | {e.domain} |",
+            f"| owner | {_md(owner)} |",
+            f"| address | `{e.address}` |",
+            f"| table | `{e.table}` |",
+            f"| primary key | {', '.join(f'`{c}`' for c in e.primary_key) or '-'} |",
+            f"| refresh | {e.refresh_cycle or '-'}"
+            + (f" (`{e.refresh_schedule}`)" if e.refresh_schedule else "")
+            + " |",
+            f"| classification | {e.classification or '-'}"
+            + (", personal data" if e.personal_data else "")
+            + " |",
+            "",
+        ]
+        lines.append("**Versions**")
+        lines.append("")
+        for v in e.versions:
+            label = f"v{v.version}" if v.version else "unversioned"
+            extra = " (latest)" if v.is_latest and v.version else ""
+            dep = f", deprecated on {v.deprecation_date}" if v.deprecation_date else ""
+            lines.append(f"- {label}{extra}: `{v.table}`, {v.columns} columns{dep}")
+        lines += ["", "**Interfaces**", ""]
+        lines += [f"- {_md(i.get('type'))}: `{_md(i.get('address'))}`" for i in e.interfaces] or [
+            "- none declared"
+        ]
+        lines += ["", f"**SLO targets** (rolling {e.slo.get('window_days')} days)", ""]
+        lines += [f"- {line}" for line in _slo_text(e.slo)] or ["- none declared"]
+        lines += ["", "**Consumers**", ""]
+        lines += [
+            f"- `{c.name}` ({c.type}, reads {', '.join(c.reads) or 'latest'}), owned by {_md(c.owner)}"
+            + (f" <{c.url}>" if c.url else "")
+            for c in e.consumers
+        ] or ["- none declared"]
+        lines += ["", "**Lineage**", ""]
+        lines.append(
+            "- upstream products: "
+            + (", ".join(f"[`{u}`](#{_anchor(u)})" for u in e.upstream_products) or "-")
+        )
+        lines.append(
+            "- downstream products: "
+            + (", ".join(f"[`{d}`](#{_anchor(d)})" for d in e.downstream_products) or "-")
+        )
+        lines.append("- upstream sources: " + (", ".join(f"`{s}`" for s in e.upstream_sources) or "-"))
+        lines.append("")
+    return "\n".join(lines)
+
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#1f2933}
+h1{margin-bottom:.2rem} h2{margin-top:2.5rem;border-bottom:1px solid #d9e2ec;padding-bottom:.3rem}
+table{border-collapse:collapse;margin:.5rem 0} td,th{border:1px solid #d9e2ec;padding:.3rem .6rem;text-align:left}
+th{background:#f0f4f8} code{background:#f0f4f8;padding:0 .2rem;border-radius:3px}
+.muted{color:#627d98} .tag{display:inline-block;background:#e3f8ff;border-radius:3px;padding:0 .4rem;margin-right:.3rem}
+"""
+
+
+def _h(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _links(ids: Sequence[str]) -> str:
+    return ", ".join(f'<a href="#{_anchor(i)}"><code>{_h(i)}</code></a>' for i in ids) or "-"
+
+
+def _list(items: Sequence[str]) -> str:
+    return (
+        "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>" if items else "<p>none declared</p>"
+    )
+
+
+def render_html(catalog: Catalog) -> str:
+    out = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>Data product catalog</title>",
+        f"<style>{_STYLE}</style></head><body>",
+        "<h1>Data product catalog</h1>",
+        f'<p class="muted">{len(catalog.products)} data products in {len(catalog.domains)} domains'
+        + (f", from the manifest of {_h(catalog.generated_at)}" if catalog.generated_at else "")
+        + "</p>",
+        "<table><tr><th>domain</th><th>owner</th><th>products</th></tr>",
+    ]
+    for domain in catalog.domains:
+        out.append(
+            f"<tr><td>{_h(domain.name)}</td><td>{_h(domain.owner)}</td><td>{_links(domain.products)}</td></tr>"
+        )
+    out.append("</table>")
+    for e in catalog.products:
+        owner = f"{e.owner} <{e.owner_email}>" if e.owner_email else e.owner
+        refresh = (e.refresh_cycle or "-") + (f" ({e.refresh_schedule})" if e.refresh_schedule else "")
+        classification = (e.classification or "-") + (", personal data" if e.personal_data else "")
+        out += [
+            f'<section id="{_anchor(e.id)}">',
+            f"<h2>{_h(e.id)}</h2>",
+            f"<p>{_h(e.description)}</p>",
+            "<table>",
+            f"<tr><th>domain</th><td>{_h(e.domain)}</td></tr>",
+            f'<tr><th>owner</th><td class="owner">{_h(owner)}</td></tr>',
+            f"<tr><th>address</th><td><code>{_h(e.address)}</code></td></tr>",
+            f"<tr><th>table</th><td><code>{_h(e.table)}</code></td></tr>",
+            f"<tr><th>primary key</th><td>{_h(', '.join(e.primary_key) or '-')}</td></tr>",
+            f"<tr><th>refresh</th><td>{_h(refresh)}</td></tr>",
+            f"<tr><th>classification</th><td>{_h(classification)}</td></tr>",
+            "</table>",
+            "<h3>Versions</h3>",
+            _list(
+                [
+                    (f"v{_h(v.version)}" if v.version else "unversioned")
+                    + (" (latest)" if v.is_latest and v.version else "")
+                    + f": <code>{_h(v.table)}</code>, {v.columns} columns"
+                    + (f", deprecated on {_h(v.deprecation_date)}" if v.deprecation_date else "")
+                    for v in e.versions
+                ]
+            ),
+            "<h3>Interfaces</h3>",
+            _list([f"{_h(i.get('type'))}: <code>{_h(i.get('address'))}</code>" for i in e.interfaces]),
+            f'<h3>SLO targets <span class="muted">(rolling {_h(e.slo.get("window_days"))} days)</span></h3>',
+            _list([_h(line) for line in _slo_text(e.slo)]),
+            "<h3>Consumers</h3>",
+            _list(
+                [
+                    f"<code>{_h(c.name)}</code> ({_h(c.type)}, reads {_h(', '.join(c.reads) or 'latest')}), "
+                    f"owned by {_h(c.owner)}" + (f' <a href="{_h(c.url)}">{_h(c.url)}</a>' if c.url else "")
+                    for c in e.consumers
+                ]
+            ),
+            "<h3>Lineage</h3>",
+            "<ul>",
+            f"<li>upstream products: {_links(e.upstream_products)}</li>",
+            f"<li>downstream products: {_links(e.downstream_products)}</li>",
+            f"<li>upstream sources: {_h(', '.join(e.upstream_sources) or '-')}</li>",
+            "</ul>",
+            "</section>",
+        ]
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def write_catalog(catalog: Catalog, directory: Path) -> list[Path]:
+    return [
+        write_atomic(directory / "catalog.json", render_json(catalog)),
+        write_atomic(directory / "catalog.md", render_markdown(catalog)),
+        write_atomic(directory / "catalog.html", render_html(catalog)),
+    ]
+
+
+def run_catalog(
+    config: ProjectConfig, *, manifest_path: Path | None = None, output: Path | None = None
+) -> list[Path]:
+    source = manifest_from(config, manifest_path)
+    if source.manifest is None:
+        raise DbtError("; ".join(source.notes) or "dbt parse failed")
+    return write_catalog(build_catalog(source.manifest), output or config.reports_dir / "catalog")
