@@ -134,9 +134,10 @@ class HistoryReader:
                 raise HistoryError(
                     f"{self.path}: SLO history schema version {found}, this dp reads {SCHEMA_VERSION}"
                 )
-            # touch every table once: a damaged file fails here, before anything is computed
+            # read every row once: a damaged file fails here, before anything is computed (the
+            # history is small: one row per run x product x SLI)
             for table in _TABLES[1:]:
-                self._con.execute(f"select count(*) from h.{table}").fetchone()
+                self._con.execute(f"select * from h.{table}").fetchall()
         except duckdb.Error as exc:
             raise HistoryError(f"{self.path}: SLO history unreadable ({_first_line(exc)})") from exc
 
@@ -146,22 +147,31 @@ class HistoryReader:
             raise RuntimeError("the current run is already set")
         self._current = run
         con = self._con
-        con.execute(
-            "create temp table cur_runs as select * from h.slo_runs limit 0; "
-            "create temp table cur_product_runs as select * from h.slo_product_runs limit 0; "
-            "create temp table cur_sli_results as select * from h.slo_sli_results limit 0;"
-        )
-        _insert_run(con, "cur_", run, dt.datetime.now(dt.UTC))
-        # every run in the history except the current invocation's old rows, plus the current run
-        for table in ("slo_runs", "slo_product_runs", "slo_sli_results"):
+        try:
             con.execute(
-                f"create temp view all_{table[4:]} as "
-                f"select * from h.{table} where invocation_id <> $inv "
-                f"union all select * from cur_{table[4:]}".replace("$inv", _quote(run.invocation_id))
+                "create temp table cur_runs as select * from h.slo_runs limit 0; "
+                "create temp table cur_product_runs as select * from h.slo_product_runs limit 0; "
+                "create temp table cur_sli_results as select * from h.slo_sli_results limit 0;"
             )
+            _insert_run(con, "cur_", run, dt.datetime.now(dt.UTC))
+            # every run in the history except the current invocation's old rows, plus the current run
+            for table in ("slo_runs", "slo_product_runs", "slo_sli_results"):
+                con.execute(
+                    f"create temp view all_{table[4:]} as "
+                    f"select * from h.{table} where invocation_id <> $inv "
+                    f"union all select * from cur_{table[4:]}".replace("$inv", _quote(run.invocation_id))
+                )
+        except duckdb.Error as exc:
+            raise HistoryError(f"{self.path}: SLO history unreadable ({_first_line(exc)})") from exc
 
     def close(self) -> None:
         self._con.close()
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._con.execute(sql, list(params)).fetchall()
+        except duckdb.Error as exc:
+            raise HistoryError(f"{self.path}: SLO history unreadable ({_first_line(exc)})") from exc
 
     # --- queries -----------------------------------------------------------------------------------------
 
@@ -172,7 +182,7 @@ class HistoryReader:
     def sli_counts(self, product_id: str, window_days: int) -> dict[str, SliCounts]:
         """Per SLI: good (met, at_risk), bad (breached) and unknown runs in the window ending at the as-of day."""
         start, end = self._window(window_days)
-        rows = self._con.execute(
+        rows = self._query(
             """
             select s.sli,
                    count(*) filter (where s.status in ('met', 'at_risk')),
@@ -183,13 +193,13 @@ class HistoryReader:
             group by s.sli
             """,
             [product_id, start, end],
-        ).fetchall()
+        )
         return {sli: SliCounts(int(g), int(b), int(u)) for sli, g, b, u in rows}
 
     def product_counts(self, product_id: str, window_days: int) -> SliCounts:
         """Runs in the window where the product was good, bad (any SLI breached) or unknown."""
         start, end = self._window(window_days)
-        row = self._con.execute(
+        rows = self._query(
             """
             select count(*) filter (where p.status in ('met', 'at_risk')),
                    count(*) filter (where p.status = 'breached'),
@@ -198,14 +208,14 @@ class HistoryReader:
             where p.product_id = ? and r.as_of_date between ? and ?
             """,
             [product_id, start, end],
-        ).fetchone()
-        assert row is not None
+        )
+        row = rows[0]
         return SliCounts(int(row[0]), int(row[1]), int(row[2]))
 
     def trend(self, product_id: str, window_days: int) -> list[TrendPoint]:
         """The product's runs in the window, oldest first, with each SLI's status."""
         start, end = self._window(window_days)
-        rows = self._con.execute(
+        rows = self._query(
             """
             select r.as_of_date, r.invocation_id, p.status, s.sli, s.status
             from all_product_runs p
@@ -215,7 +225,7 @@ class HistoryReader:
             order by r.as_of, r.generated_at, r.invocation_id, s.sli
             """,
             [product_id, start, end],
-        ).fetchall()
+        )
         points: dict[str, TrendPoint] = {}
         for day, inv, status, sli, sli_status in rows:
             point = points.setdefault(inv, TrendPoint(day, inv, status, {}))
@@ -227,7 +237,7 @@ class HistoryReader:
         self, product_id: str, runs: int, *, invocation_id: str, as_of: dt.datetime
     ) -> list[int]:
         """Row counts of the product in up to ``runs`` earlier runs (by as-of time), newest first."""
-        rows = self._con.execute(
+        rows = self._query(
             """
             select p.row_count
             from h.slo_product_runs p join h.slo_runs r using (invocation_id)
@@ -237,14 +247,14 @@ class HistoryReader:
             limit ?
             """,
             [product_id, invocation_id, _naive(as_of), runs],
-        ).fetchall()
+        )
         return [int(r[0]) for r in rows]
 
     def previous_columns(
         self, product_id: str, *, invocation_id: str, as_of: dt.datetime
     ) -> tuple[str, dict[str, dict[str, str | None]]] | None:
         """The invocation and columns (relation -> column -> type) of the product's previous run."""
-        row = self._con.execute(
+        rows = self._query(
             """
             select r.invocation_id, p.columns_json
             from h.slo_product_runs p join h.slo_runs r using (invocation_id)
@@ -254,9 +264,10 @@ class HistoryReader:
             limit 1
             """,
             [product_id, invocation_id, _naive(as_of)],
-        ).fetchone()
-        if row is None:
+        )
+        if not rows:
             return None
+        row = rows[0]
         try:
             columns = json.loads(row[1])
         except json.JSONDecodeError as exc:
@@ -264,8 +275,7 @@ class HistoryReader:
         return str(row[0]), columns
 
     def runs_in_history(self) -> int:
-        row = self._con.execute("select count(*) from h.slo_runs").fetchone()
-        return int(row[0]) if row else 0
+        return int(self._query("select count(*) from h.slo_runs")[0][0])
 
 
 @contextmanager
