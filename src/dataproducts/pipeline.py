@@ -130,6 +130,17 @@ def _dbt_selectors(cfg: ProjectConfig, select: Sequence[str] | None) -> list[str
     return ["--select", " ".join(f"+{p.name}" for p in products)]
 
 
+def _built_products(cfg: ProjectConfig, select: Sequence[str] | None) -> list[str]:
+    """Ids of the (selected) products whose latest version the build just built: only those have a
+    fresh table to validate (a product that failed is judged unknown/breached by the report anyway)."""
+    from dataproducts.artifacts import load_manifest, load_run_results
+    from dataproducts.products import load_products, select_products
+
+    products = select_products(load_products(load_manifest(cfg.manifest_path)), select)
+    results = load_run_results(cfg.target_dir / "run_results.json").by_id()
+    return [p.id for p in products if p.unique_id in results and results[p.unique_id].status == "success"]
+
+
 def nightly(
     cfg: ProjectConfig,
     *,
@@ -176,14 +187,18 @@ def nightly(
             f"dbt build could not run (exit {build.returncode}); see {cfg.project_dir / 'logs' / 'dbt.log'}"
         )
 
-    # 3. validate (library call); an input or warehouse error leaves validity unknown, never met
+    # 3. validate (library call) the products that were built; an input or warehouse error leaves
+    # validity unknown, never met
     progress.start("dp validate")
     started = time.perf_counter()
     validation_note = None
     try:
         from dataproducts.validation.runner import run_validation
 
-        run = run_validation(cfg, select=select, as_of=as_of, data_docs=data_docs)
+        built = _built_products(cfg, select)
+        if not built:
+            raise DbtError("no data product was built")
+        run = run_validation(cfg, select=built, as_of=as_of, data_docs=data_docs)
         failed = sum(1 for p in run.products if p.status != "passed")
         record(
             "dp validate",
