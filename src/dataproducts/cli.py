@@ -475,6 +475,13 @@ def _add_catalog(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     p.add_argument("--manifest", default=None, help="use this manifest.json instead of running dbt parse")
     p.add_argument("--target-dir", default=None, help="dbt target directory for dbt parse (default target)")
     p.add_argument("--reports-dir", default=None, help="reports directory (default reports)")
+    p.add_argument(
+        "--docs-blocks",
+        default=None,
+        metavar="PATH",
+        help="also write the dbt docs product cards (one docs block dp_card_<product> each) to PATH, "
+        "e.g. models/docs/_product_cards.md",
+    )
     p.set_defaults(handler=_cmd_catalog)
 
 
@@ -488,6 +495,7 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
         cfg,
         manifest_path=Path(args.manifest) if args.manifest else None,
         output=Path(args.output) if args.output else None,
+        docs_blocks=Path(args.docs_blocks) if args.docs_blocks else None,
     )
     print("\n".join(str(p) for p in paths))
     return ExitCode.OK

@@ -74,3 +74,15 @@ def test_every_product_has_a_valid_odcs_contract(outputs: Path) -> None:
         sla = {s["property"] for s in contract["slaProperties"]}
         assert {"frequency", "latency", "availabilityObjective"} <= sla, path
         assert contract["team"]["members"][0]["role"] == "owner"
+
+
+def test_the_dbt_docs_product_cards_are_up_to_date(outputs: Path) -> None:
+    """models/docs/_product_cards.md is generated; a descriptor or exposure change must regenerate it."""
+    from dataproducts.artifacts import load_manifest
+    from dataproducts.governance.catalog import build_catalog, render_docs_blocks
+
+    manifest = load_manifest(outputs.parent / "target" / "manifest.json")
+    committed = (REPO / "models" / "docs" / "_product_cards.md").read_text()
+    assert committed == render_docs_blocks(build_catalog(manifest)), (
+        "models/docs/_product_cards.md is stale: run `dp catalog --docs-blocks models/docs/_product_cards.md`"
+    )
