@@ -16,10 +16,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TextIO
 
 from dataproducts.config import ProjectConfig
@@ -105,10 +107,14 @@ def _read_json(path: Any) -> Mapping[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _dbt_log(cfg: ProjectConfig) -> Path:
+    return Path(os.environ.get("DBT_LOG_PATH") or cfg.project_dir / "logs") / "dbt.log"
+
+
 def _dbt_detail(cfg: ProjectConfig, file: str, invocation: DbtInvocation) -> str:
     """Counts by status from the artifact dbt just wrote (``pass 71, error 2``), or where the log is."""
     data = _read_json(cfg.target_dir / file)
-    log = cfg.project_dir / "logs" / "dbt.log"
+    log = _dbt_log(cfg)
     if not data or not isinstance(data.get("results"), list):
         return f"no {file}; see {log}"
     counts: dict[str, int] = {}
@@ -183,9 +189,7 @@ def nightly(
         _dbt_detail(cfg, "run_results.json", build),
     )
     if build.crashed:
-        raise DbtError(
-            f"dbt build could not run (exit {build.returncode}); see {cfg.project_dir / 'logs' / 'dbt.log'}"
-        )
+        raise DbtError(f"dbt build could not run (exit {build.returncode}); see {_dbt_log(cfg)}")
 
     # 3. validate (library call) the products that were built; an input or warehouse error leaves
     # validity unknown, never met
@@ -236,7 +240,7 @@ def nightly(
         progress.start("dbt docs generate")
         docs_cfg = dataclasses.replace(cfg, target_dir=cfg.target_dir / DOCS_SUBDIR)
         gen = run_dbt(docs_cfg, ["docs", "generate", "--static", "--quiet"], dbt_vars=dbt_vars, quiet=True)
-        detail = str(docs_cfg.target_dir / "static_index.html") if gen.success else "failed; see logs/dbt.log"
+        detail = str(docs_cfg.target_dir / "static_index.html") if gen.success else f"see {_dbt_log(cfg)}"
         record("dbt docs generate", "ok" if gen.success else "failed", gen.seconds, detail)
 
     return NightlyResult(as_of, tuple(steps), written, written.report.exit_code(fail_on))
