@@ -581,7 +581,19 @@ def evaluate(
     return [p.id for p in products], list(dict.fromkeys(findings)), ctx.notes
 
 
-def _refused_findings(refused: Sequence[RefusedReference]) -> list[Finding]:
+def _model_subject(project_dir: Path, name: str) -> str:
+    """``<domain>.<model>`` from where the model's SQL lives (``models/<domain>/...``), else the name.
+
+    Used only when dbt refused to parse, so no manifest says which group the model belongs to.
+    """
+    for sql in sorted((project_dir / "models").rglob(f"{name}.sql")):
+        parts = sql.relative_to(project_dir / "models").parts
+        if len(parts) > 1 and parts[0] != "staging":
+            return f"{parts[0]}.{name}"
+    return name
+
+
+def _refused_findings(refused: Sequence[RefusedReference], project_dir: Path) -> list[Finding]:
     findings: list[Finding] = []
     for ref in refused:
         kind, _, name = ref.node.partition(".")
@@ -593,7 +605,11 @@ def _refused_findings(refused: Sequence[RefusedReference]) -> list[Finding]:
             )
         else:
             findings.append(
-                (name, "DP010", f"references {ref.scope}.{target}, {ref.access} to group {ref.scope!r}")
+                (
+                    _model_subject(project_dir, name),
+                    "DP010",
+                    f"references {ref.scope}.{target}, {ref.access} to group {ref.scope!r}",
+                )
             )
     return findings
 
@@ -616,7 +632,9 @@ def run_check(
     source: ManifestSource = manifest_from(config, manifest_path)
     notes = list(source.notes)
     if source.manifest is None:
-        violations, waiver_notes = apply_waivers(_refused_findings(source.refused), waivers, today)
+        violations, waiver_notes = apply_waivers(
+            _refused_findings(source.refused, config.project_dir), waivers, today
+        )
         return CheckReport((), tuple(violations), tuple(notes + waiver_notes))
     store = Warehouse(warehouse or config.warehouse) if use_warehouse else None
     try:

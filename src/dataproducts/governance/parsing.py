@@ -1,20 +1,17 @@
 """Getting a manifest to govern: ``dbt parse`` (fast, no warehouse), or a given manifest file.
 
 When dbt refuses to parse the project because a model or exposure references another group's private model,
-the project still has to be *reported*, in our words, with the product and rule. Then the project is parsed a
-second time, into a temporary directory, with dbt's group access check relaxed (``_relaxed_dbt``); the
-resulting manifest records the forbidden reference and every rule runs on it. If even that fails, dbt's
-own error message is read for the reference, and only a parse error we cannot explain is an input error.
+the project still has to be *reported*, in our words, with the product and rule: dbt's own error message
+names the referencing node, the private node and its group, and that is read into ``RefusedReference``s
+(the runner never patches or imports dbt internals to get further). Only a parse error we cannot explain is
+an input error.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +46,6 @@ class ManifestSource:
     manifest: Manifest | None
     path: Path | None
     notes: tuple[str, ...] = ()
-    relaxed: bool = False
     refused: tuple[RefusedReference, ...] = ()
 
 
@@ -66,13 +62,9 @@ def _error_summary(output: str) -> str:
     return lines[-1] if lines else "no output"
 
 
-def _parse(config: ProjectConfig, target: Path, *, relaxed: bool) -> tuple[int, str]:
-    if relaxed:
-        command = [sys.executable, "-m", "dataproducts.governance._relaxed_dbt"]
-    else:
-        command = [dbt_executable()]
+def _parse(config: ProjectConfig, target: Path) -> tuple[int, str]:
     args = [
-        *command,
+        dbt_executable(),
         "parse",
         "--quiet",
         "--project-dir",
@@ -95,7 +87,7 @@ def _parse(config: ProjectConfig, target: Path, *, relaxed: bool) -> tuple[int, 
 
 def parse_manifest(config: ProjectConfig) -> ManifestSource:
     """``dbt parse`` the project into its target directory; see the module docstring for failures."""
-    code, output = _parse(config, config.target_dir, relaxed=False)
+    code, output = _parse(config, config.target_dir)
     if code == 0:
         return ManifestSource(load_manifest(config.manifest_path), config.manifest_path)
     refused = tuple(
@@ -106,24 +98,10 @@ def parse_manifest(config: ProjectConfig) -> ManifestSource:
     if not refused:
         raise DbtError(f"dbt parse failed: {summary}")
     note = f"dbt parse refused the project ({summary})"
-    workdir = Path(tempfile.mkdtemp(prefix="dp-governance-"))
-    try:
-        relaxed_code, _ = _parse(config, workdir, relaxed=True)
-        if relaxed_code == 0 and (workdir / "manifest.json").is_file():
-            manifest = load_manifest(workdir / "manifest.json")
-            return ManifestSource(
-                manifest,
-                None,
-                notes=(f"{note}; checked a manifest parsed with dbt's group access check relaxed",),
-                relaxed=True,
-                refused=refused,
-            )
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
     return ManifestSource(
         None,
         None,
-        notes=(f"{note}; only the refused references could be checked",),
+        notes=(f"{note}; only the refused references could be checked until it parses",),
         refused=refused,
     )
 
