@@ -1,22 +1,7 @@
-"""Small file helpers shared by the governance writers."""
+"""File helpers of the governance writers (shared with the rest of the runner)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
+from dataproducts.fileio import write_atomic
 
-
-def write_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same directory and an atomic rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+__all__ = ["write_atomic"]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,6 +28,7 @@ from typing import Any
 from dataproducts.artifacts import load_manifest
 from dataproducts.config import ProjectConfig
 from dataproducts.errors import ArtifactError, ExitCode, SuiteError, UsageError, WarehouseError
+from dataproducts.fileio import swap_in_dir
 from dataproducts.products import DataProduct, load_products, select_products
 from dataproducts.validation.engine import DEFAULT_SAMPLES, GxEngine, result_format
 from dataproducts.validation.suites import Suite, load_suite, read_suite_json, suite_files, suite_parameters
@@ -308,24 +308,6 @@ def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
 
 
-def _swap_in(staging: Path, final: Path) -> None:
-    """Replace ``final`` by ``staging`` (both in the same directory) with renames only."""
-    old: Path | None = None
-    if final.exists():
-        old = final.with_name(f".{final.name}-old-{os.getpid()}")
-        if old.exists():
-            shutil.rmtree(old)
-        final.rename(old)
-    try:
-        staging.rename(final)
-    except OSError:
-        if old is not None:
-            old.rename(final)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 # --- the run --------------------------------------------------------------------------------------------------
 
 
@@ -399,7 +381,7 @@ def run_validation(
             data_docs_index=(output_dir / DATA_DOCS_DIR / "index.html") if data_docs else None,
         )
         _write_json(staging / SUMMARY_FILE, run.summary())
-        _swap_in(staging, output_dir)
+        swap_in_dir(staging, output_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
