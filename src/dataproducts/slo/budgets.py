@@ -95,7 +95,7 @@ def product_status(slis: Mapping[str, SliResult], product_budget: Budget) -> tup
     burn = product_budget.burn_rate
     burning = burn is not None and burn > 1.0
     burn_text = (
-        f"error budget burning at {burn:.2f}x over the window "
+        f"error budget is burning at {burn:.2f}x over the window "
         f"({product_budget.bad_runs} of {product_budget.runs} runs bad)"
         if burning and burn is not None
         else ""
