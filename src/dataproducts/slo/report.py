@@ -23,6 +23,7 @@ from typing import Any
 
 from dataproducts.config import ProjectConfig
 from dataproducts.errors import ArtifactError, ExitCode
+from dataproducts.fileio import swap_in_dir
 from dataproducts.products import DataProduct, load_products, select_products
 from dataproducts.slo import evidence
 from dataproducts.slo.budgets import Budget, exit_code, overall_status, product_status, run_status
@@ -523,24 +524,6 @@ def _render(document: dict[str, Any], out: Path) -> tuple[list[str], list[str]]:
     return [*files, f"{REPORT_STEM}.md", f"{REPORT_STEM}.html"], notes
 
 
-def _swap_in(staging: Path, final: Path) -> None:
-    """Replace the directory ``final`` by ``staging`` (same parent) with renames only."""
-    old: Path | None = None
-    if final.exists():
-        old = final.with_name(f".{final.name}-old-{os.getpid()}")
-        if old.exists():
-            shutil.rmtree(old)
-        final.rename(old)
-    try:
-        staging.rename(final)
-    except OSError:
-        if old is not None:
-            old.rename(final)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def write_report(cfg: ProjectConfig, report: SloReport, *, record: bool = True) -> WrittenReport:
     """Render into a temporary directory, record the run in the history, then move the reports in place."""
     reports = cfg.reports_dir
@@ -558,8 +541,8 @@ def write_report(cfg: ProjectConfig, report: SloReport, *, record: bool = True) 
             record_run(cfg.history, report.run)
         latest = reports / "latest"
         dated = reports / report.document["as_of_date"]
-        _swap_in(staging, latest)
-        _swap_in(dated_staging, dated)
+        swap_in_dir(staging, latest)
+        swap_in_dir(dated_staging, dated)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         if dated_staging is not None:
