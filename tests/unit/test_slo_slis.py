@@ -36,7 +36,7 @@ def test_freshness_met_uses_the_stalest_source() -> None:
     assert sli.status is Status.MET
     assert sli.value == 10.0
     assert sli.details["stalest_source"] == "crm.customers"
-    assert sli.target == {"max_age_hours": 30}
+    assert sli.target == {"max": 30}
 
 
 def test_freshness_at_risk_above_80_percent_and_breached_above_max() -> None:
