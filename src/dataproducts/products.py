@@ -17,6 +17,15 @@ from dataproducts.artifacts import ColumnInfo, Manifest, Node
 from dataproducts.errors import UsageError
 
 DESCRIPTOR_KEY = "data_product"
+# The generated product card (``dp catalog --docs-blocks``) that dbt docs appends to a product's description
+# starts with this marker (a Markdown link definition: invisible once rendered); the product's own description
+# is what comes before it.
+CARD_MARKER = "[//]: # (dp-product-card)"
+
+
+def own_description(description: str) -> str:
+    """A description without the generated product card appended for the dbt docs site."""
+    return description.split(CARD_MARKER, 1)[0].strip()
 
 
 @dataclass(frozen=True)
@@ -361,7 +370,7 @@ def load_products(manifest: Manifest) -> list[DataProduct]:
                 domain=domain,
                 group=group_name,
                 access=latest_node.access or latest_node.config.access,
-                description=latest_node.description or "",
+                description=own_description(latest_node.description or ""),
                 materialized=latest_node.config.materialized,
                 descriptor=descriptor,
                 group_owner=group_owner,

@@ -111,3 +111,15 @@ def test_select_products(products) -> None:
     assert len(select_products(items, None)) == 3
     with pytest.raises(UsageError, match="nope"):
         select_products(items, ["nope"])
+
+
+def test_own_description_drops_the_generated_card() -> None:
+    from dataproducts.products import CARD_MARKER, own_description
+
+    text = f"**Grain: one row per order**.\n\n{CARD_MARKER}\n\n**Data product `sales.fct_orders`** ..."
+    assert own_description(text) == "**Grain: one row per order**."
+    assert own_description("plain") == "plain"
+
+
+def test_product_description_is_the_products_own(products) -> None:
+    assert all("Data product `" not in p.description for p in products.values())

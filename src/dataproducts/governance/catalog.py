@@ -20,7 +20,7 @@ from dataproducts.config import ProjectConfig
 from dataproducts.errors import DbtError
 from dataproducts.governance._io import write_atomic
 from dataproducts.governance.parsing import manifest_from
-from dataproducts.products import DataProduct, load_products
+from dataproducts.products import CARD_MARKER, DataProduct, load_products
 
 SLIS = ("freshness", "availability", "completeness", "validity", "schema_stability")
 
@@ -406,6 +406,7 @@ def render_docs_blocks(catalog: Catalog) -> str:
         )
         out += [
             f"{{% docs {docs_block_name(e.name)} %}}",
+            CARD_MARKER,
             "",
             f"**Data product `{e.id}`**, owned by {_card_text(owner)}.",
             "",
