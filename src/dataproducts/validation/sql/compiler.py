@@ -323,7 +323,8 @@ class PairMap(Check):
         self.row_slot = scan.add("count(*)")
         self.filtered_slot = scan.add(f"count(*) filter (where {self.domain})")
         self.unexpected_slot = scan.add(
-            f"sum(case when not ({self.condition}) then 1 else 0 end) filter (where {self.domain})"
+            # GX's value metric over the filtered domain: 0, never NULL, on an empty domain
+            f"count(*) filter (where ({self.domain}) and not ({self.condition}))"
         )
 
     def metrics(self, row: Sequence[Any], query: QueryFn, options: Options) -> dict[str, Any]:
@@ -496,12 +497,16 @@ class DistinctValuesSet(Check):
         not_in_set = [v for v in present if v not in expected]
         present_set = set(present)
         missing = [v for v in self.value_set if v not in present_set]
+        # GX counts missing values as len(value_set) minus the distinct column values found in it, so a
+        # repeated value in value_set counts as missing (while its list stays empty): the same here.
+        found = len(present_set & expected)
+        missing_count = len(self.value_set) - found if self.value_set else 0
         return {
             "column.distinct_values": present_set,
             "column.distinct_values.count": len(present),
             "column.distinct_values.not_in_set.count": len(not_in_set),
             "column.distinct_values.not_in_set": not_in_set[:MAX_DISTINCT_VALUES],
-            "column.distinct_values.missing_from_column.count": len(missing),
+            "column.distinct_values.missing_from_column.count": missing_count,
             "column.distinct_values.missing_from_column": missing[:MAX_DISTINCT_VALUES],
         }
 
@@ -642,6 +647,14 @@ def _between(kwargs: Mapping[str, Any], table: Table) -> Check:
     family = _family(table, col)
     if family not in NUMERIC | {"temporal"}:
         raise Unsupported(f"between on a {family} column (GX raises)")
+    for key in ("min_value", "max_value"):
+        value = kwargs.get(key)
+        if value is None:
+            continue
+        if family in NUMERIC and not (_is_number(value) or isinstance(value, decimal.Decimal)):
+            raise Unsupported(f"{key} {value!r} against a numeric column")
+        if family == "temporal" and not isinstance(value, dt.date | str):
+            raise Unsupported(f"{key} {value!r} against a date/time column")
     condition, params = _between_condition(quote(col), kwargs)
     return ColumnMap(table, "column_values.between", col, condition, params)
 
@@ -661,28 +674,38 @@ def _regex(negate: bool) -> Callable[[Mapping[str, Any], Table], Check]:
     return build
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _lengths_between(kwargs: Mapping[str, Any], table: Table) -> Check:
     col = _column(table, kwargs)
     if _family(table, col) != "string":
         raise Unsupported("lengths of a column that is not a string")
+    _bounds_check(kwargs)
     lo, hi = kwargs.get("min_value"), kwargs.get("max_value")
-    for v in (lo, hi):
-        if v is not None and (not isinstance(v, int) or isinstance(v, bool)):
-            raise Unsupported("length bounds that are not integers")
+    if any(v is not None and not _is_number(v) for v in (lo, hi)):
+        raise Unsupported("length bounds that are not numbers")
     if lo is None and hi is None:
         raise Unsupported("min_value and max_value both missing (GX raises)")
-    if lo is not None and hi is not None and lo > hi:
-        raise Unsupported("min_value > max_value (GX raises)")
-    condition, params = _between_condition(f"length({quote(col)})", kwargs)
-    return ColumnMap(table, "column_values.value_length_between", col, condition, params)
+    if any(v is not None and not float(v).is_integer() for v in (lo, hi)):
+        raise Unsupported("length bounds that are not integers (GX raises)")
+    parts, params = [], []
+    if lo is not None:
+        parts.append(f"length({quote(col)}) {'>' if kwargs.get('strict_min') else '>='} ?")
+        params.append(lo)
+    if hi is not None:
+        parts.append(f"length({quote(col)}) {'<' if kwargs.get('strict_max') else '<='} ?")
+        params.append(hi)
+    return ColumnMap(table, "column_values.value_length.between", col, " and ".join(parts), params)
 
 
 def _lengths_equal(kwargs: Mapping[str, Any], table: Table) -> Check:
     col = _column(table, kwargs)
     value = kwargs.get("value")
-    if _family(table, col) != "string" or not isinstance(value, int) or isinstance(value, bool):
-        raise Unsupported("length equal on a non-string column or a non-integer value")
-    return ColumnMap(table, "column_values.value_length_equals", col, f"length({quote(col)}) = ?", [value])
+    if _family(table, col) != "string" or not _is_number(value):
+        raise Unsupported("length equal on a non-string column or a value that is not a number")
+    return ColumnMap(table, "column_values.value_length.equals", col, f"length({quote(col)}) = ?", [value])
 
 
 def _pair_greater(kwargs: Mapping[str, Any], table: Table) -> Check:
@@ -707,7 +730,9 @@ def _pair_equal(kwargs: Mapping[str, Any], table: Table) -> Check:
     if not ((fa in NUMERIC and fb in NUMERIC) or fa == fb):
         raise Unsupported(f"comparing a {fa} column with a {fb} column")
     ignore = kwargs.get("ignore_row_if") or "both_values_are_missing"
-    return PairMap(table, "column_pair_values.equal", a, b, f"{quote(a)} = {quote(b)}", ignore)
+    qa, qb = quote(a), quote(b)
+    condition = f"({qa} = {qb} and not ({qa} is null or {qb} is null))"
+    return PairMap(table, "column_pair_values.equal", a, b, condition, ignore)
 
 
 def _compound_unique(kwargs: Mapping[str, Any], table: Table) -> Check:
@@ -762,8 +787,8 @@ def _proportion(kind: str) -> Callable[[Mapping[str, Any], Table], Check]:
 def _distinct_set(kwargs: Mapping[str, Any], table: Table) -> Check:
     col = _column(table, kwargs)
     values = _value_set(kwargs)
-    if values is None:
-        raise Unsupported("value_set missing")
+    if values is None or None in values:
+        raise Unsupported("value_set missing or holding null")
     family = _family(table, col)
     if family not in ("string", "integer", "boolean"):
         raise Unsupported(f"distinct values of a {family} column")

@@ -98,13 +98,18 @@ class SqlEngine:
         self._result_format = dict(result_format)
         self._run_name = run_name
         self._run_time = run_time
-        config: dict[str, Any] = {"preserve_insertion_order": False}
-        if memory_limit:
-            config["memory_limit"] = memory_limit
-        if threads:
-            config["threads"] = threads
         try:
-            self._con = duckdb.connect(str(self.warehouse), read_only=True, config=config)
+            # The same configuration duckdb_engine (GX's driver) opens the file with: DuckDB refuses a
+            # second connection to one file in one process with another configuration, and ``auto`` runs
+            # GX beside us. Settings go through SET instead (they apply to the file's database instance).
+            self._con = duckdb.connect(
+                str(self.warehouse), read_only=True, config={"custom_user_agent": _duckdb_engine_user_agent()}
+            )
+            self._con.execute("set preserve_insertion_order = false")
+            if memory_limit:
+                self._con.execute(f"set memory_limit = '{memory_limit}'")
+            if threads:
+                self._con.execute(f"set threads = {int(threads)}")
         except duckdb.Error as exc:
             message = str(exc).strip().splitlines()[0]
             if "lock" in message.lower():
@@ -179,6 +184,7 @@ class SqlEngine:
     def run_checks(self, product: DataProduct, planned: Sequence[Planned]) -> dict[int, Any]:
         """Run the compiled checks of one product: one scan, then follow-ups; GX results by position."""
         from great_expectations.expectations.expectation_configuration import parse_result_format
+        from great_expectations.util import convert_to_json_serializable
 
         compiled = [p for p in planned if p.check is not None]
         if not compiled:
@@ -191,7 +197,9 @@ class SqlEngine:
             assert p.check is not None
             p.check.plan(scan)
         sql, params = scan.sql(table.relation)
-        row = self.query(sql, params)[0]
+        # GX resolves bundled aggregate metrics through convert_to_json_serializable (Decimal -> float,
+        # dates -> ISO strings ...): so must we, or e.g. a DECIMAL max compares differently with its bounds.
+        row = [convert_to_json_serializable(v) for v in self.query(sql, params)[0]]
         parsed = parse_result_format(dict(self._result_format))
         results: dict[int, Any] = {}
         for p in compiled:
@@ -230,7 +238,12 @@ class SqlEngine:
         return self.suite_result(product, suite, planned, results)
 
     def suite_result(
-        self, product: DataProduct, suite: Suite, planned: Sequence[Planned], results: Mapping[int, Any]
+        self,
+        product: DataProduct,
+        suite: Suite,
+        planned: Sequence[Planned],
+        results: Mapping[int, Any],
+        first_positions: Sequence[int] = (),
     ) -> Any:
         """GX's ``ExpectationSuiteValidationResult`` for the merged results, with GX's meta."""
         import great_expectations as gx
@@ -238,7 +251,11 @@ class SqlEngine:
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.validator.validator import calc_validation_statistics
 
-        ordered = [results[i] for i in gx_order([p.config for p in planned]) if i in results]
+        # GX reports first the expectations that failed before evaluation (graph building, metric
+        # resolution), then the rest grouped by column: ``first`` are those, in GX's order.
+        order = gx_order([p.config for p in planned])
+        first = [i for i in first_positions if i in results]
+        ordered = [results[i] for i in first] + [results[i] for i in order if i in results and i not in first]
         stats = calc_validation_statistics(ordered)
         version = product.latest
         now = dt.datetime.now(dt.UTC)
@@ -282,6 +299,16 @@ class SqlEngine:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self._con.close()
+
+
+def _duckdb_engine_user_agent() -> str:
+    """duckdb_engine's ``custom_user_agent`` (``duckdb_engine.PGDialect_duckdb.connect``), without importing it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"duckdb_engine/{version('duckdb_engine')}(sqlalchemy/{version('sqlalchemy')})"
+    except PackageNotFoundError:  # no GX driver installed: nothing to agree with
+        return "dataproducts"
 
 
 def _exception_result(config: Any, exc: BaseException) -> Any:
@@ -328,6 +355,7 @@ class AutoEngine:
         planned = self.sql.plan(product, suite, parameters)
         results = self.sql.run_checks(product, planned)
         rest = [p for p in planned if p.check is None]
+        first: list[int] = []
         if rest:
             self.delegated[product.id] = [f"{p.config.type}: {p.reason}" for p in rest]
             raw = suite.gx_suite.expectation_configurations
@@ -340,7 +368,11 @@ class AutoEngine:
             # GX reports in its own order: map each result back to its position in the suite.
             for p, r in _gx_report_positions(gx_result.results, rest):
                 results[p.position] = r
-        result = self.sql.suite_result(product, suite, planned, results)
+                if (r.exception_info or {}).get("raised_exception") or "raised_exception" not in (
+                    r.exception_info or {"raised_exception": False}
+                ):
+                    first.append(p.position)
+        result = self.sql.suite_result(product, suite, planned, results, first)
         if rest:
             result.meta["engine"] = "auto"
             result.meta["gx_expectations"] = len(rest)
