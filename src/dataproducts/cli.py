@@ -128,7 +128,13 @@ def _add_validate(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
         metavar="N",
         help="unexpected values kept per expectation (partial_unexpected_list; default 20, 0 for none)",
     )
-    p.add_argument("--engine", choices=["gx"], default="gx", help="validation engine (default gx)")
+    p.add_argument(
+        "--engine",
+        choices=["auto", "gx", "sql"],
+        default="auto",
+        help="validation engine: sql (compiled, one scan per table), gx (Great Expectations), "
+        "auto (compiled where supported, GX for the rest; default)",
+    )
     p.add_argument("--no-docs", action="store_true", help="skip building GX Data Docs")
     p.add_argument("--warehouse", default=None, help="warehouse file (default warehouse/dataproducts.duckdb)")
     p.add_argument("--target-dir", default=None, help="dbt target directory (default target)")

@@ -61,7 +61,7 @@ def test_clean_exits_0_and_replaces_results(tmp_path: Path, built_clean, project
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "PASSED  sales.fct_orders" in proc.stdout
     summary = json.loads((target / "validation" / "summary.json").read_text(encoding="utf-8"))
-    assert summary["engine"] == "gx" and summary["as_of"] == "2026-11-20"
+    assert summary["engine"] == "auto" and summary["as_of"] == "2026-11-20"
     assert all(p["status"] == "passed" for p in summary["products"])
     assert sorted(p.name for p in target.iterdir()) == ["manifest.json", "validation"]
 
@@ -181,7 +181,7 @@ def test_unknown_selection(tmp_path: Path, built_clean, project_copy: Path) -> N
 
 def test_bad_options(tmp_path: Path, built_clean, project_copy: Path) -> None:  # type: ignore[no-untyped-def]
     target = _target(tmp_path, built_clean)
-    for extra in (("--engine", "sql"), ("--result-format", "BOOLEAN_ONLY"), ("--samples", "-1")):
+    for extra in (("--engine", "spark"), ("--result-format", "BOOLEAN_ONLY"), ("--samples", "-1")):
         proc = _validate(project_copy, target, built_clean.config.warehouse, *extra)
         _assert_one_line_error(proc)
     _assert_untouched(target)

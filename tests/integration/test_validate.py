@@ -85,7 +85,7 @@ def test_summary_shape(built_clean, clean_run: ValidationRun) -> None:  # type: 
     assert summary["schema_version"] == 1
     assert summary["invocation_id"] == manifest.metadata.invocation_id
     assert summary["as_of"] == built_clean.as_of.isoformat()
-    assert summary["engine"] == "gx"
+    assert summary["engine"] == "auto"
     dt.datetime.fromisoformat(summary["generated_at"].replace("Z", "+00:00"))
     for product in summary["products"]:
         assert set(product) >= {

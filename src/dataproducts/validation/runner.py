@@ -30,13 +30,14 @@ from dataproducts.config import ProjectConfig
 from dataproducts.errors import ArtifactError, ExitCode, SuiteError, UsageError, WarehouseError
 from dataproducts.fileio import swap_in_dir
 from dataproducts.products import DataProduct, load_products, select_products
-from dataproducts.validation.engine import DEFAULT_SAMPLES, GxEngine, result_format
+from dataproducts.validation.engine import DEFAULT_SAMPLES, result_format
+from dataproducts.validation.sql.engine import open_engine
 from dataproducts.validation.suites import Suite, load_suite, read_suite_json, suite_files, suite_parameters
 
 SUMMARY_SCHEMA_VERSION = 1
 SUMMARY_FILE = "summary.json"
 DATA_DOCS_DIR = "data_docs"
-ENGINES: tuple[str, ...] = ("gx",)
+ENGINES: tuple[str, ...] = ("auto", "gx", "sql")
 
 
 @dataclass(frozen=True)
@@ -291,7 +292,7 @@ def load_product_suites(cfg: ProjectConfig, products: Sequence[DataProduct]) -> 
     return suites
 
 
-def _check_relations(engine: GxEngine, products: Sequence[DataProduct]) -> None:
+def _check_relations(engine: Any, products: Sequence[DataProduct]) -> None:
     for product in products:
         version = product.latest
         if not engine.relation_exists(version.schema, version.alias):
@@ -318,7 +319,7 @@ def run_validation(
     as_of: dt.date | None = None,
     result_format_name: str = "SUMMARY",
     samples: int = DEFAULT_SAMPLES,
-    engine: str = "gx",
+    engine: str = "auto",
     data_docs: bool = True,
     output_dir: Path | None = None,
 ) -> ValidationRun:
@@ -342,7 +343,8 @@ def run_validation(
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}-", dir=output_dir.parent))
     try:
-        gx_engine = GxEngine(
+        gx_engine = open_engine(
+            engine,
             cfg.warehouse,
             result_format=fmt,
             run_name=invocation_id or f"dp-validate-{now:%Y%m%dT%H%M%SZ}",

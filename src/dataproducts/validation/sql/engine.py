@@ -330,11 +330,14 @@ class AutoEngine:
 
     name = "auto"
 
-    def __init__(self, sql: SqlEngine, gx_factory: Callable[[], Any]) -> None:
+    def __init__(self, sql: SqlEngine, gx_factory: Callable[[], Any], *, docs: bool = False) -> None:
         self.sql = sql
         self._gx_factory = gx_factory
         self._gx: Any | None = None
+        self.strict = False  # True: the ``sql`` engine, every expectation must compile
         self.delegated: dict[str, list[str]] = {}  # product id -> "type: reason", for the report and tests
+        self._docs = docs
+        self._compiled_results: list[tuple[Suite, Any]] = []  # kept for Data Docs only
 
     @property
     def warehouse(self) -> Path:
@@ -352,6 +355,12 @@ class AutoEngine:
     def validate(self, product: DataProduct, suite: Suite, parameters: Mapping[str, Any]) -> Any:
         from great_expectations.core import ExpectationSuite
 
+        if self.strict:
+            result = self.sql.validate(product, suite, parameters)
+            result.meta["engine"] = self.name
+            if self._docs:
+                self._compiled_results.append((suite, result))
+            return result
         planned = self.sql.plan(product, suite, parameters)
         results = self.sql.run_checks(product, planned)
         rest = [p for p in planned if p.check is None]
@@ -373,14 +382,41 @@ class AutoEngine:
                 ):
                     first.append(p.position)
         result = self.sql.suite_result(product, suite, planned, results, first)
-        if rest:
-            result.meta["engine"] = "auto"
-            result.meta["gx_expectations"] = len(rest)
+        result.meta["engine"] = self.name
+        result.meta["gx_expectations"] = len(rest)
+        if self._docs:
+            self._compiled_results.append((suite, result))
         return result
 
     def build_data_docs(self) -> None:
-        if self._gx is not None and hasattr(self._gx, "build_data_docs"):
-            self._gx.build_data_docs()
+        """GX's Data Docs for the run: the compiled results are stored in the GX engine's context (created
+        now if no expectation needed it), then GX's site builder renders every result."""
+        import great_expectations as gxm
+        from great_expectations.core.run_identifier import RunIdentifier
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
+
+        gx = self.gx
+        context = gx._context
+        for suite, result in self._compiled_results:
+            with contextlib.suppress(Exception):  # already there when GX validated part of it
+                context.suites.add(
+                    gxm.ExpectationSuite(
+                        name=suite.gx_suite.name,
+                        expectations=list(suite.gx_suite.expectation_configurations),
+                        meta=dict(suite.gx_suite.meta or {}),
+                    )
+                )
+            run_id = RunIdentifier(run_name=self.sql._run_name, run_time=self.sql._run_time)
+            key = ValidationResultIdentifier(
+                expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.gx_suite.name),
+                run_id=run_id,
+                batch_identifier=result.meta.get("active_batch_definition", {}).get("data_asset_name"),
+            )
+            context.validation_results_store.set(key, result)
+        gx.build_data_docs()
 
     def close(self) -> None:
         try:
@@ -412,3 +448,49 @@ def _gx_report_positions(gx_results: Sequence[Any], expected: Sequence[Planned])
         left.remove(match)
         pairs.append((match, result))
     return pairs
+
+
+ENGINE_NAMES: tuple[str, ...] = ("auto", "gx", "sql")
+DEFAULT_MEMORY_LIMIT = "640MB"  # keeps `dp validate` under 1 GiB RSS; DP_DUCKDB_MEMORY_LIMIT overrides
+
+
+def open_engine(
+    name: str,
+    warehouse: Path,
+    *,
+    result_format: Mapping[str, Any],
+    run_name: str,
+    run_time: dt.datetime,
+    data_docs_dir: Path | None = None,
+) -> Any:
+    """The engine called ``name``: ``gx`` (Great Expectations), ``sql`` (compiled only) or ``auto``
+    (compiled where supported, GX for the rest). Same arguments as ``GxEngine``."""
+    import os
+
+    from dataproducts.validation.engine import GxEngine
+
+    def gx() -> GxEngine:
+        return GxEngine(
+            warehouse,
+            result_format=result_format,
+            run_name=run_name,
+            run_time=run_time,
+            data_docs_dir=data_docs_dir,
+        )
+
+    if name == "gx":
+        return gx()
+    if name not in ENGINE_NAMES:
+        raise ValueError(f"unknown engine {name!r} (available: {', '.join(ENGINE_NAMES)})")
+    sql = SqlEngine(
+        warehouse,
+        result_format=result_format,
+        run_name=run_name,
+        run_time=run_time,
+        memory_limit=os.environ.get("DP_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
+    )
+    auto = AutoEngine(sql, gx, docs=data_docs_dir is not None)
+    if name == "sql":
+        auto.strict = True
+        auto.name = "sql"
+    return auto
