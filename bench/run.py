@@ -1,0 +1,248 @@
+"""Benchmarks at scale (not timed tests): the compiled engine against one hand-written scan, against GX,
+and the runner against ``dbt build``.
+
+    python bench/run.py [--scales 10,100] [--skip-gx] [--as-of 2026-11-20] [--regenerate]
+
+For each scale: ``dp generate`` into ``bench/.work/scale-<S>/`` (kept between runs unless --regenerate), then
+each measurement in its own process under ``/usr/bin/time -v`` (wall time, peak RSS):
+
+  (d) dbt build            (a) hand-written single-scan SQL per product     (b) dp validate --engine sql
+  (c) dp validate --engine gx                                               (e) dp nightly --no-docs
+  plus dp report (peak RSS target) and, per product, in-process seconds for (a) and (b).
+
+Prints the tables, writes ``bench/results/latest.json`` and ``latest.md``.
+Targets at scale 100: (b)/(a) <= 1.5 per product; (c)/(b) >= 2 over all suites; (e)/(d) <= 1.3; peak RSS
+of dp validate and dp report < 1 GiB; time growing no faster than linearly from scale 10 to 100.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+WORK = HERE / ".work"
+RESULTS = HERE / "results"
+PY = sys.executable
+ENV = {**os.environ, "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+
+
+def measure(cmd: list[str], log: Path) -> dict[str, Any]:
+    """Run ``cmd`` under GNU time; wall seconds, peak RSS (MiB), exit code and stdout."""
+    started = time.perf_counter()
+    proc = subprocess.run(
+        ["/usr/bin/time", "-v", *cmd], cwd=REPO, env=ENV, capture_output=True, text=True, check=False
+    )
+    wall = time.perf_counter() - started
+    log.write_text(f"$ {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}", encoding="utf-8")
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    return {
+        "wall_s": round(wall, 3),
+        "peak_rss_mib": round(int(rss.group(1)) / 1024, 1) if rss else None,
+        "returncode": proc.returncode,
+        "stdout": proc.stdout,
+    }
+
+
+def _json_line(text: str) -> dict[str, Any]:
+    for line in reversed(text.strip().splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    return {}
+
+
+def bench_scale(scale: float, as_of: str, skip_gx: bool, regenerate: bool) -> dict[str, Any]:
+    work = WORK / f"scale-{scale:g}"
+    work.mkdir(parents=True, exist_ok=True)
+    wh, target, reports, hist = (
+        work / "warehouse.duckdb",
+        work / "target",
+        work / "reports",
+        work / "history.duckdb",
+    )
+    paths = ["--warehouse", str(wh)]
+    stamp = work / "generated.json"
+    want = {"scale": scale, "as_of": as_of}
+    out: dict[str, Any] = {"scale": scale, "steps": {}}
+    steps = out["steps"]
+    dp = [PY, "-m", "dataproducts"]
+    if regenerate or not wh.exists() or not stamp.exists() or json.loads(stamp.read_text()) != want:
+        wh.unlink(missing_ok=True)
+        print(f"[scale {scale:g}] dp generate ...", flush=True)
+        steps["generate"] = measure(
+            [*dp, "generate", "--scale", f"{scale:g}", "--as-of", as_of, *paths], work / "generate.log"
+        )
+        stamp.write_text(json.dumps(want))
+    probe = [PY, str(HERE / "probe.py")]
+    args = [str(REPO), str(wh), str(target), as_of]
+    print(f"[scale {scale:g}] (d) dbt build ...", flush=True)
+    steps["d_dbt_build"] = measure([*probe, "dbt-build", *args], work / "dbt_build.log")
+    print(f"[scale {scale:g}] (a) hand-written scans ...", flush=True)
+    steps["a_handwritten"] = measure([*probe, "handwritten", *args], work / "handwritten.log")
+    print(f"[scale {scale:g}] (b) dp validate --engine sql ...", flush=True)
+    common = [*paths, "--target-dir", str(target), "--as-of", as_of, "--no-docs", "-q"]
+    steps["b_validate_sql"] = measure(
+        [*dp, "validate", "--engine", "sql", *common], work / "validate_sql.log"
+    )
+    steps["b_per_product"] = measure([*probe, "sql", *args], work / "probe_sql.log")
+    if not skip_gx:
+        print(f"[scale {scale:g}] (c) dp validate --engine gx ...", flush=True)
+        steps["c_validate_gx"] = measure(
+            [*dp, "validate", "--engine", "gx", *common], work / "validate_gx.log"
+        )
+    print(f"[scale {scale:g}] dp report ...", flush=True)
+    report_paths = [
+        *paths,
+        "--target-dir",
+        str(target),
+        "--reports-dir",
+        str(reports),
+        "--history",
+        str(hist),
+    ]
+    steps["report"] = measure([*dp, "report", *report_paths, "--as-of", as_of, "-q"], work / "report.log")
+    print(f"[scale {scale:g}] (e) dp nightly --no-docs ...", flush=True)
+    steps["e_nightly"] = measure(
+        [*dp, "nightly", *report_paths, "--as-of", as_of, "--no-docs"], work / "nightly.log"
+    )
+    a = _json_line(steps["a_handwritten"]["stdout"]).get("products", {})
+    b = _json_line(steps["b_per_product"]["stdout"]).get("products", {})
+    out["per_product"] = {
+        pid: {
+            "a_s": round(a[pid], 4),
+            "b_s": round(b.get(pid, float("nan")), 4),
+            "b_over_a": round(b[pid] / a[pid], 2),
+        }
+        for pid in a
+        if pid in b and a[pid] > 0
+    }
+    for step in steps.values():
+        step.pop("stdout", None)
+    return out
+
+
+def ratios(result: dict[str, Any]) -> dict[str, Any]:
+    s = result["steps"]
+    r: dict[str, Any] = {}
+    if "c_validate_gx" in s:
+        r["c_over_b"] = round(s["c_validate_gx"]["wall_s"] / s["b_validate_sql"]["wall_s"], 2)
+    r["e_over_d"] = round(s["e_nightly"]["wall_s"] / s["d_dbt_build"]["wall_s"], 2)
+    r["b_over_a_max"] = max((p["b_over_a"] for p in result["per_product"].values()), default=None)
+    big = {k: v for k, v in result["per_product"].items() if v["a_s"] >= 0.1}
+    r["b_over_a_max_products_over_100ms"] = max((p["b_over_a"] for p in big.values()), default=None)
+    r["b_over_a_all"] = round(
+        sum(p["b_s"] for p in result["per_product"].values())
+        / sum(p["a_s"] for p in result["per_product"].values()),
+        2,
+    )
+    return r
+
+
+def markdown(results: list[dict[str, Any]], machine: dict[str, Any]) -> str:
+    lines = [
+        f"Machine: {machine['cores']} cores, {machine['ram_gib']} GiB RAM, {machine['python']}, "
+        f"duckdb {machine['duckdb']}, GX {machine['gx']}; {machine['date']}.",
+        "",
+        "| scale | step | wall s | peak RSS MiB | exit |",
+        "|---:|---|---:|---:|---:|",
+    ]
+    names = {
+        "generate": "dp generate",
+        "d_dbt_build": "(d) dbt build",
+        "a_handwritten": "(a) hand-written scans (process)",
+        "b_validate_sql": "(b) dp validate --engine sql",
+        "b_per_product": "(b) sql engine (probe process)",
+        "c_validate_gx": "(c) dp validate --engine gx",
+        "report": "dp report",
+        "e_nightly": "(e) dp nightly --no-docs",
+    }
+    for res in results:
+        for key, step in res["steps"].items():
+            lines.append(
+                f"| {res['scale']:g} | {names.get(key, key)} | {step['wall_s']:.2f} | {step['peak_rss_mib']} | "
+                f"{step['returncode']} |"
+            )
+    lines += [
+        "",
+        "| scale | (b)/(a) max | (b)/(a) max, products with (a) >= 0.1 s | (b)/(a) all | (c)/(b) | (e)/(d) |",
+    ]
+    lines.append("|---:|---:|---:|---:|---:|---:|")
+    for res in results:
+        r = res["ratios"]
+        lines.append(
+            f"| {res['scale']:g} | {r['b_over_a_max']} | {r['b_over_a_max_products_over_100ms']} | "
+            f"{r['b_over_a_all']} | {r.get('c_over_b', 'n/a')} | {r['e_over_d']} |"
+        )
+    lines += ["", "Per product, in-process seconds: (a) hand-written scan, (b) compiled engine.", ""]
+    lines += ["| scale | product | (a) s | (b) s | (b)/(a) |", "|---:|---|---:|---:|---:|"]
+    for res in results:
+        for pid, p in res["per_product"].items():
+            lines.append(f"| {res['scale']:g} | {pid} | {p['a_s']:.4f} | {p['b_s']:.4f} | {p['b_over_a']} |")
+    return "\n".join(lines) + "\n"
+
+
+def machine_info() -> dict[str, Any]:
+    import duckdb
+
+    ram = 0.0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
+    try:
+        from importlib.metadata import version
+
+        gx_version = version("great_expectations")
+    except Exception:
+        gx_version = "?"
+    return {
+        "cores": os.cpu_count(),
+        "ram_gib": round(ram, 1),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "gx": gx_version,
+        "date": dt.date.today().isoformat(),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scales", default="10,100")
+    parser.add_argument("--as-of", default="2026-11-20")
+    parser.add_argument("--skip-gx", action="store_true")
+    parser.add_argument("--regenerate", action="store_true")
+    parser.add_argument(
+        "--out", default=str(RESULTS / "latest"), help="results file stem (default results/latest)"
+    )
+    args = parser.parse_args()
+    results = []
+    for scale in (float(s) for s in args.scales.split(",") if s.strip()):
+        res = bench_scale(scale, args.as_of, args.skip_gx, args.regenerate)
+        res["ratios"] = ratios(res)
+        results.append(res)
+    machine = machine_info()
+    text = markdown(results, machine)
+    print(text)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps({"machine": machine, "results": results}, indent=2) + "\n")
+    out.with_suffix(".md").write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
