@@ -274,13 +274,16 @@ def _statements(*, scale: float, seed: int, as_of: dt.date, faults: tuple[str, .
         with base as (
             select
                 cast(i as integer) as order_id,
-                {d} - {ORDER_DAYS} + cast(floor((i - 1) * {ORDER_DAYS}.0 / {n_orders}) as integer) as order_date
+                {d} - {ORDER_DAYS} + cast(floor((i - 1) * {ORDER_DAYS}.0 / {n_orders}) as integer) as order_date,
+                -- where the order falls within its day, in [0, 1): strictly increasing with the order id
+                (i - 1) * {ORDER_DAYS}.0 / {n_orders} - floor((i - 1) * {ORDER_DAYS}.0 / {n_orders}) as day_position
             from range(1, {n_orders} + 1) as t(i)
         ),
         with_customer as (
             select
                 order_id,
                 order_date,
+                day_position,
                 cast(1 + floor(rnd(order_id, 'cust') * least({n_customers},
                     floor(((order_date - ({d} - {SIGNUP_DAYS})) + 1) * {n_customers}.0 / {SIGNUP_DAYS})))
                     as integer) as customer_id
@@ -289,8 +292,11 @@ def _statements(*, scale: float, seed: int, as_of: dt.date, faults: tuple[str, .
         select
             o.order_id,
             o.customer_id,
-            cast(o.order_date as timestamp)
-                + to_seconds(cast(28800 + rnd(o.order_id, 'time') * 54000 as bigint)) as ordered_at,
+            -- between 08:00 and 23:00, in order-id order, jittered by less than the gap between two orders:
+            -- no two orders share a timestamp, so (customer_id, ordered_at) is unique on clean data.
+            cast(o.order_date as timestamp) + to_microseconds(cast(
+                (28800 + (o.day_position + rnd(o.order_id, 'time') * 0.5 * {ORDER_DAYS} / {n_orders}) * 54000)
+                * 1000000 as bigint)) as ordered_at,
             case
                 when {d} - o.order_date <= 2 then pick(['placed','placed','shipped'], rnd(o.order_id, 'st'))
                 when {d} - o.order_date <= 7 then pick(['shipped','shipped','delivered'], rnd(o.order_id, 'st'))

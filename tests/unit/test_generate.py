@@ -109,6 +109,8 @@ def test_clean_data_invariants(tmp_path: Path) -> None:
         )
         == 1
     )
+    # no two orders share a timestamp, so a double submit (same customer and time) is always a fault
+    assert _one(path, "select count(*) - count(distinct ordered_at) from raw_shop.orders") == 0
     # every day of the two-year window has orders, evenly spread
     per_day = _q(
         path,
