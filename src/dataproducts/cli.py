@@ -45,9 +45,37 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
-def _config(args: argparse.Namespace, **overrides: object):  # type: ignore[no-untyped-def]
+# The project paths every command can override; the flag wins over DP_* and dataproducts.yml (config.py).
+_PATH_OPTIONS: dict[str, tuple[str, str]] = {
+    "warehouse": ("--warehouse", "warehouse file (default warehouse/dataproducts.duckdb, or DP_WAREHOUSE)"),
+    "target_dir": ("--target-dir", "dbt target directory (default target, or DP_TARGET_DIR)"),
+    "reports_dir": ("--reports-dir", "where reports go (default reports, or DP_REPORTS_DIR)"),
+    "history": ("--history", "SLO history file (default warehouse/slo_history.duckdb, or DP_HISTORY)"),
+}
+
+
+def _add_paths(p: argparse.ArgumentParser, *names: str, **help_overrides: str) -> None:
+    """Add the path options ``names`` (keys of ``_PATH_OPTIONS``) to a command."""
+    for name in names:
+        flag, default_help = _PATH_OPTIONS[name]
+        p.add_argument(flag, default=None, help=help_overrides.get(name, default_help))
+
+
+def _add_select(p: argparse.ArgumentParser, verb: str) -> None:
+    p.add_argument(
+        "--select",
+        "-s",
+        action="append",
+        metavar="PRODUCT",
+        help=f"{verb} only these products: name, <domain>.<name> or a domain; repeat or comma-separate",
+    )
+
+
+def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The project's configuration, with the path options this command was given."""
     from dataproducts.config import load_config
 
+    overrides = {name: getattr(args, name, None) for name in _PATH_OPTIONS}
     return load_config(getattr(args, "project_dir", None), **overrides)
 
 
@@ -73,7 +101,7 @@ def _add_generate(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
         metavar="FAULT[,FAULT]",
         help="faults to inject: late, nulls, duplicates, schema_drift, volume_drop",
     )
-    p.add_argument("--warehouse", default=None, help="warehouse file (default warehouse/dataproducts.duckdb)")
+    _add_paths(p, "warehouse")
     p.set_defaults(handler=_cmd_generate)
 
 
@@ -81,7 +109,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     from dataproducts.generate import generate, parse_faults
 
     faults = parse_faults(args.inject)
-    cfg = _config(args, warehouse=args.warehouse)
+    cfg = _config(args)
     as_of = args.as_of or dt.datetime.now(dt.UTC).date()
     result = generate(cfg.warehouse, scale=args.scale, seed=args.seed, as_of=as_of, faults=faults)
     print(result.summary())
@@ -101,13 +129,7 @@ def _add_validate(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
         "<target>/validation/. Exit 0 when every critical expectation passed, 1 when one failed, 2 when one "
         "could not be evaluated or on an input error (then nothing is written).",
     )
-    p.add_argument(
-        "--select",
-        "-s",
-        action="append",
-        metavar="PRODUCT",
-        help="validate only these products: name, <domain>.<name> or a domain; repeat or comma-separate",
-    )
+    _add_select(p, "validate")
     p.add_argument(
         "--as-of",
         type=_date,
@@ -136,8 +158,7 @@ def _add_validate(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
         "auto (compiled where supported, GX for the rest; default)",
     )
     p.add_argument("--no-docs", action="store_true", help="skip building GX Data Docs")
-    p.add_argument("--warehouse", default=None, help="warehouse file (default warehouse/dataproducts.duckdb)")
-    p.add_argument("--target-dir", default=None, help="dbt target directory (default target)")
+    _add_paths(p, "warehouse", "target_dir")
     p.add_argument("--quiet", "-q", action="store_true", help="print only the results directory")
     p.set_defaults(handler=_cmd_validate)
 
@@ -147,7 +168,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     if args.samples < 0:
         raise UsageError("dp validate: --samples must be >= 0")
-    cfg = _config(args, warehouse=args.warehouse, target_dir=args.target_dir)
+    cfg = _config(args)
     run = run_validation(
         cfg,
         select=args.select,
@@ -176,18 +197,10 @@ def _add_check(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
         "that are not waived in waivers.yml, 2 on an input or configuration error.",
     )
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
-    p.add_argument(
-        "--select",
-        "-s",
-        action="append",
-        metavar="PRODUCT",
-        help="check only these products: name, <domain>.<name> or a domain; repeat or comma-separate",
-    )
+    _add_select(p, "check")
     p.add_argument("--manifest", default=None, help="check this manifest.json instead of running dbt parse")
-    p.add_argument(
-        "--warehouse",
-        default=None,
-        help="built warehouse for the pass-through proof (default: the project's)",
+    _add_paths(
+        p, "warehouse", warehouse="built warehouse for the pass-through proof (default: the project's)"
     )
     p.add_argument(
         "--no-warehouse", action="store_true", help="judge pass-throughs on the SQL text only (no warehouse)"
@@ -196,7 +209,7 @@ def _add_check(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
         "--standards", default=None, help="conformed columns (default standards/conformed_columns.yml)"
     )
     p.add_argument("--waivers", default=None, help="rule waivers (default waivers.yml)")
-    p.add_argument("--target-dir", default=None, help="dbt target directory for dbt parse (default target)")
+    _add_paths(p, "target_dir")
     p.add_argument(
         "--as-of", type=_date, default=None, help="judge waiver expiry at this day (default today)"
     )
@@ -208,7 +221,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     from dataproducts.governance.check import run_check
 
-    cfg = _config(args, warehouse=args.warehouse, target_dir=args.target_dir)
+    cfg = _config(args)
     report = run_check(
         cfg,
         manifest_path=Path(args.manifest) if args.manifest else None,
@@ -249,10 +262,7 @@ def _add_slo_options(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="rolling window of the error budgets (default: each product's slo.window_days, else 28)",
     )
-    p.add_argument("--warehouse", default=None, help="warehouse file (default warehouse/dataproducts.duckdb)")
-    p.add_argument("--target-dir", default=None, help="dbt target directory (default target)")
-    p.add_argument("--reports-dir", default=None, help="where reports go (default reports)")
-    p.add_argument("--history", default=None, help="SLO history file (default warehouse/slo_history.duckdb)")
+    _add_paths(p, "warehouse", "target_dir", "reports_dir", "history")
 
 
 def _add_report(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -272,13 +282,7 @@ def _add_report(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         default=None,
         help="the run's as-of day YYYY-MM-DD (default: the as_of var of the dbt build, else today UTC)",
     )
-    p.add_argument(
-        "--select",
-        "-s",
-        action="append",
-        metavar="PRODUCT",
-        help="report only these products: name, <domain>.<name> or a domain; repeat or comma-separate",
-    )
+    _add_select(p, "report")
     _add_slo_options(p)
     p.add_argument("--quiet", "-q", action="store_true", help="print only the report's path")
     p.set_defaults(handler=_cmd_report)
@@ -287,13 +291,7 @@ def _add_report(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
 def _cmd_report(args: argparse.Namespace) -> int:
     from dataproducts.slo.report import run_report
 
-    cfg = _config(
-        args,
-        warehouse=args.warehouse,
-        target_dir=args.target_dir,
-        reports_dir=args.reports_dir,
-        history=args.history,
-    )
+    cfg = _config(args)
     written = run_report(cfg, as_of=args.as_of, window_days=args.window_days, select=args.select)
     print(written.latest_dir / "slo_report.json" if args.quiet else written.summary())
     return int(written.report.exit_code(args.fail_on))
@@ -334,13 +332,7 @@ def _add_nightly(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
 def _cmd_nightly(args: argparse.Namespace) -> int:
     from dataproducts.pipeline import nightly
 
-    cfg = _config(
-        args,
-        warehouse=args.warehouse,
-        target_dir=args.target_dir,
-        reports_dir=args.reports_dir,
-        history=args.history,
-    )
+    cfg = _config(args)
     result = nightly(
         cfg,
         as_of=args.as_of,
@@ -389,13 +381,7 @@ def _add_simulate(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from dataproducts.pipeline import default_schedule, parse_incidents, simulate
 
-    cfg = _config(
-        args,
-        warehouse=args.warehouse,
-        target_dir=args.target_dir,
-        reports_dir=args.reports_dir,
-        history=args.history,
-    )
+    cfg = _config(args)
     if args.incident and args.no_incidents:
         raise UsageError("dp simulate: --incident and --no-incidents exclude each other")
     start = args.start or (args.end or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=args.days - 1)
@@ -443,8 +429,7 @@ def _add_diff(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
     p.add_argument(
         "--as-of", type=_date, default=None, help="judge deprecation dates at this day (default today, UTC)"
     )
-    p.add_argument("--target-dir", default=None, help="dbt target directory for dbt parse (default target)")
-    p.add_argument("--reports-dir", default=None, help="reports directory (default reports)")
+    _add_paths(p, "target_dir", "reports_dir")
     p.set_defaults(handler=_cmd_diff)
 
 
@@ -453,7 +438,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
     from dataproducts.governance.diff import run_diff
 
-    cfg = _config(args, target_dir=args.target_dir, reports_dir=args.reports_dir)
+    cfg = _config(args)
     report = run_diff(
         cfg,
         Path(args.state),
@@ -479,8 +464,7 @@ def _add_catalog(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     )
     p.add_argument("--output", "-o", default=None, help="output directory (default <reports>/catalog)")
     p.add_argument("--manifest", default=None, help="use this manifest.json instead of running dbt parse")
-    p.add_argument("--target-dir", default=None, help="dbt target directory for dbt parse (default target)")
-    p.add_argument("--reports-dir", default=None, help="reports directory (default reports)")
+    _add_paths(p, "target_dir", "reports_dir")
     p.add_argument(
         "--docs-blocks",
         default=None,
@@ -496,7 +480,7 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
 
     from dataproducts.governance.catalog import run_catalog
 
-    cfg = _config(args, target_dir=args.target_dir, reports_dir=args.reports_dir)
+    cfg = _config(args)
     paths = run_catalog(
         cfg,
         manifest_path=Path(args.manifest) if args.manifest else None,
@@ -519,19 +503,10 @@ def _add_export(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     )
     p.add_argument("standard", choices=["odcs"], help="the contract standard (odcs)")
     p.add_argument("--output", "-o", default=None, help="output directory (default <reports>/contracts)")
-    p.add_argument(
-        "--select",
-        "-s",
-        action="append",
-        metavar="PRODUCT",
-        help="export only these products: name, <domain>.<name> or a domain; repeat or comma-separate",
-    )
+    _add_select(p, "export")
     p.add_argument("--manifest", default=None, help="use this manifest.json instead of running dbt parse")
-    p.add_argument(
-        "--warehouse", default=None, help="warehouse named in the servers entry (default the project's)"
-    )
-    p.add_argument("--target-dir", default=None, help="dbt target directory for dbt parse (default target)")
-    p.add_argument("--reports-dir", default=None, help="reports directory (default reports)")
+    _add_paths(p, "warehouse", warehouse="warehouse named in the servers entry (default: the project's)")
+    _add_paths(p, "target_dir", "reports_dir")
     p.set_defaults(handler=_cmd_export)
 
 
@@ -540,7 +515,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     from dataproducts.governance.odcs import run_export_odcs
 
-    cfg = _config(args, warehouse=args.warehouse, target_dir=args.target_dir, reports_dir=args.reports_dir)
+    cfg = _config(args)
     result = run_export_odcs(
         cfg,
         manifest_path=Path(args.manifest) if args.manifest else None,
