@@ -54,6 +54,32 @@ def measure(cmd: list[str], log: Path) -> dict[str, Any]:
     }
 
 
+def measure_n(cmd: list[str], log: Path, repeat: int) -> dict[str, Any]:
+    """``measure`` ``repeat`` times: the median wall time (every run listed), the highest peak RSS."""
+    runs = [
+        measure(cmd, log.with_name(f"{log.stem}.{i}{log.suffix}") if repeat > 1 else log)
+        for i in range(repeat)
+    ]
+    walls = sorted(r["wall_s"] for r in runs)
+    rss = [r["peak_rss_mib"] for r in runs if r["peak_rss_mib"] is not None]
+    return {
+        "wall_s": walls[len(walls) // 2]
+        if len(walls) % 2
+        else round((walls[len(walls) // 2 - 1] + walls[len(walls) // 2]) / 2, 3),
+        "runs_s": [r["wall_s"] for r in runs],
+        "peak_rss_mib": max(rss) if rss else None,
+        "returncode": max(r["returncode"] for r in runs),
+        "stdout": runs[-1]["stdout"],
+    }
+
+
+def _generator_version() -> str:
+    """A digest of the generator's code: a bench warehouse made by other code is generated again."""
+    import hashlib
+
+    return hashlib.sha256((REPO / "src" / "dataproducts" / "generate.py").read_bytes()).hexdigest()[:16]
+
+
 def _json_line(text: str) -> dict[str, Any]:
     for line in reversed(text.strip().splitlines()):
         if line.startswith("{"):
@@ -61,7 +87,7 @@ def _json_line(text: str) -> dict[str, Any]:
     return {}
 
 
-def bench_scale(scale: float, as_of: str, skip_gx: bool, regenerate: bool) -> dict[str, Any]:
+def bench_scale(scale: float, as_of: str, skip_gx: bool, regenerate: bool, repeat: int = 3) -> dict[str, Any]:
     work = WORK / f"scale-{scale:g}"
     work.mkdir(parents=True, exist_ok=True)
     wh, target, reports, hist = (
@@ -72,7 +98,7 @@ def bench_scale(scale: float, as_of: str, skip_gx: bool, regenerate: bool) -> di
     )
     paths = ["--warehouse", str(wh)]
     stamp = work / "generated.json"
-    want = {"scale": scale, "as_of": as_of}
+    want = {"scale": scale, "as_of": as_of, "generator": _generator_version()}
     out: dict[str, Any] = {"scale": scale, "steps": {}}
     steps = out["steps"]
     dp = [PY, "-m", "dataproducts"]
@@ -86,19 +112,21 @@ def bench_scale(scale: float, as_of: str, skip_gx: bool, regenerate: bool) -> di
     probe = [PY, str(HERE / "probe.py")]
     args = [str(REPO), str(wh), str(target), as_of]
     print(f"[scale {scale:g}] (d) dbt build ...", flush=True)
-    steps["d_dbt_build"] = measure([*probe, "dbt-build", *args], work / "dbt_build.log")
+    # the first build creates the products; the measured ones rebuild them, as every nightly does
+    measure([*probe, "dbt-build", *args], work / "dbt_build_first.log")
+    steps["d_dbt_build"] = measure_n([*probe, "dbt-build", *args], work / "dbt_build.log", repeat)
     print(f"[scale {scale:g}] (a) hand-written scans ...", flush=True)
-    steps["a_handwritten"] = measure([*probe, "handwritten", *args], work / "handwritten.log")
+    steps["a_handwritten"] = measure_n([*probe, "handwritten", *args], work / "handwritten.log", repeat)
     print(f"[scale {scale:g}] (b) dp validate --engine sql ...", flush=True)
     common = [*paths, "--target-dir", str(target), "--as-of", as_of, "--no-docs", "-q"]
-    steps["b_validate_sql"] = measure(
-        [*dp, "validate", "--engine", "sql", *common], work / "validate_sql.log"
+    steps["b_validate_sql"] = measure_n(
+        [*dp, "validate", "--engine", "sql", *common], work / "validate_sql.log", repeat
     )
     steps["b_per_product"] = measure([*probe, "sql", *args], work / "probe_sql.log")
     if not skip_gx:
         print(f"[scale {scale:g}] (c) dp validate --engine gx ...", flush=True)
-        steps["c_validate_gx"] = measure(
-            [*dp, "validate", "--engine", "gx", *common], work / "validate_gx.log"
+        steps["c_validate_gx"] = measure_n(
+            [*dp, "validate", "--engine", "gx", *common], work / "validate_gx.log", repeat
         )
     print(f"[scale {scale:g}] dp report ...", flush=True)
     report_paths = [
@@ -112,8 +140,8 @@ def bench_scale(scale: float, as_of: str, skip_gx: bool, regenerate: bool) -> di
     ]
     steps["report"] = measure([*dp, "report", *report_paths, "--as-of", as_of, "-q"], work / "report.log")
     print(f"[scale {scale:g}] (e) dp nightly --no-docs ...", flush=True)
-    steps["e_nightly"] = measure(
-        [*dp, "nightly", *report_paths, "--as-of", as_of, "--no-docs"], work / "nightly.log"
+    steps["e_nightly"] = measure_n(
+        [*dp, "nightly", *report_paths, "--as-of", as_of, "--no-docs"], work / "nightly.log", repeat
     )
     a = _json_line(steps["a_handwritten"]["stdout"]).get("products", {})
     b = _json_line(steps["b_per_product"]["stdout"]).get("products", {})
@@ -226,12 +254,15 @@ def main() -> int:
     parser.add_argument("--skip-gx", action="store_true")
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each timed step; the median is reported (default 3)"
+    )
+    parser.add_argument(
         "--out", default=str(RESULTS / "latest"), help="results file stem (default results/latest)"
     )
     args = parser.parse_args()
     results = []
     for scale in (float(s) for s in args.scales.split(",") if s.strip()):
-        res = bench_scale(scale, args.as_of, args.skip_gx, args.regenerate)
+        res = bench_scale(scale, args.as_of, args.skip_gx, args.regenerate, max(1, args.repeat))
         res["ratios"] = ratios(res)
         results.append(res)
     machine = machine_info()
