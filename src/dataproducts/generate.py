@@ -140,7 +140,7 @@ def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def _statements(*, scale: float, seed: int, as_of: dt.date, faults: tuple[str, ...]) -> list[str]:
     n_customers = max(round(25_000 * scale), 20)
-    n_orders = max(round(100_000 * scale), 100)
+    n_orders = max(round(100_000 * scale), 2 * ORDER_DAYS)  # at least two orders every day
     n_requests = max(round(300_000 * scale), 300)
     n_products = 500
     d = f"date '{as_of.isoformat()}'"

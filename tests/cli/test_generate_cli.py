@@ -12,9 +12,9 @@ from conftest import dp
 
 def test_generate_writes_landing_schemas(tmp_path: Path) -> None:
     target = tmp_path / "w.duckdb"
-    result = dp("generate", "--scale", "0.01", "--as-of", "2026-11-20", "--warehouse", str(target))
+    result = dp("generate", "--scale", "0.02", "--as-of", "2026-11-20", "--warehouse", str(target))
     assert result.returncode == 0, result.stderr
-    assert "raw_shop.orders 1,000" in result.stdout
+    assert "raw_shop.orders 2,000" in result.stdout
     with duckdb.connect(str(target), read_only=True) as con:
         schemas = {
             r[0] for r in con.execute("select schema_name from information_schema.schemata").fetchall()

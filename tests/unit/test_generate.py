@@ -59,6 +59,12 @@ def test_same_seed_same_data_other_seed_other_data(tmp_path: Path) -> None:
     assert a["raw_shop.orders"] != c["raw_shop.orders"]
 
 
+def test_tiny_scales_still_have_orders_every_day(tmp_path: Path) -> None:
+    path = _gen(tmp_path, "tiny", scale=0.0001)
+    assert _one(path, "select count(*) from raw_shop.orders") == 1460
+    assert _one(path, "select count(distinct cast(ordered_at as date)) from raw_shop.orders") == 730
+
+
 def test_scale_sets_volumes(tmp_path: Path) -> None:
     small = _gen(tmp_path, "small", scale=0.02)
     big = _gen(tmp_path, "big", scale=0.1)

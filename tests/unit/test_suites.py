@@ -74,6 +74,9 @@ def test_suite_parameters_follow_the_time_model() -> None:
     assert values["last_data_date"] == "2026-11-19"
     assert values["last_data_day_start"] == "2026-11-19 00:00:00"
     assert values["as_of_minus_730d_date"] == "2024-11-20"
+    assert values["last_data_month_start"] == "2026-11-01"
+    # on the first of a month the last data day, and so its month, is in the month before
+    assert suite_parameters(dt.date(2026, 1, 1))["last_data_month_start"] == "2025-12-01"
 
 
 # --- bad suite files -----------------------------------------------------------------------------------------
