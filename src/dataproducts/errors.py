@@ -49,3 +49,9 @@ class HistoryError(DataProductsError):
 
 class DbtError(DataProductsError):
     """dbt itself could not run (not: a model or test failed)."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its class name when it has none): one-line errors."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else exc.__class__.__name__

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from dataproducts.errors import UsageError, WarehouseError
+from dataproducts.errors import UsageError, WarehouseError, first_line
 
 FAULTS: dict[str, str] = {
     "late": "the feed stalled 3 days before the as-of day",
@@ -97,7 +97,7 @@ def generate(
     try:
         con = duckdb.connect(str(warehouse))
     except duckdb.Error as exc:
-        raise WarehouseError(f"cannot open warehouse {warehouse} for writing: {_first_line(exc)}") from exc
+        raise WarehouseError(f"cannot open warehouse {warehouse} for writing: {first_line(exc)}") from exc
     try:
         con.execute("begin transaction")
         for statement in _statements(scale=scale, seed=seed, as_of=as_of, faults=fault_set):
@@ -107,7 +107,7 @@ def generate(
     except duckdb.Error as exc:
         with contextlib.suppress(duckdb.Error):
             con.execute("rollback")
-        raise WarehouseError(f"generating landing data into {warehouse} failed: {_first_line(exc)}") from exc
+        raise WarehouseError(f"generating landing data into {warehouse} failed: {first_line(exc)}") from exc
     finally:
         con.close()
     return GenerateResult(
@@ -119,11 +119,6 @@ def generate(
         row_counts=counts,
         seconds=time.perf_counter() - started,
     )
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else exc.__class__.__name__
 
 
 def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -25,7 +25,7 @@ from typing import Any
 
 import duckdb
 
-from dataproducts.errors import HistoryError
+from dataproducts.errors import HistoryError, first_line
 
 SCHEMA_VERSION = "1"
 
@@ -117,7 +117,7 @@ class HistoryReader:
         try:
             self._con.execute(f"attach '{_sql_path(self.path)}' as h (read_only)")
         except duckdb.Error as exc:
-            raise HistoryError(f"{self.path}: not a readable SLO history ({_first_line(exc)})") from exc
+            raise HistoryError(f"{self.path}: not a readable SLO history ({first_line(exc)})") from exc
         try:
             tables = {
                 r[0]
@@ -139,7 +139,7 @@ class HistoryReader:
             for table in _TABLES[1:]:
                 self._con.execute(f"select * from h.{table}").fetchall()
         except duckdb.Error as exc:
-            raise HistoryError(f"{self.path}: SLO history unreadable ({_first_line(exc)})") from exc
+            raise HistoryError(f"{self.path}: SLO history unreadable ({first_line(exc)})") from exc
 
     def set_current(self, run: RunRecord) -> None:
         """Union the current run (not yet recorded) into every window, replacing its recorded rows."""
@@ -162,7 +162,7 @@ class HistoryReader:
                     f"union all select * from cur_{table[4:]}".replace("$inv", _quote(run.invocation_id))
                 )
         except duckdb.Error as exc:
-            raise HistoryError(f"{self.path}: SLO history unreadable ({_first_line(exc)})") from exc
+            raise HistoryError(f"{self.path}: SLO history unreadable ({first_line(exc)})") from exc
 
     def close(self) -> None:
         self._con.close()
@@ -171,7 +171,7 @@ class HistoryReader:
         try:
             return self._con.execute(sql, list(params)).fetchall()
         except duckdb.Error as exc:
-            raise HistoryError(f"{self.path}: SLO history unreadable ({_first_line(exc)})") from exc
+            raise HistoryError(f"{self.path}: SLO history unreadable ({first_line(exc)})") from exc
 
     # --- queries -----------------------------------------------------------------------------------------
 
@@ -294,7 +294,7 @@ def record_run(path: Path, run: RunRecord) -> None:
     try:
         con = duckdb.connect(str(path))
     except duckdb.Error as exc:
-        raise HistoryError(f"{path}: cannot open the SLO history for writing ({_first_line(exc)})") from exc
+        raise HistoryError(f"{path}: cannot open the SLO history for writing ({first_line(exc)})") from exc
     try:
         con.execute("begin transaction")
         for ddl in _DDL:
@@ -309,7 +309,7 @@ def record_run(path: Path, run: RunRecord) -> None:
     except duckdb.Error as exc:
         with suppress(duckdb.Error):  # already rolled back
             con.execute("rollback")
-        raise HistoryError(f"{path}: cannot record the run in the SLO history ({_first_line(exc)})") from exc
+        raise HistoryError(f"{path}: cannot record the run in the SLO history ({first_line(exc)})") from exc
     finally:
         con.close()
 
@@ -376,8 +376,3 @@ def _quote(text: str) -> str:
 
 def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else exc.__class__.__name__

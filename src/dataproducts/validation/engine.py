@@ -63,6 +63,14 @@ def _reason(exc: BaseException) -> str:
     return (text.strip().splitlines() or [exc.__class__.__name__])[0][:300]
 
 
+def existing_warehouse(warehouse: Path) -> Path:
+    """``warehouse`` as a Path, or a one-line ``WarehouseError`` when the file is not there."""
+    path = Path(warehouse)
+    if not path.is_file():
+        raise WarehouseError(f"{path}: warehouse not found (run dp generate and dbt build first)")
+    return path
+
+
 class GxEngine:
     """Great Expectations on the DuckDB warehouse, read-only, one context and connection per run."""
 
@@ -83,11 +91,7 @@ class GxEngine:
 
         from dataproducts.validation import gx_duckdb
 
-        self.warehouse = Path(warehouse)
-        if not self.warehouse.is_file():
-            raise WarehouseError(
-                f"{self.warehouse}: warehouse not found (run dp generate and dbt build first)"
-            )
+        self.warehouse = existing_warehouse(warehouse)
         _quiet_gx()
         self._result_format = dict(result_format)
         self._run_id = RunIdentifier(run_name=run_name, run_time=run_time)

@@ -26,6 +26,7 @@ from typing import Any
 
 from dataproducts.errors import SuiteError, WarehouseError
 from dataproducts.products import DataProduct
+from dataproducts.validation.engine import existing_warehouse
 from dataproducts.validation.sql.compiler import (
     COMPILED_RESULT_FORMATS,
     Check,
@@ -90,11 +91,7 @@ class SqlEngine:
     ) -> None:
         import duckdb
 
-        self.warehouse = Path(warehouse)
-        if not self.warehouse.is_file():
-            raise WarehouseError(
-                f"{self.warehouse}: warehouse not found (run dp generate and dbt build first)"
-            )
+        self.warehouse = existing_warehouse(warehouse)
         self._result_format = dict(result_format)
         self._run_name = run_name
         self._run_time = run_time
