@@ -129,6 +129,31 @@ def test_warehouse_is_released_after_the_run(built_clean, clean_run: ValidationR
     con.close()
 
 
+def test_compiled_run_never_imports_great_expectations(built_clean, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Every project suite is compiled and evaluated natively: without Data Docs, a `--engine sql` run does
+    not pay GX's import; its results are still GX's JSON, equal to a GX run's (test_engine_differential)."""
+    import subprocess
+    import sys
+
+    cfg = built_clean.config
+    code = (
+        "import sys, datetime as dt\n"
+        "from pathlib import Path\n"
+        "from dataproducts.config import load_config\n"
+        "from dataproducts.validation.runner import run_validation\n"
+        f"cfg = load_config(Path({str(cfg.project_dir)!r}), warehouse={str(cfg.warehouse)!r}, "
+        f"target_dir={str(cfg.target_dir)!r})\n"
+        f"run = run_validation(cfg, as_of=dt.date.fromisoformat({built_clean.as_of.isoformat()!r}), "
+        f"engine='sql', data_docs=False, output_dir=Path({str(tmp_path / 'validation')!r}))\n"
+        "print(int(run.exit_code), 'great_expectations' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["0", "False"]
+    result = json.loads((tmp_path / "validation" / "sales.fct_orders.json").read_text())
+    assert result["meta"]["engine"] == "sql" and result["statistics"]["unsuccessful_expectations"] == 0
+
+
 def test_select_validates_only_the_selection(built_clean, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     run = run_validation(
         built_clean.config,

@@ -179,9 +179,9 @@ def test_samples_are_read_only_for_failed_expectations(tmp_path: Path) -> None:
         result = engine.validate(PRODUCT, suite, {})  # type: ignore[arg-type]
     finally:
         engine.close()
-    assert [r.success for r in result.results] == [False, True]
+    assert [r["success"] for r in result.results] == [False, True]
     assert len([q for q in engine.queries if "limit" in q]) == 1
-    assert result.results[0].result["unexpected_count"] == 66
+    assert result.results[0]["result"]["unexpected_count"] == 66
 
 
 def test_the_sql_engine_names_what_it_does_not_compile(tmp_path: Path) -> None:

@@ -162,9 +162,8 @@ def test_missing_suite_file(tmp_path: Path) -> None:
 # --- reading GX's exception_info -----------------------------------------------------------------------------
 
 
-class _Result:
-    def __init__(self, info: dict[str, Any]) -> None:
-        self.exception_info = info
+def _Result(info: dict[str, Any]) -> dict[str, Any]:
+    return {"success": False, "exception_info": info}
 
 
 def test_exception_message_flat_and_per_metric() -> None:

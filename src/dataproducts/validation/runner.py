@@ -159,12 +159,12 @@ class ValidationRun:
 # --- reading GX results ---------------------------------------------------------------------------------------
 
 
-def exception_message(result: Any) -> str | None:
-    """The message of an expectation GX could not evaluate, else None.
+def exception_message(result: Mapping[str, Any]) -> str | None:
+    """The message of an expectation GX could not evaluate, else None (``result``: GX's result JSON).
 
     GX reports it in ``exception_info`` either flat (``raised_exception``, ``exception_message``) or keyed by
     the metric that failed (``{metric_id: {...}}``)."""
-    info = getattr(result, "exception_info", None) or {}
+    info = result.get("exception_info") or {}
     entries: Iterable[Any] = [info] if "raised_exception" in info else info.values()
     for entry in entries:
         if isinstance(entry, Mapping) and entry.get("raised_exception"):
@@ -181,45 +181,42 @@ def _float(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _outcome(result: Any, severity: str) -> ExpectationOutcome:
-    config = result.expectation_config
-    kwargs = {k: v for k, v in dict(config.kwargs).items() if k not in ("batch_id", "result_format")}
-    details: Mapping[str, Any] = result.result or {}
+def _outcome(result: Mapping[str, Any], severity: str) -> ExpectationOutcome:
+    config = result.get("expectation_config") or {}
+    kwargs = {
+        k: v for k, v in dict(config.get("kwargs") or {}).items() if k not in ("batch_id", "result_format")
+    }
+    details: Mapping[str, Any] = result.get("result") or {}
     error = exception_message(result)
-    status = "error" if error else ("passed" if result.success else "failed")
-    from great_expectations.util import convert_to_json_serializable
-
+    status = "error" if error else ("passed" if result.get("success") else "failed")
     return ExpectationOutcome(
-        type=config.type,
+        type=str(config.get("type")),
         column=kwargs.get("column") if isinstance(kwargs.get("column"), str) else None,
-        kwargs=convert_to_json_serializable(kwargs),
+        kwargs=kwargs,
         severity=severity,
         status=status,
         element_count=_int(details.get("element_count")),
         unexpected_count=_int(details.get("unexpected_count")),
         unexpected_percent=_float(details.get("unexpected_percent")),
         missing_count=_int(details.get("missing_count")),
-        observed_value=convert_to_json_serializable(details.get("observed_value")),
-        partial_unexpected_list=convert_to_json_serializable(
-            list(details.get("partial_unexpected_list") or [])
-        ),
+        observed_value=details.get("observed_value"),
+        partial_unexpected_list=list(details.get("partial_unexpected_list") or []),
         exception=error,
     )
 
 
-def _severity_of(result: Any, fallback: str) -> str:
-    value = getattr(result.expectation_config, "severity", None)
-    value = getattr(value, "value", value)
+def _severity_of(result: Mapping[str, Any], fallback: str) -> str:
+    value = (result.get("expectation_config") or {}).get("severity")
     return str(value) if value in ("critical", "warning", "info") else fallback
 
 
 def summarize(
-    product: DataProduct, suite: Suite, suite_label: str, result_file: str, result: Any
+    product: DataProduct, suite: Suite, suite_label: str, result_file: str, result: Mapping[str, Any]
 ) -> ProductOutcome:
-    """Roll one GX suite result up into the product's outcome."""
+    """Roll one suite result (GX's JSON) up into the product's outcome."""
     outcomes = tuple(
         _outcome(r, _severity_of(r, suite.severities[i] if i < len(suite.severities) else "critical"))
-        for i, r in enumerate(result.results)
+        for i, r in enumerate(result.get("results") or [])
     )
     count = {s: sum(1 for e in outcomes if e.status == s) for s in ("passed", "failed", "error")}
     failed_by = {
@@ -232,7 +229,7 @@ def summarize(
         status = "failed"
     else:
         status = "passed"
-    gx_stats = dict(result.statistics or {})
+    gx_stats = dict(result.get("statistics") or {})
     statistics = {
         "evaluated_expectations": len(outcomes),
         "passed": count["passed"],
@@ -241,7 +238,7 @@ def summarize(
         "failed_critical": failed_by["critical"],
         "failed_warning": failed_by["warning"],
         "failed_info": failed_by["info"],
-        "gx_success": bool(result.success),
+        "gx_success": bool(result.get("success")),
         "gx_success_percent": gx_stats.get("success_percent"),
     }
     return ProductOutcome(
@@ -368,7 +365,7 @@ def run_validation(
                 }
                 _write_json(staging / result_file, result_json)
                 label = _display(suite.path, cfg.project_dir)
-                outcomes.append(summarize(product, suite, label, result_file, result))
+                outcomes.append(summarize(product, suite, label, result_file, result_json))
             if data_docs:
                 gx_engine.build_data_docs()
         finally:

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -56,17 +57,32 @@ def suite_parameters(as_of: dt.date) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Suite:
-    """A suite file, checked and loaded with GX's own model."""
+    """A suite file, checked; GX's own ``ExpectationSuite`` of it is built only when asked for."""
 
     path: Path
     name: str
-    gx_suite: Any  # great_expectations.core.ExpectationSuite
     severities: tuple[str, ...]  # per expectation, in file order
     parameters: frozenset[str]
     raw: Mapping[str, Any]
 
     def __len__(self) -> int:
         return len(self.severities)
+
+    @property
+    def expectations(self) -> list[dict[str, Any]]:
+        """The expectations as the file holds them."""
+        return list(self.raw["expectations"])
+
+    @cached_property
+    def gx_suite(self) -> Any:
+        """GX's ``ExpectationSuite`` of the file (imports Great Expectations)."""
+        return _gx_suite(self.path, self.raw)
+
+    def subset(self, positions: Sequence[int]) -> Suite:
+        """The same suite with only the expectations at ``positions``."""
+        raw = dict(self.raw)
+        raw["expectations"] = [self.raw["expectations"][i] for i in positions]
+        return replace(self, raw=raw, severities=tuple(self.severities[i] for i in positions))
 
 
 def _parameters_in(value: Any) -> Iterator[str]:
@@ -108,12 +124,61 @@ def read_suite_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_suite(path: Path) -> Suite:
-    """Read, check and build one suite file with GX's ``ExpectationSuite`` (``SuiteError`` on any problem)."""
+def _gx_check(where: str, raw: Mapping[str, Any]) -> None:
+    """Build one expectation with GX's own model (``SuiteError`` if GX refuses it)."""
     from great_expectations import exceptions as gx_exceptions
-    from great_expectations.core import ExpectationSuite
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
     from great_expectations.expectations.registry import get_expectation_impl
+
+    try:
+        get_expectation_impl(raw["type"])
+    except gx_exceptions.ExpectationNotFoundError:
+        raise SuiteError(f"{where}: unknown expectation type") from None
+    try:
+        ExpectationConfiguration(**raw).to_domain_obj()
+    except Exception as exc:  # GX raises several types for a bad configuration
+        raise SuiteError(f"{where}: invalid configuration: {_first_line(exc)}") from exc
+
+
+_SUITE_FIELDS = ("name", "expectations", "meta", "notes", "id", "suite_parameters")
+
+
+def _gx_suite(path: Path, data: Mapping[str, Any]) -> Any:
+    from great_expectations.core import ExpectationSuite
+
+    fields = {k: data[k] for k in _SUITE_FIELDS if k in data}
+    try:
+        suite = ExpectationSuite(**fields)
+    except Exception as exc:
+        raise SuiteError(f"{path}: not a valid GX expectation suite: {_first_line(exc)}") from exc
+    if len(suite.expectations) != len(data["expectations"]):  # GX drops what it cannot build: a bug
+        raise SuiteError(
+            f"{path}: GX loaded {len(suite.expectations)} of {len(data['expectations'])} expectations"
+        )
+    return suite
+
+
+def _plain_suite_fields(data: Mapping[str, Any]) -> bool:
+    """Suite-level fields GX accepts as they are (anything else is checked by building GX's suite)."""
+    notes = data.get("notes")
+    return (
+        isinstance(data.get("meta") or {}, dict)
+        and (
+            notes is None
+            or isinstance(notes, str)
+            or (isinstance(notes, list) and all(isinstance(n, str) for n in notes))
+        )
+        and data.get("id") is None
+        and not data.get("suite_parameters")
+    )
+
+
+def load_suite(path: Path) -> Suite:
+    """Read and check one suite file (``SuiteError`` on any problem).
+
+    Expectations the native evaluator understands (:mod:`dataproducts.validation.native`) are checked
+    without importing Great Expectations; any other one is built with GX's own model, as GX would."""
+    from dataproducts.validation.native import NotNative, check_config
 
     data = read_suite_json(path)
     name = data.get("name")
@@ -132,10 +197,6 @@ def load_suite(path: Path) -> Suite:
         if not isinstance(kind, str) or not kind:
             raise SuiteError(f"{where} has no type")
         where = f"{where} ({kind})"
-        try:
-            get_expectation_impl(kind)
-        except gx_exceptions.ExpectationNotFoundError:
-            raise SuiteError(f"{where}: unknown expectation type") from None
         if not isinstance(raw.get("kwargs"), dict):
             raise SuiteError(f"{where} has no kwargs object")
         severity = raw.get("severity")
@@ -143,9 +204,9 @@ def load_suite(path: Path) -> Suite:
             shown = "missing" if severity is None else repr(severity)
             raise SuiteError(f"{where}: severity {shown}, expected one of {', '.join(SEVERITIES)}")
         try:
-            ExpectationConfiguration(**raw).to_domain_obj()
-        except Exception as exc:  # GX raises several types for a bad configuration
-            raise SuiteError(f"{where}: invalid configuration: {_first_line(exc)}") from exc
+            check_config(raw)
+        except NotNative:
+            _gx_check(where, raw)
         severities.append(severity)
 
     used = frozenset(_parameters_in(expectations))
@@ -154,24 +215,10 @@ def load_suite(path: Path) -> Suite:
         raise SuiteError(
             f"{path}: unknown suite parameter(s) {', '.join(unknown)} (known: {', '.join(PARAMETERS)})"
         )
-
-    fields = {
-        k: data[k] for k in ("name", "expectations", "meta", "notes", "id", "suite_parameters") if k in data
-    }
-    try:
-        suite = ExpectationSuite(**fields)
-    except Exception as exc:
-        raise SuiteError(f"{path}: not a valid GX expectation suite: {_first_line(exc)}") from exc
-    if len(suite.expectations) != len(expectations):  # GX drops what it cannot build; we checked, so: a bug
-        raise SuiteError(f"{path}: GX loaded {len(suite.expectations)} of {len(expectations)} expectations")
-    return Suite(
-        path=path,
-        name=name,
-        gx_suite=suite,
-        severities=tuple(severities),
-        parameters=used,
-        raw=data,
-    )
+    suite = Suite(path=path, name=name, severities=tuple(severities), parameters=used, raw=data)
+    if not _plain_suite_fields(data):
+        suite.gx_suite  # noqa: B018 - GX checks the suite-level fields it will be built from
+    return suite
 
 
 def suite_files(expectations_dir: Path) -> list[Path]:

@@ -2,10 +2,12 @@
 
 ``SqlEngine`` validates a product's suite by compiling it (:mod:`.compiler`) into one aggregate scan of the
 table plus targeted follow-up queries, on one read-only DuckDB connection for the whole run. Metric values
-go through Great Expectations' own expectation classes (``Expectation._validate``), which decide success,
-apply ``mostly`` and format the result exactly as a GX run does; the suite result is GX's own
-``ExpectationSuiteValidationResult``. No GX context, datasource, SQLAlchemy engine, reflection or metric
-graph is created: that is where GX's time goes.
+are turned into results by :mod:`dataproducts.validation.native`, which reproduces what Great Expectations'
+expectation classes do with them (success, ``mostly``, the result format) and GX's JSON, without importing
+GX; an expectation that module does not reproduce (an option or value it is unsure of) goes through GX's
+own expectation class (``Expectation._validate``) instead. The suite result is GX's
+``ExpectationSuiteValidationResult`` JSON. No GX context, datasource, SQLAlchemy engine, reflection or
+metric graph is created: that is where GX's time goes.
 
 ``AutoEngine`` partitions each suite: compiled expectations run on ``SqlEngine``; the rest (an unsupported
 type or option) run on the GX engine, created only when first needed; the results are merged into one
@@ -17,15 +19,17 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
-import traceback
+import functools
+import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dataproducts.errors import SuiteError, WarehouseError
 from dataproducts.products import DataProduct
+from dataproducts.validation import native
 from dataproducts.validation.engine import existing_warehouse
 from dataproducts.validation.sql.compiler import (
     COMPILED_RESULT_FORMATS,
@@ -45,13 +49,19 @@ _NO_COLUMN = "_nocolumn"
 
 @dataclass
 class Planned:
-    """One expectation of a suite, evaluated as GX evaluates it, and its check (or why there is none)."""
+    """One expectation of a suite, with its configuration as GX evaluates it, and its check (or why there is
+    none). ``kwargs`` are set when the native evaluator handles it, else ``expectation`` is GX's own."""
 
     position: int
-    config: Any  # ExpectationConfiguration with parameters substituted and batch_id set
-    expectation: Any | None  # the GX Expectation built from it
+    config: dict[str, Any]  # GX's JSON of the configuration (parameters substituted, batch_id set)
     check: Check | None
     reason: str | None = None  # why it is not compiled
+    kwargs: dict[str, Any] | None = None  # normalized kwargs (native)
+    expectation: Any = None  # the GX Expectation (not native)
+
+    @property
+    def type(self) -> str:
+        return str(self.config["type"])
 
 
 def _result_options(result_format: Mapping[str, Any]) -> Options:
@@ -64,12 +74,12 @@ def _result_options(result_format: Mapping[str, Any]) -> Options:
     return Options(fmt, int(result_format.get("partial_unexpected_count", 20)))
 
 
-def gx_order(configs: Sequence[Any]) -> list[int]:
+def gx_order(configs: Sequence[Mapping[str, Any]]) -> list[int]:
     """Positions in the order GX's validator evaluates (and reports) expectations: grouped by column in
     order of first appearance, expectations without a column together (``process_expectations_for_validation``)."""
     groups: dict[str, list[int]] = {}
     for i, config in enumerate(configs):
-        column = config.kwargs.get("column")
+        column = (config.get("kwargs") or {}).get("column")
         groups.setdefault(column if isinstance(column, str) else _NO_COLUMN, []).append(i)
     return [i for group in groups.values() for i in group]
 
@@ -139,7 +149,8 @@ class SqlEngine:
     # --- planning ----------------------------------------------------------------------------------------------
 
     def plan(self, product: DataProduct, suite: Suite, parameters: Mapping[str, Any]) -> list[Planned]:
-        """Evaluate every expectation as GX does (parameters, batch id, GX's own model) and compile it."""
+        """Evaluate every expectation's configuration as GX does (parameters, batch id, GX's model) and
+        compile it."""
         version = product.latest
         table = self.table(version.schema, version.alias or product.name)
         try:
@@ -149,40 +160,53 @@ class SqlEngine:
             options, format_reason = None, str(exc)
         batch_id = f"{DATASOURCE_NAME}-{product.id}"
         planned: list[Planned] = []
-        for position, raw in enumerate(suite.gx_suite.expectation_configurations):
-            config = copy.deepcopy(raw)
+        for position, raw in enumerate(suite.expectations):
             try:
-                config.process_suite_parameters(suite_parameters=dict(parameters))
-                config.kwargs.update({"batch_id": batch_id})
-                expectation = config.to_domain_obj()
-            except Exception as exc:  # GX would fail the same way: let it
-                planned.append(Planned(position, raw, None, None, f"cannot evaluate: {exc}"))
-                continue
-            evaluated = expectation.configuration
-            if evaluated.id is None:  # GX gives every expectation of a suite added to its context an id
-                evaluated.id = str(uuid.uuid4())
-                expectation.id = evaluated.id
+                kwargs = native.normalize(
+                    raw["type"], {**native.substitute(raw["kwargs"], parameters), "batch_id": batch_id}
+                )
+                config = native.config_json(raw, kwargs, raw.get("id") or str(uuid.uuid4()))
+                p = Planned(position, config, None, kwargs=kwargs)
+            except native.NotNative:
+                p = self._plan_with_gx(suite, position, parameters, batch_id)
+                if p.check is None and p.reason is not None:
+                    planned.append(p)
+                    continue
+            kwargs_used = p.kwargs if p.kwargs is not None else p.expectation.configuration.kwargs
             if format_reason is not None or options is None:
-                planned.append(Planned(position, evaluated, expectation, None, format_reason))
-                continue
-            if not table.columns:
-                planned.append(Planned(position, evaluated, expectation, None, "relation has no columns"))
-                continue
-            try:
-                check = compile_expectation(evaluated.type, evaluated.kwargs, table)
-            except Unsupported as exc:
-                planned.append(Planned(position, evaluated, expectation, None, str(exc)))
-                continue
-            planned.append(Planned(position, evaluated, expectation, check))
+                p.reason = format_reason
+            elif not table.columns:
+                p.reason = "relation has no columns"
+            else:
+                try:
+                    p.check = compile_expectation(p.type, kwargs_used, table)
+                except Unsupported as exc:
+                    p.reason = str(exc)
+            planned.append(p)
         return planned
+
+    def _plan_with_gx(
+        self, suite: Suite, position: int, parameters: Mapping[str, Any], batch_id: str
+    ) -> Planned:
+        """The expectation built by GX's own model (what the native evaluator does not reproduce)."""
+        raw = suite.gx_suite.expectation_configurations[position]
+        config = copy.deepcopy(raw)
+        try:
+            config.process_suite_parameters(suite_parameters=dict(parameters))
+            config.kwargs.update({"batch_id": batch_id})
+            expectation = config.to_domain_obj()
+        except Exception as exc:  # GX would fail the same way: let it
+            return Planned(position, raw.to_json_dict(), None, f"cannot evaluate: {exc}")
+        evaluated = expectation.configuration
+        if evaluated.id is None:  # GX gives every expectation of a suite added to its context an id
+            evaluated.id = str(uuid.uuid4())
+            expectation.id = evaluated.id
+        return Planned(position, evaluated.to_json_dict(), None, expectation=expectation)
 
     # --- running -----------------------------------------------------------------------------------------------
 
-    def run_checks(self, product: DataProduct, planned: Sequence[Planned]) -> dict[int, Any]:
-        """Run the compiled checks of one product: one scan, then follow-ups; GX results by position."""
-        from great_expectations.expectations.expectation_configuration import parse_result_format
-        from great_expectations.util import convert_to_json_serializable
-
+    def run_checks(self, product: DataProduct, planned: Sequence[Planned]) -> dict[int, dict[str, Any]]:
+        """Run the compiled checks of one product: one scan, then follow-ups; GX's result JSON by position."""
         compiled = [p for p in planned if p.check is not None]
         if not compiled:
             return {}
@@ -196,37 +220,57 @@ class SqlEngine:
         sql, params = scan.sql(table.relation)
         # GX resolves bundled aggregate metrics through convert_to_json_serializable (Decimal -> float,
         # dates -> ISO strings ...): so must we, or e.g. a DECIMAL max compares differently with its bounds.
-        row = [convert_to_json_serializable(v) for v in self.query(sql, params)[0]]
-        parsed = parse_result_format(dict(self._result_format))
-        results: dict[int, Any] = {}
+        row = [_scan_value(v) for v in self.query(sql, params)[0]]
+        fmt = native.ResultFormat(options.result_format, options.partial_unexpected_count)
+        results: dict[int, dict[str, Any]] = {}
         for p in compiled:
             assert p.check is not None
-            results[p.position] = self._evaluate(p, row, parsed, options)
+            results[p.position] = self._evaluate(p, row, fmt, options)
         return results
 
-    def _evaluate(self, p: Planned, row: Sequence[Any], parsed: dict[str, Any], options: Options) -> Any:
-        from great_expectations.core.expectation_validation_result import ExpectationValidationResult
-
-        assert p.check is not None and p.expectation is not None
+    def _evaluate(
+        self, p: Planned, row: Sequence[Any], fmt: native.ResultFormat, options: Options
+    ) -> dict[str, Any]:
+        assert p.check is not None
         try:
             metrics = p.check.metrics(row, self.query, options)
-            runtime = {"result_format": copy.deepcopy(parsed)}
-            raw = p.expectation._validate(metrics=metrics, runtime_configuration=runtime)
-            if options.result_format == "BOOLEAN_ONLY":
+        except Exception as exc:  # as GX's validator: an expectation that raised is a failed result with info
+            return native.exception_json(p.config, exc)
+        if p.kwargs is not None:
+            try:
+                return native.result_json(p.config, native.evaluate(p.type, p.kwargs, metrics, fmt))
+            except native.NotNative:
+                p.expectation = _gx_expectation(p.config, p.kwargs)
+            except Exception as exc:
+                return native.exception_json(p.config, exc)
+        return self._evaluate_with_gx(p, metrics)
+
+    def _evaluate_with_gx(self, p: Planned, metrics: Mapping[str, Any]) -> dict[str, Any]:
+        from great_expectations.core.expectation_validation_result import ExpectationValidationResult
+        from great_expectations.expectations.expectation_configuration import parse_result_format
+
+        try:
+            runtime = {"result_format": parse_result_format(dict(self._result_format))}
+            raw = p.expectation._validate(metrics=dict(metrics), runtime_configuration=runtime)
+            if str(self._result_format.get("result_format", "")).upper() == "BOOLEAN_ONLY":
                 if isinstance(raw, ExpectationValidationResult):
                     raw.result = {}
                 else:
                     raw["result"] = {}
-            return p.expectation._build_evr(raw_response=raw)
-        except Exception as exc:  # as GX's validator: an expectation that raised is a failed result with info
-            return _exception_result(p.config, exc)
+            result: dict[str, Any] = p.expectation._build_evr(raw_response=raw).to_json_dict()
+            result["expectation_config"] = p.config
+            return result
+        except Exception as exc:
+            return native.exception_json(p.config, exc)
 
-    def validate(self, product: DataProduct, suite: Suite, parameters: Mapping[str, Any]) -> Any:
+    def validate(
+        self, product: DataProduct, suite: Suite, parameters: Mapping[str, Any]
+    ) -> native.SuiteResult:
         """Validate one product with its suite; every expectation must compile (else ``SuiteError``)."""
         planned = self.plan(product, suite, parameters)
         missing = [p for p in planned if p.check is None]
         if missing:
-            details = "; ".join(f"#{p.position + 1} {p.config.type}: {p.reason}" for p in missing[:5])
+            details = "; ".join(f"#{p.position + 1} {p.type}: {p.reason}" for p in missing[:5])
             raise SuiteError(
                 f"{suite.path}: {len(missing)} expectation(s) not supported by the sql engine ({details}); "
                 "use --engine auto"
@@ -239,63 +283,85 @@ class SqlEngine:
         product: DataProduct,
         suite: Suite,
         planned: Sequence[Planned],
-        results: Mapping[int, Any],
+        results: Mapping[int, dict[str, Any]],
         first_positions: Sequence[int] = (),
-    ) -> Any:
-        """GX's ``ExpectationSuiteValidationResult`` for the merged results, with GX's meta."""
-        import great_expectations as gx
-        from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
-        from great_expectations.core.run_identifier import RunIdentifier
-        from great_expectations.validator.validator import calc_validation_statistics
-
+    ) -> native.SuiteResult:
+        """GX's ``ExpectationSuiteValidationResult`` JSON for the merged results, with GX's meta."""
         # GX reports first the expectations that failed before evaluation (graph building, metric
         # resolution), then the rest grouped by column: ``first`` are those, in GX's order.
         order = gx_order([p.config for p in planned])
         first = [i for i in first_positions if i in results]
         ordered = [results[i] for i in first] + [results[i] for i in order if i in results and i not in first]
-        stats = calc_validation_statistics(ordered)
+        stats = native.statistics(ordered)
         version = product.latest
         now = dt.datetime.now(dt.UTC)
-        run_id = RunIdentifier(run_name=self._run_name, run_time=self._run_time)
-        return ExpectationSuiteValidationResult(
-            results=ordered,
-            success=stats.success,
-            suite_name=suite.gx_suite.name,
-            statistics={
-                "evaluated_expectations": stats.evaluated_expectations,
-                "successful_expectations": stats.successful_expectations,
-                "unsuccessful_expectations": stats.unsuccessful_expectations,
-                "success_percent": stats.success_percent,
-            },
-            meta={
-                "great_expectations_version": gx.__version__,
-                "batch_spec": {
-                    "type": "table",
-                    "data_asset_name": product.id,
-                    "table_name": version.alias,
-                    "schema_name": version.schema,
-                    "batch_identifiers": {},
+        run_time = self._run_time.isoformat()
+        return native.SuiteResult(
+            {
+                "success": stats["evaluated_expectations"] == stats["successful_expectations"],
+                "results": ordered,
+                "suite_name": suite.name,
+                "suite_parameters": {},
+                "statistics": stats,
+                "meta": {
+                    "great_expectations_version": _gx_version(),
+                    "batch_spec": {
+                        "type": "table",
+                        "data_asset_name": product.id,
+                        "table_name": version.alias,
+                        "schema_name": version.schema,
+                        "batch_identifiers": {},
+                    },
+                    "batch_markers": {"ge_load_time": now.strftime("%Y%m%dT%H%M%S.%fZ")},
+                    "active_batch_definition": {
+                        "datasource_name": DATASOURCE_NAME,
+                        "data_connector_name": "fluent",
+                        "data_asset_name": product.id,
+                        "batch_identifiers": {},
+                    },
+                    "validation_id": str(uuid.uuid4()),
+                    "checkpoint_id": None,
+                    "run_id": {"run_name": self._run_name, "run_time": run_time},
+                    "validation_time": run_time,
+                    "batch_parameters": None,
+                    "engine": self.name,
                 },
-                "batch_markers": {"ge_load_time": now.strftime("%Y%m%dT%H%M%S.%fZ")},
-                "active_batch_definition": {
-                    "datasource_name": DATASOURCE_NAME,
-                    "data_connector_name": "fluent",
-                    "data_asset_name": product.id,
-                    "batch_identifiers": {},
-                },
-                "validation_id": str(uuid.uuid4()),
-                "checkpoint_id": None,
-                "run_id": run_id,
-                "validation_time": run_id.run_time,
-                "batch_parameters": None,
-                "engine": self.name,
-            },
-            batch_id=f"{DATASOURCE_NAME}-{product.id}",
+                "id": None,
+            }
         )
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self._con.close()
+
+
+def _scan_value(value: Any) -> Any:
+    """A value of the aggregate scan as GX's metric resolution hands it over (lists, e.g. of sampled values,
+    are left as DuckDB returns them, as GX's follow-up queries would)."""
+    if isinstance(value, list):
+        return value
+    try:
+        return native.to_json(value)
+    except native.NotNative:
+        return value
+
+
+@functools.cache
+def _gx_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("great_expectations")
+    except PackageNotFoundError:  # pragma: no cover - GX is a dependency
+        return "unknown"
+
+
+def _gx_expectation(config: Mapping[str, Any], kwargs: Mapping[str, Any]) -> Any:
+    """GX's Expectation for a configuration the native evaluator planned but cannot evaluate."""
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    fields = {k: config[k] for k in ("meta", "notes", "id", "description", "severity") if k in config}
+    return ExpectationConfiguration(type=config["type"], kwargs=dict(kwargs), **fields).to_domain_obj()
 
 
 def _duckdb_engine_user_agent() -> str:
@@ -306,20 +372,6 @@ def _duckdb_engine_user_agent() -> str:
         return f"duckdb_engine/{version('duckdb_engine')}(sqlalchemy/{version('sqlalchemy')})"
     except PackageNotFoundError:  # no GX driver installed: nothing to agree with
         return "dataproducts"
-
-
-def _exception_result(config: Any, exc: BaseException) -> Any:
-    from great_expectations.core.expectation_validation_result import ExpectationValidationResult
-
-    return ExpectationValidationResult(
-        success=False,
-        exception_info={
-            "raised_exception": True,
-            "exception_traceback": "".join(traceback.format_exception(exc)),
-            "exception_message": str(exc),
-        },
-        expectation_config=config,
-    )
 
 
 class AutoEngine:
@@ -334,7 +386,7 @@ class AutoEngine:
         self.strict = False  # True: the ``sql`` engine, every expectation must compile
         self.delegated: dict[str, list[str]] = {}  # product id -> "type: reason", for the report and tests
         self._docs = docs
-        self._compiled_results: list[tuple[Suite, Any]] = []  # kept for Data Docs only
+        self._compiled_results: list[tuple[Suite, native.SuiteResult]] = []  # kept for Data Docs only
 
     @property
     def warehouse(self) -> Path:
@@ -349,9 +401,9 @@ class AutoEngine:
             self._gx = self._gx_factory()
         return self._gx
 
-    def validate(self, product: DataProduct, suite: Suite, parameters: Mapping[str, Any]) -> Any:
-        from great_expectations.core import ExpectationSuite
-
+    def validate(
+        self, product: DataProduct, suite: Suite, parameters: Mapping[str, Any]
+    ) -> native.SuiteResult:
         if self.strict:
             result = self.sql.validate(product, suite, parameters)
             result.meta["engine"] = self.name
@@ -363,19 +415,15 @@ class AutoEngine:
         rest = [p for p in planned if p.check is None]
         first: list[int] = []
         if rest:
-            self.delegated[product.id] = [f"{p.config.type}: {p.reason}" for p in rest]
-            raw = suite.gx_suite.expectation_configurations
-            subset = ExpectationSuite(
-                name=suite.gx_suite.name,
-                expectations=[raw[p.position] for p in rest],
-                meta=dict(suite.gx_suite.meta or {}),
-            )
-            gx_result = self.gx.validate(product, replace(suite, gx_suite=subset), parameters)
+            self.delegated[product.id] = [f"{p.type}: {p.reason}" for p in rest]
+            subset = suite.subset([p.position for p in rest])
+            gx_result = self.gx.validate(product, subset, parameters).to_json_dict()
             # GX reports in its own order: map each result back to its position in the suite.
-            for p, r in _gx_report_positions(gx_result.results, rest):
+            for p, r in _gx_report_positions(gx_result["results"], rest):
                 results[p.position] = r
-                if (r.exception_info or {}).get("raised_exception") or "raised_exception" not in (
-                    r.exception_info or {"raised_exception": False}
+                info = r.get("exception_info") or {}
+                if info.get("raised_exception") or "raised_exception" not in (
+                    info or {"raised_exception": False}
                 ):
                     first.append(p.position)
         result = self.sql.suite_result(product, suite, planned, results, first)
@@ -389,6 +437,9 @@ class AutoEngine:
         """GX's Data Docs for the run: the compiled results are stored in the GX engine's context (created
         now if no expectation needed it), then GX's site builder renders every result."""
         import great_expectations as gxm
+        from great_expectations.core.expectation_validation_result import (
+            expectationSuiteValidationResultSchema,
+        )
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.resource_identifiers import (
             ExpectationSuiteIdentifier,
@@ -397,7 +448,8 @@ class AutoEngine:
 
         gx = self.gx
         context = gx._context
-        for suite, result in self._compiled_results:
+        for suite, compiled in self._compiled_results:
+            result = expectationSuiteValidationResultSchema.load(copy.deepcopy(compiled.to_json_dict()))
             with contextlib.suppress(Exception):  # already there when GX validated part of it
                 context.suites.add(
                     gxm.ExpectationSuite(
@@ -410,7 +462,7 @@ class AutoEngine:
             key = ValidationResultIdentifier(
                 expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.gx_suite.name),
                 run_id=run_id,
-                batch_identifier=result.meta.get("active_batch_definition", {}).get("data_asset_name"),
+                batch_identifier=compiled.meta.get("active_batch_definition", {}).get("data_asset_name"),
             )
             context.validation_results_store.set(key, result)
         gx.build_data_docs()
@@ -423,27 +475,30 @@ class AutoEngine:
                 self._gx.close()
 
 
-def _gx_report_positions(gx_results: Sequence[Any], expected: Sequence[Planned]) -> list[tuple[Planned, Any]]:
-    """Pair GX's results with the planned expectations they belong to, by expectation id, else by type and
-    kwargs (GX may move a failed metric's expectations to the front)."""
-    pairs: list[tuple[Planned, Any]] = []
+def _gx_report_positions(
+    gx_results: Sequence[Mapping[str, Any]], expected: Sequence[Planned]
+) -> list[tuple[Planned, dict[str, Any]]]:
+    """Pair GX's results (JSON) with the planned expectations they belong to, by expectation id, else by
+    type and kwargs (GX may move a failed metric's expectations to the front)."""
+
+    def key(config: Mapping[str, Any]) -> tuple[str, str]:
+        kwargs = {k: v for k, v in (config.get("kwargs") or {}).items() if k != "batch_id"}
+        return str(config.get("type")), json.dumps(kwargs, sort_keys=True, default=str)
+
+    pairs: list[tuple[Planned, dict[str, Any]]] = []
     left = list(expected)
     for result in gx_results:
-        config = result.expectation_config
+        config = result.get("expectation_config") or {}
         match = None
         for p in left:
-            same_id = p.config.id is not None and p.config.id == getattr(config, "id", None)
-            if same_id or (
-                p.config.type == config.type
-                and {k: v for k, v in p.config.kwargs.items() if k != "batch_id"}
-                == {k: v for k, v in config.kwargs.items() if k != "batch_id"}
-            ):
+            same_id = p.config.get("id") is not None and p.config.get("id") == config.get("id")
+            if same_id or key(p.config) == key(config):
                 match = p
                 break
         if match is None:
             continue
         left.remove(match)
-        pairs.append((match, result))
+        pairs.append((match, dict(result)))
     return pairs
 
 
