@@ -406,3 +406,20 @@ def test_to_json_is_gx_convert_to_json_serializable() -> None:
         assert native.to_json(value) == convert_to_json_serializable(value)
     with pytest.raises(NotNative):
         native.to_json(dt.timedelta(days=1))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-19",
+        "2026-11-19T06:00:00",
+        "2026-11-19 06:00",
+        "2026-11-19T06:00:00.5",
+        "2026-11-19T06:00:00.123456",
+    ],
+)
+def test_iso_strings_are_read_as_dateutil_reads_them(text: str) -> None:
+    from dateutil.parser import parse
+
+    assert native._parse_datetime(text) == parse(text)
+    assert native._parse_datetime(text).tzinfo is None

@@ -492,7 +492,15 @@ def _is_null(value: Any) -> bool:
     return False
 
 
+_ISO_NAIVE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?$")
+
+
 def _parse_datetime(value: Any) -> Any:
+    """``dateutil.parser.parse``, as GX calls it; a plain ISO string without a zone (what DuckDB's dates and
+    timestamps serialise to) is read by ``datetime.fromisoformat``, which gives the same naive datetime
+    without dateutil's tokenizer."""
+    if isinstance(value, str) and _ISO_NAIVE_RE.match(value):
+        return dt.datetime.fromisoformat(value)
     from dateutil.parser import parse
 
     try:
