@@ -106,10 +106,13 @@ class Scan:
 
 @dataclass(frozen=True)
 class Table:
-    """What the compiler knows about the relation: its quoted name and its columns in order."""
+    """What the compiler knows about the relation: its quoted name, its columns in order, the column sets of
+    its enforced PRIMARY KEY / UNIQUE constraints, and its estimated row count (None: unknown, e.g. a view)."""
 
     relation: str
     columns: Mapping[str, str]  # name -> DuckDB data type, in table order
+    unique_keys: tuple[frozenset[str], ...] = ()
+    estimated_rows: int | None = None
 
 
 QueryFn = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
