@@ -15,13 +15,36 @@ values are the values GX would compute; GX's expectation code then decides succe
 
 A check is only built when the compiler is sure it reproduces GX exactly; anything else raises
 :class:`Unsupported` with the reason, and the caller hands that expectation to Great Expectations.
+
+Strategies, chosen from what :class:`Table` knows (see :mod:`.catalog`); each gives GX's exact metrics:
+
+* **Uniqueness the warehouse guarantees.** ``expect_column_values_to_be_unique`` on ``c`` when an enforced
+  PRIMARY KEY or UNIQUE constraint is exactly ``{c}``, and ``expect_compound_columns_to_be_unique`` on
+  columns ``C`` when some such key ``K`` is a subset of ``C``: unexpected count 0, no sample, no query
+  beyond the scan. Exact because GX counts only rows whose values (all of ``C``) are non-null and repeat,
+  and the key's values are distinct wherever none of them is null (a UNIQUE key lets NULLs repeat: those
+  rows are not counted by GX either). DuckDB's key equality is its ``group by`` equality (``-0.0 = 0.0``,
+  every NaN equal), the equality GX's own query runs with.
+* **Uniqueness otherwise** (tables above :data:`SMALL_TABLE_ROWS`): one count-only ``group by ... having
+  count(*) >= 2`` query (0.60 s instead of 0.73 s for the windowed query on 10 M rows); the duplicate values
+  for the sample are read only when there are some and the result format shows them.
+* **Small tables** (``estimated_rows`` at most :data:`SMALL_TABLE_ROWS`): follow-ups fold into the scan
+  where that is exact and measured cheaper. A uniqueness probe (``count(c) - list_unique(list(c))``, or
+  ``count(distinct c)`` for strings, whose collation ``list_unique`` ignores) replaces the ``group by``
+  unless it finds duplicates; the two centre values for the median come from ``list_sort(list(c))``; the
+  distinct values of an integer or boolean column from ``list_distinct(list(c))``; and the unexpected values
+  of map expectations with ``mostly`` < 1 (which expect some) from ``list(c) filter (where <unexpected>)``.
+  Values cross the scan row as strings where GX's JSON conversion of the row would change them (DECIMAL).
+  At 150-5000 rows each fold adds 0.1-0.5 ms to the scan where its follow-up costs 0.45-1.2 ms; from about
+  10 000 rows the sort and from 20-30 000 rows the probes cost more than the queries they replace.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Callable, Mapping, Sequence
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +73,9 @@ _INTEGER_TYPES: tuple[str, ...] = (
 )
 _FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
 _TEMPORAL_TYPES = ("DATE", "TIMESTAMP", "TIME")
+
+# Tables of at most this many rows (estimated) fold follow-up queries into the scan; see the module docstring.
+SMALL_TABLE_ROWS = 5_000
 
 
 class Unsupported(Exception):
@@ -114,6 +140,14 @@ class Table:
     unique_keys: tuple[frozenset[str], ...] = ()
     estimated_rows: int | None = None
 
+    def guarantees_unique(self, columns: Iterable[str]) -> bool:
+        """Does an enforced key make these columns' non-null value combinations distinct?"""
+        cols = frozenset(columns)
+        return any(key and key <= cols for key in self.unique_keys)
+
+    def is_small(self, threshold: int) -> bool:
+        return self.estimated_rows is not None and self.estimated_rows <= threshold
+
 
 QueryFn = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 
@@ -133,12 +167,28 @@ class Check:
     def metrics(self, row: Sequence[Any], query: QueryFn, options: Options) -> dict[str, Any]:
         raise NotImplementedError
 
+    def fold(self, expects_unexpected: bool) -> None:
+        """The table is small: fold follow-up queries into the scan where exact. ``expects_unexpected``:
+        the expectation allows unexpected values (``mostly`` < 1), so its sample is likely needed."""
+
 
 # --- helpers --------------------------------------------------------------------------------------------------
 
 
+def _null_count(qcol: str) -> str:
+    # GX's bundled null count is sum(case when c is null ...), NULL on an empty table: read with _nulls().
+    # count(*) - count(c) is the same number on a non-empty table and scans 5-20 % faster on 10-25 M rows.
+    return f"count(*) - count({qcol})"
+
+
+def _nulls(row: Sequence[Any], row_slot: int, null_slot: int) -> Any:
+    return None if not row[row_slot] else row[null_slot]
+
+
 def _count_if(condition: str) -> str:
     # GX's bundled unexpected count: sum(case when <unexpected> then 1 else 0 end), NULL on an empty domain.
+    # Also where GX counts 0 on an empty table (read with ``or 0``): on 10 M rows it scans 10-15 % faster
+    # than ``count(*) filter (where ...)``.
     return f"sum(case when {condition} then 1 else 0 end)"
 
 
@@ -162,6 +212,62 @@ def _sample_limit(options: Options) -> int:
 def _is_scalar_param(value: Any) -> bool:
     return value is None or isinstance(
         value, bool | int | float | str | decimal.Decimal | dt.date | dt.datetime
+    )
+
+
+# --- values folded into the scan ------------------------------------------------------------------------------
+# The scan row reaches a check after GX's JSON conversion (``convert_to_json_serializable``: Decimal -> float,
+# NaN -> None, dates -> strings). Folded values must come back exactly as a follow-up query returns them:
+# strings, booleans and integers pass unchanged, DECIMAL travels as its exact text, a float's NaN is restored
+# (the folded lists hold no NULL), and other families are not folded.
+
+FOLDED_FAMILIES = frozenset({"string", "boolean", "integer", "decimal", "float"})
+
+
+def _folded(qcol: str, family: str) -> str:
+    return f"{qcol}::varchar" if family == "decimal" else qcol
+
+
+def _unfolded(values: Any, family: str) -> list[Any]:
+    """The folded non-null values of a column, as Python values a follow-up query would return."""
+    if not values:
+        return []  # also NULL: list() over no rows
+    if family == "decimal":
+        return [decimal.Decimal(v) for v in values]
+    if family == "float":
+        return [math.nan if v is None else v for v in values]
+    return list(values)
+
+
+def _list_unique_agrees(data_type: str) -> bool:
+    """``list_unique`` counts distinct values with ``group by``'s equality for these types (checked: NaN
+    payloads, -0.0, time zones). Not strings: a column's collation applies to ``group by`` and
+    ``count(distinct)`` but not to ``list_unique``; not intervals (``list_unique`` tells 1 month from 30 days)."""
+    family = type_family(data_type)
+    if family in ("integer", "boolean", "decimal", "float"):
+        return True
+    return family == "temporal" and data_type.upper().startswith(("DATE", "TIMESTAMP"))
+
+
+def _duplicates(
+    table: Table, cols: Sequence[str], query: QueryFn, limit: int
+) -> tuple[int, list[tuple[Any, ...]]]:
+    """GX's unexpected count for uniqueness (rows whose non-null values repeat) by one count-only query, and
+    up to ``limit`` unexpected rows, read only when there are some. The rows are read back (a semi join on
+    up to ``limit`` repeated values), as GX reads them: values equal to each other need not be the same
+    value (``'a'`` and ``'A'`` under NOCASE, ``-0.0`` and ``0.0``, NaNs)."""
+    group = ", ".join(cols)
+    not_null = " and ".join(f"{c} is not null" for c in cols)
+    repeated = f"from {table.relation} where {not_null} group by {group} having count(*) >= 2"
+    rows = query(f"select sum(n) from (select count(*) as n {repeated})", [])
+    total = int(rows[0][0] or 0) if rows else 0
+    if not total or not limit:
+        return total, []
+    on = " and ".join(f"t.{c} = d.{c}" for c in cols)
+    return total, query(
+        f"select {', '.join(f't.{c}' for c in cols)} from {table.relation} as t "
+        f"semi join (select {group} {repeated} limit {limit}) as d on {on} limit {limit}",
+        [],
     )
 
 
@@ -198,6 +304,8 @@ class ColumnMap(Check):
 
     ``filter_nulls``: GX's ``filter_column_isnull`` (nulls are neither expected nor unexpected, counted as
     missing); False for the null/non-null expectations, whose condition is about nulls.
+
+    Folded (small table, ``mostly`` < 1): the unexpected values come from the scan, up to GX's cap.
     """
 
     def __init__(
@@ -214,10 +322,13 @@ class ColumnMap(Check):
         self.metric = metric
         self.column = column
         self.qcol = quote(column)
+        self.family = _family(table, column)
         self.condition = condition
         self.params = list(params)
         self.filter_nulls = filter_nulls
         self.null_slot = self.row_slot = self.unexpected_slot = -1
+        self.fold_sample = False
+        self.sample_slot = -1
 
     @property
     def unexpected(self) -> str:
@@ -225,30 +336,47 @@ class ColumnMap(Check):
             return f"(not ({self.qcol} is null) and not ({self.condition}))"
         return f"(not ({self.condition}))"
 
+    def fold(self, expects_unexpected: bool) -> None:
+        # unexpected values are never NULL here (filtered, or the condition is "is null")
+        self.fold_sample = expects_unexpected and self.family in FOLDED_FAMILIES
+
     def plan(self, scan: Scan) -> None:
         self.row_slot = scan.add("count(*)")
-        self.null_slot = scan.add(_count_if(f"{self.qcol} is null"))
+        self.null_slot = scan.add(_null_count(self.qcol))
         self.unexpected_slot = scan.add(_count_if(self.unexpected), self.params)
+        if self.fold_sample:
+            self.sample_slot = scan.add(
+                f"list_slice(list({_folded(self.qcol, self.family)}) filter (where {self.unexpected}), "
+                f"1, {MAX_RESULT_RECORDS})",
+                self.params,
+            )
 
-    def sample(self, count: int | None, query: QueryFn, options: Options) -> list[Any]:
+    def sample(
+        self, count: int | None, query: QueryFn, options: Options, row: Sequence[Any] = ()
+    ) -> list[Any]:
         limit = _sample_limit(options)
         if not count or not limit:
             return []
+        if self.sample_slot >= 0:
+            return _unfolded(row[self.sample_slot], self.family)[:limit]
         rows = query(
             f"select {self.qcol} from {self.table.relation} where {self.unexpected} limit {limit}",
             self.params,
         )
         return [r[0] for r in rows]
 
+    def unexpected_count(self, row: Sequence[Any]) -> Any:
+        return row[self.unexpected_slot]
+
     def metrics(self, row: Sequence[Any], query: QueryFn, options: Options) -> dict[str, Any]:
-        count = row[self.unexpected_slot]
+        count = self.unexpected_count(row)
         values: dict[str, Any] = {
             "table.row_count": row[self.row_slot],
-            "column_values.nonnull.unexpected_count": row[self.null_slot],
+            "column_values.nonnull.unexpected_count": _nulls(row, self.row_slot, self.null_slot),
             f"{self.metric}.unexpected_count": count,
         }
         if options.result_format != "BOOLEAN_ONLY":
-            values[f"{self.metric}.unexpected_values"] = self.sample(count, query, options)
+            values[f"{self.metric}.unexpected_values"] = self.sample(count, query, options, row)
         return values
 
 
@@ -258,45 +386,63 @@ class NotNull(ColumnMap):
             table, "column_values.nonnull", column, f"{quote(column)} is not null", filter_nulls=False
         )
 
-    def sample(self, count: int | None, query: QueryFn, options: Options) -> list[Any]:
+    def fold(self, expects_unexpected: bool) -> None:
+        pass  # nothing to read
+
+    def plan(self, scan: Scan) -> None:
+        # the unexpected rows are the nulls: the null count, no expression of its own
+        self.row_slot = scan.add("count(*)")
+        self.null_slot = scan.add(_null_count(self.qcol))
+
+    def unexpected_count(self, row: Sequence[Any]) -> Any:
+        return _nulls(row, self.row_slot, self.null_slot)
+
+    def sample(
+        self, count: int | None, query: QueryFn, options: Options, row: Sequence[Any] = ()
+    ) -> list[Any]:
         # The unexpected values of "not null" are nulls: no need to read them.
         return [None] * min(count or 0, _sample_limit(options))
 
 
 class Unique(ColumnMap):
-    """Uniqueness by one ``group by`` of the column (GX: a window per check); GX's value metric counts 0 on
-    an empty table rather than NULL."""
+    """Uniqueness (GX's value metric counts 0 on an empty table rather than NULL): nothing to read when an
+    enforced key is exactly this column; a probe in the scan of a small table; else a count-only ``group
+    by`` (:func:`_duplicates`)."""
 
     def __init__(self, table: Table, column: str) -> None:
         super().__init__(table, "column_values.unique", column, "true")
-        self.dup_count: int = 0
-        self.dups: list[tuple[Any, int]] = []
+        self.guaranteed = any(key == {column} for key in table.unique_keys)
+        self.probe_slot = -1
+        self.probe: str | None = None
+
+    def fold(self, expects_unexpected: bool) -> None:
+        if self.guaranteed:
+            return
+        if _list_unique_agrees(self.table.columns[self.column]):
+            self.probe = f"count({self.qcol}) - list_unique(list({self.qcol}))"
+        elif self.family == "string":
+            self.probe = f"count({self.qcol}) - count(distinct {self.qcol})"
 
     def plan(self, scan: Scan) -> None:
         self.row_slot = scan.add("count(*)")
-        self.null_slot = scan.add(_count_if(f"{self.qcol} is null"))
+        self.null_slot = scan.add(_null_count(self.qcol))
+        if self.probe is not None:
+            self.probe_slot = scan.add(self.probe)
 
     def metrics(self, row: Sequence[Any], query: QueryFn, options: Options) -> dict[str, Any]:
         limit = _sample_limit(options) if options.result_format != "BOOLEAN_ONLY" else 0
-        rows = query(
-            f"with dups as (select {self.qcol} as v, count(*) as n from {self.table.relation} "
-            f"where {self.qcol} is not null group by {self.qcol} having count(*) >= 2) "
-            f"select v, n, sum(n) over () as total from dups limit {max(limit, 1)}",
-            [],
-        )
-        total = int(rows[0][2]) if rows else 0
+        rows: list[tuple[Any, ...]] = []
+        if self.guaranteed or (self.probe_slot >= 0 and not row[self.probe_slot]):
+            total = 0
+        else:
+            total, rows = _duplicates(self.table, [self.qcol], query, limit)
         values: dict[str, Any] = {
             "table.row_count": row[self.row_slot],
-            "column_values.nonnull.unexpected_count": row[self.null_slot],
+            "column_values.nonnull.unexpected_count": _nulls(row, self.row_slot, self.null_slot),
             f"{self.metric}.unexpected_count": total,
         }
         if options.result_format != "BOOLEAN_ONLY":
-            sample: list[Any] = []
-            for value, n, _total in rows:
-                sample.extend([value] * int(n))
-                if len(sample) >= limit:
-                    break
-            values[f"{self.metric}.unexpected_values"] = sample[:limit]
+            values[f"{self.metric}.unexpected_values"] = [r[0] for r in rows][:limit]
         return values
 
 
@@ -311,6 +457,7 @@ class PairMap(Check):
         self.table = table
         self.metric = metric
         self.a, self.b = quote(a), quote(b)
+        self.families = (_family(table, a), _family(table, b))
         self.condition = condition
         if ignore_row_if == "both_values_are_missing":
             self.domain = f"not ({self.a} is null and {self.b} is null)"
@@ -321,29 +468,45 @@ class PairMap(Check):
         else:
             raise Unsupported(f"ignore_row_if {ignore_row_if!r}")
         self.row_slot = self.filtered_slot = self.unexpected_slot = -1
+        self.fold_sample = False
+        self.sample_slot = -1
+
+    @property
+    def unexpected(self) -> str:
+        return f"({self.domain}) and not ({self.condition})"
+
+    def fold(self, expects_unexpected: bool) -> None:
+        # a pair may hold a NULL: not floats, whose NaN the row's JSON conversion turns into None
+        self.fold_sample = expects_unexpected and all(f in FOLDED_FAMILIES - {"float"} for f in self.families)
 
     def plan(self, scan: Scan) -> None:
         self.row_slot = scan.add("count(*)")
-        self.filtered_slot = scan.add(f"count(*) filter (where {self.domain})")
-        self.unexpected_slot = scan.add(
-            # GX's value metric over the filtered domain: 0, never NULL, on an empty domain
-            f"count(*) filter (where ({self.domain}) and not ({self.condition}))"
-        )
+        # GX's value metrics over the filtered domain: 0, never NULL, on an empty domain (``or 0`` below)
+        self.filtered_slot = scan.add(_count_if(self.domain))
+        self.unexpected_slot = scan.add(_count_if(self.unexpected))
+        if self.fold_sample:
+            fa, fb = self.families
+            pair = f"struct_pack(a := {_folded(self.a, fa)}, b := {_folded(self.b, fb)})"
+            self.sample_slot = scan.add(
+                f"list_slice(list({pair}) filter (where {self.unexpected}), 1, {MAX_RESULT_RECORDS})"
+            )
 
     def metrics(self, row: Sequence[Any], query: QueryFn, options: Options) -> dict[str, Any]:
-        count = row[self.unexpected_slot]
+        count = row[self.unexpected_slot] or 0
         values: dict[str, Any] = {
             "table.row_count": row[self.row_slot],
-            f"{self.metric}.filtered_row_count": row[self.filtered_slot],
+            f"{self.metric}.filtered_row_count": row[self.filtered_slot] or 0,
             f"{self.metric}.unexpected_count": count,
         }
         if options.result_format != "BOOLEAN_ONLY":
             limit = _sample_limit(options)
             sample: list[Any] = []
-            if count and limit:
+            if count and limit and self.sample_slot >= 0:
+                fa, fb = self.families
+                sample = [(_one(p["a"], fa), _one(p["b"], fb)) for p in (row[self.sample_slot] or [])[:limit]]
+            elif count and limit:
                 rows = query(
-                    f"select {self.a}, {self.b} from {self.table.relation} "
-                    f"where ({self.domain}) and not ({self.condition}) limit {limit}",
+                    f"select {self.a}, {self.b} from {self.table.relation} where {self.unexpected} limit {limit}",
                     [],
                 )
                 sample = [(r[0], r[1]) for r in rows]
@@ -351,10 +514,15 @@ class PairMap(Check):
         return values
 
 
+def _one(value: Any, family: str) -> Any:
+    return None if value is None else _unfolded([value], family)[0]
+
+
 class CompoundUnique(Check):
     """``expect_compound_columns_to_be_unique``: GX joins rows to their group counts on equality, so a row
     with a null in any of the columns is never unexpected; the domain (``ignore_row_if``) only sets the
-    filtered row count."""
+    filtered row count. Nothing to read when an enforced key is a subset of the columns; a probe in the scan
+    of a small table; else a count-only ``group by`` (:func:`_duplicates`)."""
 
     metric = "compound_columns.unique"
 
@@ -370,36 +538,39 @@ class CompoundUnique(Check):
             self.domain = "true"
         else:
             raise Unsupported(f"ignore_row_if {ignore_row_if!r}")
-        self.row_slot = self.filtered_slot = -1
+        self.guaranteed = table.guarantees_unique(columns)
+        self.row_slot = self.filtered_slot = self.probe_slot = -1
+        self.probe: str | None = None
+
+    def fold(self, expects_unexpected: bool) -> None:
+        if self.guaranteed or not all(_list_unique_agrees(self.table.columns[c]) for c in self.names):
+            return
+        not_null = " and ".join(f"{c} is not null" for c in self.cols)
+        self.probe = (
+            f"count(*) filter (where {not_null}) - "
+            f"list_unique(list(row({', '.join(self.cols)})) filter (where {not_null}))"
+        )
 
     def plan(self, scan: Scan) -> None:
         self.row_slot = scan.add("count(*)")
-        self.filtered_slot = scan.add(f"count(*) filter (where {self.domain})")
+        self.filtered_slot = scan.add(_count_if(self.domain))
+        if self.probe is not None:
+            self.probe_slot = scan.add(self.probe)
 
     def metrics(self, row: Sequence[Any], query: QueryFn, options: Options) -> dict[str, Any]:
         limit = _sample_limit(options) if options.result_format != "BOOLEAN_ONLY" else 0
-        cols = ", ".join(self.cols)
-        not_null = " and ".join(f"{c} is not null" for c in self.cols)
-        rows = query(
-            f"with dups as (select {cols}, count(*) as n from {self.table.relation} "
-            f"where {not_null} group by {cols} having count(*) >= 2) "
-            f"select *, sum(n) over () as total from dups limit {max(limit, 1)}",
-            [],
-        )
-        width = len(self.cols)
-        total = int(rows[0][width + 1]) if rows else 0
+        rows: list[tuple[Any, ...]] = []
+        if self.guaranteed or (self.probe_slot >= 0 and not row[self.probe_slot]):
+            total = 0
+        else:
+            total, rows = _duplicates(self.table, self.cols, query, limit)
         values: dict[str, Any] = {
             "table.row_count": row[self.row_slot],
-            f"{self.metric}.filtered_row_count": row[self.filtered_slot],
+            f"{self.metric}.filtered_row_count": row[self.filtered_slot] or 0,
             f"{self.metric}.unexpected_count": total,
         }
         if options.result_format != "BOOLEAN_ONLY":
-            sample: list[Any] = []
-            for r in rows:
-                item = dict(zip(self.names, r[:width], strict=True))
-                sample.extend(dict(item) for _ in range(int(r[width])))
-                if len(sample) >= limit:
-                    break
+            sample = [dict(zip(self.names, r, strict=True)) for r in rows]
             values[f"{self.metric}.unexpected_values"] = sample[:limit]
         return values
 
@@ -431,7 +602,7 @@ class Proportion(ColumnAggregate):
             {
                 "table.row_count": ("count(*)", ()),
                 "column.non_null_count": (f"count({q})", ()),
-                "column_values.nonnull.unexpected_count": (_count_if(f"{q} is null"), ()),
+                "column_values.nonnull.unexpected_count": (_null_count(q), ()),
                 "column.distinct_values.count": (f"count(distinct {q})", ()),
             }
             if kind == "unique"
@@ -452,50 +623,81 @@ class Proportion(ColumnAggregate):
 
 
 class Median(Check):
-    """``column.median`` exactly as GX computes it: the two centre values of the sorted non-null values."""
+    """``column.median`` exactly as GX computes it: the two centre values of the sorted non-null values, read
+    with ``order by ... limit 2 offset``, or on a small table sliced from ``list_sort(list(c))`` in the scan."""
 
     def __init__(self, table: Table, column: str) -> None:
         self.table = table
         self.qcol = quote(column)
+        self.family = _family(table, column)
         self.slot = -1
+        self.folded = False
+        self.centre_slot = -1
+
+    def fold(self, expects_unexpected: bool) -> None:
+        self.folded = self.family in FOLDED_FAMILIES
 
     def plan(self, scan: Scan) -> None:
         self.slot = scan.add(f"count({self.qcol})")
+        if self.folded:
+            # GX's offset max(n // 2 - 1, 0), limit 2, as 1-based list positions
+            n = f"count({self.qcol})"
+            centre = (
+                f"list_slice(list_sort(list({self.qcol}) filter (where {self.qcol} is not null)), "
+                f"greatest({n} // 2, 1), {n} // 2 + 1)"
+            )
+            self.centre_slot = scan.add(f"{centre}::varchar[]" if self.family == "decimal" else centre)
 
     def metrics(self, row: Sequence[Any], query: QueryFn, options: Options) -> dict[str, Any]:
         nonnull = row[self.slot]
         if not nonnull:
             return {"column.median": None}
-        rows = query(
-            f"select {self.qcol} from {self.table.relation} where {self.qcol} is not null "
-            f"order by {self.qcol} limit 2 offset {max(nonnull // 2 - 1, 0)}",
-            [],
-        )
-        if not rows:
+        if self.centre_slot >= 0:
+            values = _unfolded(row[self.centre_slot], self.family)
+        else:
+            rows = query(
+                f"select {self.qcol} from {self.table.relation} where {self.qcol} is not null "
+                f"order by {self.qcol} limit 2 offset {max(nonnull // 2 - 1, 0)}",
+                [],
+            )
+            values = [r[0] for r in rows]
+        if not values:
             median = None
         elif nonnull % 2 == 0:
-            median = float(rows[0][0] + rows[1][0]) / 2.0
+            median = float(values[0] + values[1]) / 2.0
         else:
-            median = rows[0][0] if len(rows) == 1 else rows[1][0]
+            median = values[0] if len(values) == 1 else values[1]
         return {"column.median": median}
 
 
 class DistinctValuesSet(Check):
-    """``column.distinct_values.*`` for the set expectations, from one read of the distinct values."""
+    """``column.distinct_values.*`` for the set expectations, from one read of the distinct values (on a
+    small table, of an integer or boolean column: ``list_distinct(list(c))`` in the scan)."""
 
     def __init__(self, table: Table, column: str, value_set: Sequence[Any]) -> None:
         self.table = table
         self.qcol = quote(column)
+        self.family = _family(table, column)
         self.value_set = list(value_set)
+        self.slot = -1
+        self.folded = False
+
+    def fold(self, expects_unexpected: bool) -> None:
+        # not strings: list_distinct ignores a column's collation, which select distinct applies
+        self.folded = self.family in ("integer", "boolean")
 
     def plan(self, scan: Scan) -> None:
-        pass
+        if self.folded:
+            self.slot = scan.add(f"list_distinct(list({self.qcol}))")
 
     def metrics(self, row: Sequence[Any], query: QueryFn, options: Options) -> dict[str, Any]:
-        rows = query(
-            f"select distinct {self.qcol} from {self.table.relation} where {self.qcol} is not null", []
-        )
-        present = [r[0] for r in rows]
+        if self.slot >= 0:
+            present = _unfolded(row[self.slot], self.family)
+        else:
+            rows = query(
+                f"select distinct {self.qcol} from {self.table.relation} where {self.qcol} is not null", []
+            )
+            present = [r[0] for r in rows]
         expected = set(self.value_set)
         not_in_set = [v for v in present if v not in expected]
         present_set = set(present)
@@ -529,6 +731,10 @@ class Combined(Check):
         for check in self.checks:
             out.update(check.metrics(row, query, options))
         return out
+
+    def fold(self, expects_unexpected: bool) -> None:
+        for check in self.checks:
+            check.fold(expects_unexpected)
 
 
 # --- the compiler ---------------------------------------------------------------------------------------------
@@ -604,14 +810,22 @@ def _bounds_check(kwargs: Mapping[str, Any]) -> None:
             raise Unsupported(f"{key} is an unresolved parameter")
 
 
-def compile_expectation(etype: str, kwargs: Mapping[str, Any], table: Table) -> Check:
-    """The check for one expectation (``kwargs`` after suite parameters and GX's own type coercion)."""
+def compile_expectation(
+    etype: str, kwargs: Mapping[str, Any], table: Table, *, small_table_rows: int | None = None
+) -> Check:
+    """The check for one expectation (``kwargs`` after suite parameters and GX's own type coercion); on a
+    table of at most ``small_table_rows`` (default :data:`SMALL_TABLE_ROWS`) estimated rows, with its
+    follow-ups folded into the scan."""
     if kwargs.get("row_condition") or kwargs.get("condition_parser"):
         raise Unsupported("row_condition")
     builder = _BUILDERS.get(etype)
     if builder is None:
         raise Unsupported(f"expectation type {etype} is not compiled")
-    return builder(kwargs, table)
+    check = builder(kwargs, table)
+    if table.is_small(SMALL_TABLE_ROWS if small_table_rows is None else small_table_rows):
+        mostly = kwargs.get("mostly")
+        check.fold(isinstance(mostly, int | float) and not isinstance(mostly, bool) and mostly < 1)
+    return check
 
 
 def _not_null(kwargs: Mapping[str, Any], table: Table) -> Check:
