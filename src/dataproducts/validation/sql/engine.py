@@ -31,6 +31,7 @@ from dataproducts.errors import SuiteError, WarehouseError
 from dataproducts.products import DataProduct
 from dataproducts.validation import native
 from dataproducts.validation.engine import existing_warehouse
+from dataproducts.validation.sql.catalog import load_catalog
 from dataproducts.validation.sql.compiler import (
     COMPILED_RESULT_FORMATS,
     Check,
@@ -39,7 +40,6 @@ from dataproducts.validation.sql.compiler import (
     Table,
     Unsupported,
     compile_expectation,
-    quote,
 )
 from dataproducts.validation.suites import Suite
 
@@ -98,6 +98,7 @@ class SqlEngine:
         run_time: dt.datetime,
         memory_limit: str | None = None,
         threads: int | None = None,
+        small_table_rows: int | None = None,
     ) -> None:
         import duckdb
 
@@ -105,6 +106,7 @@ class SqlEngine:
         self._result_format = dict(result_format)
         self._run_name = run_name
         self._run_time = run_time
+        self._small_table_rows = small_table_rows  # None: the compiler's default (SMALL_TABLE_ROWS)
         try:
             # The same configuration duckdb_engine (GX's driver) opens the file with: DuckDB refuses a
             # second connection to one file in one process with another configuration, and ``auto`` runs
@@ -123,6 +125,7 @@ class SqlEngine:
                 message = "locked by another process (is dbt still running?)"
             raise WarehouseError(f"{self.warehouse}: cannot open read-only: {message}") from exc
         self.queries: list[str] = []  # every statement of the run, for tests and --debug
+        self.catalog = load_catalog(self.query)  # one query: every relation's columns, keys and size
 
     # --- warehouse ---------------------------------------------------------------------------------------------
 
@@ -131,20 +134,11 @@ class SqlEngine:
         return self._con.execute(sql, list(params)).fetchall()
 
     def relation_exists(self, schema: str | None, name: str | None) -> bool:
-        rows = self.query(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema or "main", name or ""],
-        )
-        return bool(rows and rows[0][0])
+        return self.catalog.exists(schema, name)
 
     def table(self, schema: str | None, name: str) -> Table:
-        rows = self.query(
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = ? and table_name = ? order by ordinal_position",
-            [schema or "main", name],
-        )
-        relation = f"{quote(schema)}.{quote(name)}" if schema else quote(name)
-        return Table(relation=relation, columns={str(n): str(t) for n, t in rows})
+        """The relation as the run's catalog saw it (columns, unique keys, size); read once per run."""
+        return self.catalog.table(schema, name)
 
     # --- planning ----------------------------------------------------------------------------------------------
 
@@ -179,7 +173,9 @@ class SqlEngine:
                 p.reason = "relation has no columns"
             else:
                 try:
-                    p.check = compile_expectation(p.type, kwargs_used, table)
+                    p.check = compile_expectation(
+                        p.type, kwargs_used, table, small_table_rows=self._small_table_rows
+                    )
                 except Unsupported as exc:
                     p.reason = str(exc)
             planned.append(p)
