@@ -1,13 +1,19 @@
 """One measured step of the benchmark, run in its own process by ``bench/run.py``.
 
-    probe.py handwritten PROJECT_DIR WAREHOUSE TARGET AS_OF   hand-written single-scan SQL, per product
-    probe.py sql PROJECT_DIR WAREHOUSE TARGET AS_OF           the compiled engine, per product
-    probe.py gx PROJECT_DIR WAREHOUSE TARGET AS_OF            Great Expectations, per product
+    probe.py handwritten PROJECT_DIR WAREHOUSE TARGET AS_OF   hand-written single-scan SQL, every product once
+    probe.py sql PROJECT_DIR WAREHOUSE TARGET AS_OF           the compiled engine, every product once
+    probe.py gx PROJECT_DIR WAREHOUSE TARGET AS_OF            Great Expectations, every product once
+    probe.py paired PROJECT_DIR WAREHOUSE TARGET AS_OF        (a) and (b) per product, alternated
     probe.py dbt-build PROJECT_DIR WAREHOUSE TARGET AS_OF     dbt build (through dataproducts.dbt.run_dbt)
 
-Prints one JSON object: seconds per product (and in total) measured inside the process. Per product, each
-measurement is repeated ``DP_BENCH_INNER_REPEAT`` times (default 5) on the warm process and the median is
-reported, for (a) and (b) alike: single runs of millisecond queries are mostly scheduler noise.
+Prints one JSON object: seconds per product (and in total) measured inside the process.
+
+``paired`` is the per-product comparison of (a) and (b): on the compiled engine's own read-only connection
+(same DuckDB settings for both), each product's hand-written query and its compiled validation run
+alternately, after one warm-up run of each, and the medians are reported. Alternating puts both under the
+same machine noise (this is a shared VM: millisecond figures drift by half between minutes); repeating
+gives a median worth reading: at least ``DP_BENCH_INNER_REPEAT`` pairs (default 5), and for a product
+measured in milliseconds as many as fit in about a second (at most 301).
 """
 
 from __future__ import annotations
@@ -19,9 +25,16 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+
+
+def _timed(step: Any) -> float:
+    started = time.perf_counter()
+    step()
+    return time.perf_counter() - started
 
 
 def main(argv: list[str]) -> int:
@@ -44,7 +57,6 @@ def main(argv: list[str]) -> int:
     from dataproducts.validation.suites import suite_parameters
 
     products = load_products(load_manifest(cfg.manifest_path))
-    repeat = max(1, int(os.environ.get("DP_BENCH_INNER_REPEAT", "5")))
     per: dict[str, float] = {}
     if mode == "handwritten":
         import duckdb
@@ -54,38 +66,54 @@ def main(argv: list[str]) -> int:
         queries = product_queries(cfg, as_of)
         con = duckdb.connect(str(cfg.warehouse), read_only=True)
         for pid, sql in queries.items():
-            times = []
-            for _ in range(repeat):
-                t = time.perf_counter()
-                con.execute(sql).fetchall()
-                times.append(time.perf_counter() - t)
-            per[pid] = statistics.median(times)
+            per[pid] = _timed(lambda sql=sql: con.execute(sql).fetchall())
         con.close()
-    else:
-        from dataproducts.validation.engine import GxEngine, result_format
-        from dataproducts.validation.sql.engine import open_engine
+        print(json.dumps({"total": time.perf_counter() - started, "products": per}))
+        return 0
 
-        suites = load_product_suites(cfg, products)
-        params = suite_parameters(as_of)
-        fmt = result_format("SUMMARY", 20)
-        now = dt.datetime.now(dt.UTC)
-        engine = (
-            GxEngine(cfg.warehouse, result_format=fmt, run_name="bench", run_time=now)
-            if mode == "gx"
-            else open_engine(mode, cfg.warehouse, result_format=fmt, run_name="bench", run_time=now)
-        )
-        try:
+    from dataproducts.validation.engine import GxEngine, result_format
+    from dataproducts.validation.sql.engine import open_engine
+
+    suites = load_product_suites(cfg, products)
+    params = suite_parameters(as_of)
+    fmt = result_format("SUMMARY", 20)
+    now = dt.datetime.now(dt.UTC)
+    engine = (
+        GxEngine(cfg.warehouse, result_format=fmt, run_name="bench", run_time=now)
+        if mode == "gx"
+        else open_engine("sql", cfg.warehouse, result_format=fmt, run_name="bench", run_time=now)
+    )
+    try:
+        if mode != "paired":
             for p in products:
-                times = []
-                for _ in range(repeat if mode != "gx" else 1):
-                    t = time.perf_counter()
-                    engine.validate(p, suites[p.id], params)
-                    times.append(time.perf_counter() - t)
-                per[p.id] = statistics.median(times)
-        finally:
-            engine.close()
-    print(json.dumps({"total": time.perf_counter() - started, "products": per}))
-    return 0
+                per[p.id] = _timed(lambda p=p: engine.validate(p, suites[p.id], params))
+            print(json.dumps({"total": time.perf_counter() - started, "products": per}))
+            return 0
+        from handwritten import product_queries
+
+        queries = product_queries(cfg, as_of)
+        con = engine.sql._con  # the engine's connection: the same DuckDB settings for (a) and (b)
+        minimum = max(1, int(os.environ.get("DP_BENCH_INNER_REPEAT", "5")))
+        out: dict[str, Any] = {}
+        for p in products:
+
+            def hand(sql: str = queries[p.id]) -> None:
+                con.execute(sql).fetchall()
+
+            def compiled(p: Any = p) -> None:
+                engine.validate(p, suites[p.id], params)
+
+            warm = _timed(hand) + _timed(compiled)
+            pairs = max(minimum, min(301, int(1.0 / max(warm, 1e-6))))
+            a_times, b_times = [], []
+            for _ in range(pairs):
+                a_times.append(_timed(hand))
+                b_times.append(_timed(compiled))
+            out[p.id] = {"a": statistics.median(a_times), "b": statistics.median(b_times), "pairs": pairs}
+        print(json.dumps({"total": time.perf_counter() - started, "paired": out}))
+        return 0
+    finally:
+        engine.close()
 
 
 if __name__ == "__main__":

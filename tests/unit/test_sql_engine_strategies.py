@@ -711,3 +711,53 @@ def test_folded_samples_stop_at_gx_cap(orders: duckdb.DuckDBPyConnection) -> Non
     read, sql = _metrics(orders, table, [big], options)
     assert len(sql) == 1 and len(read[0]["column_values.between.unexpected_values"]) == GX_CAP
     assert Catalog().table(None, "x") == Table('"main"."x"', {})
+
+
+MEDIAN_TYPES = {
+    "i": "integer",
+    "b": "bigint",
+    "u": "ubigint",
+    "d": "decimal(18,3)",
+    "h": "hugeint",
+    "f": "double",
+}
+MEDIAN_VALUES = {
+    "i": st.integers(-(2**31), 2**31 - 1),
+    "b": st.integers(-(2**63), 2**63 - 1),
+    "u": st.integers(0, 2**64 - 1),
+    "d": st.decimals(min_value=-(10**14), max_value=10**14, places=3, allow_nan=False, allow_infinity=False),
+    "h": st.integers(-(2**70), 2**70),
+    "f": st.floats(allow_infinity=False, allow_nan=True, width=64),
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), column=st.sampled_from(sorted(MEDIAN_TYPES)))
+def test_the_folded_median_is_gx_median(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject, column: str
+) -> None:
+    """The small-table median (order-statistic aggregates for integers and decimals, a sorted list for the
+    rest) equals GX's: the centre value, or the float mean of the two centre values, of the sorted non-null
+    values; with extremes of every integer width, duplicates and nulls."""
+    values = data.draw(st.lists(st.one_of(st.none(), MEDIAN_VALUES[column]), max_size=40))
+    path = tmp_path_factory.mktemp("median") / "m.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema mart")
+    con.execute(f"create table mart.m (c {MEDIAN_TYPES[column]})")
+    if values:
+        con.executemany("insert into mart.m values (?)", [[v] for v in values])
+    try:
+        table = load_catalog(lambda sql, params: con.execute(sql, list(params)).fetchall()).table("mart", "m")
+        kwargs = {"column": "c", "min_value": 0}
+        folded = compile_expectation(
+            "expect_column_median_to_be_between", kwargs, table, small_table_rows=10**6
+        )
+        plain = compile_expectation("expect_column_median_to_be_between", kwargs, table, small_table_rows=-1)
+        options = Options("SUMMARY", 20)
+        (ours,), _ = _metrics(con, table, [folded], options)
+        (theirs,), _ = _metrics(con, table, [plain], options)
+    finally:
+        con.close()
+    a, b = ours["column.median"], theirs["column.median"]
+    assert json.dumps(a, default=str) == json.dumps(b, default=str) or (a != a and b != b), (a, b)
+    assert type(a) is type(b)

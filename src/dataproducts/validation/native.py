@@ -634,8 +634,20 @@ def evaluate(etype: str, kwargs: Mapping[str, Any], metrics: Mapping[str, Any], 
 # --- JSON: GX's serialisation ---------------------------------------------------------------------------------
 
 
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
 def to_json(data: Any) -> Any:
     """GX's ``convert_to_json_serializable`` for the values a compiled run holds."""
+    kind = type(data)
+    if kind in _AS_IS:  # the common case first, by exact type
+        return data
+    if kind is float:
+        return None if data != data else data  # NaN -> None
+    if kind is dict:
+        return {k if type(k) is str else str(k): to_json(v) for k, v in data.items()}
+    if kind is list:
+        return [to_json(v) for v in data]
     if isinstance(data, float) and math.isnan(data):
         return None
     if isinstance(data, str | int | float | bool) or data is None:

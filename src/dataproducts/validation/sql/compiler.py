@@ -624,12 +624,20 @@ class Proportion(ColumnAggregate):
 
 class Median(Check):
     """``column.median`` exactly as GX computes it: the two centre values of the sorted non-null values, read
-    with ``order by ... limit 2 offset``, or on a small table sliced from ``list_sort(list(c))`` in the scan."""
+    with ``order by ... limit 2 offset``, or on a small table in the scan: for integers and decimals as
+    ``quantile_disc(c, 0.5)`` (DuckDB's discrete quantile is the value at position floor((n - 1) / 2) of the
+    sorted values: the lower centre) and ``-quantile_disc(-c, 0.5)`` (the same position counted from the
+    top: the upper centre), two order-statistic aggregates, cheaper than sorting a list; for floats (NaN
+    sorts last either way up, and negating turns 0.0 into -0.0) sliced from ``list_sort(list(c))``."""
 
     def __init__(self, table: Table, column: str) -> None:
         self.table = table
         self.qcol = quote(column)
         self.family = _family(table, column)
+        # negation stays exact: every integer type widened to HUGEINT, except the 128-bit ones themselves
+        self.negatable = self.family == "decimal" or (
+            self.family == "integer" and table.columns[column].upper() not in ("HUGEINT", "UHUGEINT")
+        )
         self.slot = -1
         self.folded = False
         self.centre_slot = -1
@@ -639,7 +647,11 @@ class Median(Check):
 
     def plan(self, scan: Scan) -> None:
         self.slot = scan.add(f"count({self.qcol})")
-        if self.folded:
+        if self.folded and self.negatable:
+            wide = f"{self.qcol}::HUGEINT" if self.family == "integer" else self.qcol
+            centre = f"[quantile_disc({self.qcol}, 0.5), -quantile_disc(-{wide}, 0.5)]"
+            self.centre_slot = scan.add(f"{centre}::varchar[]" if self.family == "decimal" else centre)
+        elif self.folded:
             # GX's offset max(n // 2 - 1, 0), limit 2, as 1-based list positions
             n = f"count({self.qcol})"
             centre = (
