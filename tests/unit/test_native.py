@@ -150,6 +150,32 @@ NOT_NATIVE_CASES: list[tuple[str, dict[str, Any]]] = [
     ("expect_table_row_count_to_equal", {"value": 5.5}),
     ("expect_table_columns_to_match_set", {"column_set": ["a"]}),
     ("expect_column_values_to_be_increasing", {"column": "c"}),
+    ("expect_column_values_to_be_in_set", {"column": "", "value_set": [1]}),  # GX: min_length 1
+    ("expect_compound_columns_to_be_unique", {"column_list": ["a"]}),  # GX: two or more
+    ("expect_compound_columns_to_be_unique", {"column_list": []}),
+]
+
+EDGE_CASES: list[tuple[str, dict[str, Any]]] = [
+    ("expect_column_values_to_be_in_set", {"column": "c", "value_set": []}),
+    ("expect_column_values_to_be_in_set", {"column": "c", "value_set": [[1], {"a": 1}]}),
+    ("expect_column_values_to_match_regex", {"column": "c", "regex": ""}),
+    ("expect_compound_columns_to_be_unique", {"column_list": ["a", "a"]}),
+    ("expect_column_values_to_be_between", {"column": "c", "min_value": 1, "max_value": 1}),
+    ("expect_column_value_lengths_to_be_between", {"column": "c", "min_value": -1}),
+    ("expect_column_value_lengths_to_equal", {"column": "c", "value": 2.5}),
+    ("expect_table_row_count_to_equal", {"value": -1}),
+    ("expect_table_columns_to_match_ordered_list", {"column_list": []}),
+    ("expect_table_columns_to_match_ordered_list", {}),
+    ("expect_column_proportion_of_unique_values_to_be_between", {"column": "c", "min_value": 2}),
+    ("expect_column_values_to_be_between", {"column": "c", "min_value": "2026-02-30"}),
+    ("expect_column_values_to_be_between", {"column": "c", "min_value": "2026-1-5"}),
+    ("expect_column_values_to_be_between", {"column": "c", "min_value": "2026-01-05T25:00:00"}),
+    ("expect_column_mean_to_be_between", {"column": "c", "min_value": "2026-01-05"}),
+    ("expect_table_column_count_to_be_between", {"min_value": "2026-01-05"}),
+    ("expect_column_values_to_not_be_null", {"column": "c", "mostly": 0}),
+    ("expect_column_pair_values_a_to_be_greater_than_b", {"column_A": "a", "column_B": ""}),
+    *NOT_NATIVE_CASES,
+    *KWARG_CASES,
 ]
 
 
@@ -167,6 +193,17 @@ def test_what_native_is_unsure_of_is_left_to_gx(etype: str, kwargs: dict[str, An
     with pytest.raises(NotNative):
         native.check_config({"type": etype, "kwargs": kwargs, "severity": "critical"})
         native.normalize(etype, kwargs)
+
+
+@pytest.mark.parametrize(("etype", "kwargs"), EDGE_CASES)
+def test_what_native_accepts_gx_accepts(etype: str, kwargs: dict[str, Any]) -> None:
+    """A suite is checked without GX only when GX would accept it too: no lost load error."""
+    raw = {"type": etype, "kwargs": kwargs, "severity": "critical"}
+    try:
+        native.check_config(raw)
+    except NotNative:
+        return
+    gx_config.ExpectationConfiguration(**raw).to_domain_obj()
 
 
 def test_parameters_are_substituted_by_name_only() -> None:

@@ -51,9 +51,9 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _column(value: Any) -> Any:  # StrictStr
-    if not isinstance(value, str):
-        raise NotNative("column is not a string")
+def _column(value: Any) -> Any:  # StrictStr, min_length 1
+    if not isinstance(value, str) or not value:
+        raise NotNative("column is not a non-empty string")
     return value
 
 
@@ -136,6 +136,12 @@ def _str_list(value: Any) -> Any:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return list(value)
     raise NotNative("not a list of strings")
+
+
+def _column_list(value: Any) -> Any:  # Sequence[str] of at least two columns
+    if isinstance(value, list) and len(value) >= 2 and all(isinstance(v, str) and v for v in value):
+        return list(value)
+    raise NotNative("not a list of two or more column names")
 
 
 def _literal(*allowed: str) -> Callable[[Any], Any]:
@@ -229,7 +235,7 @@ SPECS: dict[str, Spec] = {
     "expect_compound_columns_to_be_unique": Spec(
         "multicolumn",
         (
-            ("column_list", _str_list, _REQUIRED),
+            ("column_list", _column_list, _REQUIRED),
             _MOSTLY,
             ("ignore_row_if", _MULTI_IGNORE, "all_values_are_missing"),
         ),
