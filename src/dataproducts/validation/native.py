@@ -651,9 +651,11 @@ def to_json(data: Any) -> Any:
     if kind is float:
         return None if data != data else data  # NaN -> None
     if kind is dict:
-        return {k if type(k) is str else str(k): to_json(v) for k, v in data.items()}
+        return {
+            k if type(k) is str else str(k): v if type(v) in _AS_IS else to_json(v) for k, v in data.items()
+        }
     if kind is list:
-        return [to_json(v) for v in data]
+        return [v if type(v) in _AS_IS else to_json(v) for v in data]
     if isinstance(data, float) and math.isnan(data):
         return None
     if isinstance(data, str | int | float | bool) or data is None:

@@ -161,6 +161,18 @@ class Options:
 class Check:
     """One compiled expectation: registers scan expressions, then yields GX metrics."""
 
+    small = False  # set by compile_expectation on a small table (see count_if)
+
+    def count_if(self, condition: str) -> str:
+        """The rows meeting ``condition``: GX's ``sum(case ...)`` (NULL on an empty table: see
+        :func:`_count_if`), or on a small table ``count(*) filter (where ...)``, which DuckDB plans and runs
+        about 0.25 ms faster per scan there (0 on an empty table: read it with :meth:`empty_is_null`)."""
+        return f"count(*) filter (where {condition})" if self.small else _count_if(condition)
+
+    def empty_is_null(self, value: Any, rows: Any) -> Any:
+        """A :meth:`count_if` value as GX's ``sum(case ...)`` gives it: NULL when the table has no rows."""
+        return None if self.small and not rows else value
+
     def plan(self, scan: Scan) -> None:
         raise NotImplementedError
 
@@ -343,7 +355,7 @@ class ColumnMap(Check):
     def plan(self, scan: Scan) -> None:
         self.row_slot = scan.add("count(*)")
         self.null_slot = scan.add(_null_count(self.qcol))
-        self.unexpected_slot = scan.add(_count_if(self.unexpected), self.params)
+        self.unexpected_slot = scan.add(self.count_if(self.unexpected), self.params)
         if self.fold_sample:
             self.sample_slot = scan.add(
                 f"list_slice(list({_folded(self.qcol, self.family)}) filter (where {self.unexpected}), "
@@ -366,7 +378,7 @@ class ColumnMap(Check):
         return [r[0] for r in rows]
 
     def unexpected_count(self, row: Sequence[Any]) -> Any:
-        return row[self.unexpected_slot]
+        return self.empty_is_null(row[self.unexpected_slot], row[self.row_slot])
 
     def metrics(self, row: Sequence[Any], query: QueryFn, options: Options) -> dict[str, Any]:
         count = self.unexpected_count(row)
@@ -482,8 +494,8 @@ class PairMap(Check):
     def plan(self, scan: Scan) -> None:
         self.row_slot = scan.add("count(*)")
         # GX's value metrics over the filtered domain: 0, never NULL, on an empty domain (``or 0`` below)
-        self.filtered_slot = scan.add(_count_if(self.domain))
-        self.unexpected_slot = scan.add(_count_if(self.unexpected))
+        self.filtered_slot = scan.add(self.count_if(self.domain))
+        self.unexpected_slot = scan.add(self.count_if(self.unexpected))
         if self.fold_sample:
             fa, fb = self.families
             pair = f"struct_pack(a := {_folded(self.a, fa)}, b := {_folded(self.b, fb)})"
@@ -559,7 +571,7 @@ class CompoundUnique(Check):
 
     def plan(self, scan: Scan) -> None:
         self.row_slot = scan.add("count(*)")
-        self.filtered_slot = scan.add(_count_if(self.domain))
+        self.filtered_slot = scan.add(self.count_if(self.domain))
         if self.probe is not None:
             self.probe_slot = scan.add(self.probe)
 
@@ -755,6 +767,11 @@ class Combined(Check):
         for check in self.checks:
             check.fold(expects_unexpected)
 
+    def mark_small(self) -> None:
+        self.small = True
+        for check in self.checks:
+            check.small = True
+
 
 # --- the compiler ---------------------------------------------------------------------------------------------
 
@@ -844,6 +861,10 @@ def compile_expectation(
     if table.is_small(SMALL_TABLE_ROWS if small_table_rows is None else small_table_rows):
         mostly = kwargs.get("mostly")
         check.fold(isinstance(mostly, int | float) and not isinstance(mostly, bool) and mostly < 1)
+        if isinstance(check, Combined):
+            check.mark_small()
+        else:
+            check.small = True
     return check
 
 
@@ -953,10 +974,10 @@ def _pair_greater(kwargs: Mapping[str, Any], table: Table) -> Check:
     if isinstance(or_equal, dict):
         raise Unsupported("or_equal is a parameter")
     qa, qb = quote(a), quote(b)
-    # GX: a >= b, or both null (which the default ignore_row_if filters out anyway)
-    both_null = f"({qa} is null and {qb} is null)"
-    condition = f"({qa} >= {qb} or {both_null})" if or_equal else f"{qa} > {qb}"
     ignore = kwargs.get("ignore_row_if") or "both_values_are_missing"
+    # GX's condition is "a >= b or (a is null and b is null)"; only its negation is ever used (unexpected
+    # rows), where the term changes a both-null row from NULL to FALSE: uncounted either way. Left out.
+    condition = f"{qa} >= {qb}" if or_equal else f"{qa} > {qb}"
     return PairMap(table, "column_pair_values.a_greater_than_b", a, b, condition, ignore)
 
 
