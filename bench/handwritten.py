@@ -42,6 +42,20 @@ def _between(col: str, kw: dict[str, Any]) -> str:
     return " and ".join(parts) or "true"
 
 
+# one aggregate each, ``{c}`` the quoted column
+_AGGREGATES = {
+    "expect_column_max_to_be_between": "max({c})",
+    "expect_column_min_to_be_between": "min({c})",
+    "expect_column_mean_to_be_between": "avg({c})",
+    "expect_column_median_to_be_between": "median({c})",
+    "expect_column_unique_value_count_to_be_between": "count(distinct {c})",
+    "expect_column_proportion_of_unique_values_to_be_between": "count(distinct {c}) / count({c})",
+    "expect_column_proportion_of_non_null_values_to_be_between": "count({c}) / count(*)",
+    "expect_column_distinct_values_to_equal_set": "list(distinct {c})",
+    "expect_table_row_count_to_be_between": "count(*)",
+}
+
+
 def expressions(kind: str, kw: dict[str, Any]) -> list[str]:
     """The aggregates one expectation's result needs (see the module docstring)."""
     c = q(kw["column"]) if "column" in kw else ""
@@ -66,24 +80,8 @@ def expressions(kind: str, kw: dict[str, Any]) -> list[str]:
         op = ">=" if kw.get("or_equal") else ">"
         domain = f"count(*) filter (where not ({a} is null and {b} is null))"
         return ["count(*)", domain, f"count(*) filter (where not ({a} {op} {b}))"]
-    if kind == "expect_column_max_to_be_between":
-        return [f"max({c})"]
-    if kind == "expect_column_min_to_be_between":
-        return [f"min({c})"]
-    if kind == "expect_column_mean_to_be_between":
-        return [f"avg({c})"]
-    if kind == "expect_column_median_to_be_between":
-        return [f"median({c})"]
-    if kind == "expect_column_unique_value_count_to_be_between":
-        return [f"count(distinct {c})"]
-    if kind == "expect_column_proportion_of_unique_values_to_be_between":
-        return [f"count(distinct {c}) / count({c})"]
-    if kind == "expect_column_proportion_of_non_null_values_to_be_between":
-        return [f"count({c}) / count(*)"]
-    if kind == "expect_column_distinct_values_to_equal_set":
-        return [f"list(distinct {c})"]
-    if kind == "expect_table_row_count_to_be_between":
-        return ["count(*)"]
+    if kind in _AGGREGATES:
+        return [_AGGREGATES[kind].format(c=c)]
     raise ValueError(f"no hand-written SQL for {kind}")
 
 

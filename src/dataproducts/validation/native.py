@@ -159,12 +159,19 @@ _MULTI_IGNORE = _literal("all_values_are_missing", "any_value_is_missing", "neve
 
 # Field = (name, coerce, default); fields in GX's model order.
 Field = tuple[str, Callable[[Any], Any], Any]
-_BETWEEN_BOUNDS: list[Field] = [
-    ("min_value", _comparable, None),
-    ("max_value", _comparable, None),
-    ("strict_min", _bool, False),
-    ("strict_max", _bool, False),
-]
+
+
+def _bounds(coerce: Callable[[Any], Any]) -> list[Field]:
+    """``min_value``/``max_value`` read with ``coerce`` (optional), and ``strict_min``/``strict_max``."""
+    return [
+        ("min_value", coerce, None),
+        ("max_value", coerce, None),
+        ("strict_min", _bool, False),
+        ("strict_max", _bool, False),
+    ]
+
+
+_BETWEEN_BOUNDS: list[Field] = _bounds(_comparable)
 _MOSTLY: Field = ("mostly", _mostly, 1)
 
 
@@ -203,10 +210,7 @@ SPECS: dict[str, Spec] = {
     ),
     "expect_column_value_lengths_to_be_between": _map(
         "column_values.value_length.between",
-        ("min_value", _optional(_int), None),
-        ("max_value", _optional(_int), None),
-        ("strict_min", _bool, False),
-        ("strict_max", _bool, False),
+        *_bounds(_optional(_int)),
     ),
     "expect_column_value_lengths_to_equal": _map(
         "column_values.value_length.equals", ("value", _float, _REQUIRED)
@@ -248,42 +252,22 @@ SPECS: dict[str, Spec] = {
     "expect_column_median_to_be_between": _aggregate("column.median"),
     "expect_column_unique_value_count_to_be_between": _aggregate(
         "column.distinct_values.count",
-        [
-            ("min_value", _optional(_int), None),
-            ("max_value", _optional(_int), None),
-            ("strict_min", _bool, False),
-            ("strict_max", _bool, False),
-        ],
+        _bounds(_optional(_int)),
     ),
     "expect_column_proportion_of_unique_values_to_be_between": _aggregate(
         "column.unique_proportion",
-        [
-            ("min_value", _optional(_float), None),
-            ("max_value", _optional(_float), None),
-            ("strict_min", _bool, False),
-            ("strict_max", _bool, False),
-        ],
+        _bounds(_optional(_float)),
     ),
     "expect_column_proportion_of_non_null_values_to_be_between": _aggregate(
         "column.non_null_proportion",
-        [
-            ("min_value", _optional(_float), None),
-            ("max_value", _optional(_float), None),
-            ("strict_min", _bool, False),
-            ("strict_max", _bool, False),
-        ],
+        _bounds(_optional(_float)),
     ),
     "expect_column_distinct_values_to_equal_set": Spec(
         "distinct_set", (("column", _column, _REQUIRED), ("value_set", _value_set, _REQUIRED))
     ),
     "expect_table_row_count_to_be_between": Spec(
         "between",
-        (
-            ("min_value", _optional(_int), None),
-            ("max_value", _optional(_int), None),
-            ("strict_min", _bool, False),
-            ("strict_max", _bool, False),
-        ),
+        tuple(_bounds(_optional(_int))),
         "table.row_count",
     ),
     "expect_table_row_count_to_equal": Spec("row_count_equal", (("value", _int, _REQUIRED),)),
