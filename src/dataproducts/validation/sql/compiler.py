@@ -11,7 +11,8 @@ a set comparison, and a ``limit N`` read of unexpected values only for map expec
 
 The SQL mirrors what GX's SQLAlchemy metric providers send to DuckDB (same conditions, same bound-parameter
 types, same null handling, same ``sum(case ...)`` aggregates whose empty-table value is NULL), so the metric
-values are the values GX would compute; GX's expectation code then decides success and formats the result.
+values are the values GX would compute; :mod:`dataproducts.validation.native` (or GX's own expectation code)
+then decides success and formats the result.
 
 A check is only built when the compiler is sure it reproduces GX exactly; anything else raises
 :class:`Unsupported` with the reason, and the caller hands that expectation to Great Expectations.
