@@ -55,3 +55,15 @@ def first_line(exc: BaseException) -> str:
     """The first line of an exception's message (its class name when it has none): one-line errors."""
     text = str(exc).strip().splitlines()
     return text[0] if text else exc.__class__.__name__
+
+
+class LockError(DataProductsError):
+    """Another ``dp`` command holds the project's lock, or dbt is writing the warehouse."""
+
+
+class RunRecordError(DataProductsError):
+    """A run record is missing, unreadable, or contradicts what a command was asked to do."""
+
+
+class OutputError(DataProductsError):
+    """An output (report, catalog, contract, changelog, record) cannot be written: the path is named."""
