@@ -54,3 +54,9 @@ bench: install
 
 clean:
 	rm -rf target logs reports warehouse/*.duckdb warehouse/*.wal
+
+# Regenerate the published JSON Schemas from their models (see docs/schemas/README.md); CI's tests fail when
+# a committed schema differs from its model (`python -m dataproducts.schemas --check`).
+.PHONY: schemas
+schemas: install
+	$(BIN)/python -m dataproducts.schemas
