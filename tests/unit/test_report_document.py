@@ -181,3 +181,14 @@ def test_schema_keeps_its_identity() -> None:
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
 def test_generated_schema_accepts_the_documents(name: str) -> None:
     jsonschema.Draft202012Validator(document.generate_schema()).validate(DOCUMENTS[name]())
+
+
+def test_report_module_delegates_to_the_model() -> None:
+    from dataproducts.slo import report
+
+    assert report.report_schema() == document.generate_schema()
+    assert isinstance(report.validate_document(_load(SAMPLE)), SloReportDocument)
+    doc = _load(SAMPLE)
+    doc["overall_status"] = "green"
+    with pytest.raises(RuntimeError, match="at overall_status: "):
+        report.validate_document(doc)

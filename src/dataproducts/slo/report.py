@@ -17,7 +17,6 @@ import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from dataproducts.config import ProjectConfig
 from dataproducts.errors import ArtifactError, ExitCode
 from dataproducts.fileio import swap_in_dir
 from dataproducts.products import DataProduct, load_products, select_products
+from dataproducts.slo import document as report_document
 from dataproducts.slo import evidence
 from dataproducts.slo.budgets import Budget, exit_code, overall_status, product_status, run_status
 from dataproducts.slo.history import ProductRecord, RunRecord, read_history, record_run
@@ -487,24 +487,13 @@ def _deprecations(products: Sequence[DataProduct], as_of_date: dt.date) -> list[
 
 
 def report_schema() -> dict[str, Any]:
-    text = (
-        resources.files("dataproducts").joinpath("schemas/slo_report.schema.json").read_text(encoding="utf-8")
-    )
-    schema: dict[str, Any] = json.loads(text)
-    return schema
+    """The report's published JSON Schema, generated from ``slo.document.SloReportDocument``."""
+    return report_document.report_schema()
 
 
-def validate_document(document: Mapping[str, Any]) -> None:
-    """Raise if the document does not match its published JSON Schema (a bug, not an input error)."""
-    import jsonschema
-
-    errors = sorted(
-        jsonschema.Draft202012Validator(report_schema()).iter_errors(document), key=lambda e: list(e.path)
-    )
-    if errors:
-        first = errors[0]
-        where = "/".join(str(p) for p in first.absolute_path) or "(root)"
-        raise RuntimeError(f"SLO report does not match its schema at {where}: {first.message}")
+def validate_document(document: Mapping[str, Any]) -> report_document.SloReportDocument:
+    """The document as its model; ``RuntimeError`` naming the first wrong key (a bug, not an input error)."""
+    return report_document.validate_document(document)
 
 
 # --- writing ----------------------------------------------------------------------------------------------------
