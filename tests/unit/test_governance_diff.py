@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,8 @@ def test_removed_column_is_breaking_and_names_exposures_and_owners(old: dict[str
     md = report.render_markdown()
     assert "**Breaking changes to public products not released as a new version: `sales.fct_orders`.**" in md
     assert "| `sales.fct_orders` | breaking (changed) | sales_dashboard |" in md
-    assert "- `sales_dashboard` (dashboard), owned by Sales Leadership <sales-lead@example.com>" in md
+    # owners' "<email>" is escaped text, not raw HTML (nor an autolink)
+    assert "- `sales_dashboard` (dashboard), owned by Sales Leadership \\<sales-lead@example.com\\>" in md
     assert "| breaking | column removed | `shipping_country_code` |" in md
 
 
@@ -215,3 +217,26 @@ def test_json_and_state_errors(old: dict[str, Any], tmp_path: Path) -> None:
         load_state_manifest(tmp_path)
     (tmp_path / "manifest.json").write_text(json.dumps(old))
     assert load_state_manifest(tmp_path).metadata.dbt_schema_version.endswith("v12.json")
+
+
+def test_the_changelog_escapes_project_text_and_links_only_safe_urls(old: dict[str, Any]) -> None:
+    hostile = copy.deepcopy(old)
+    exposure = hostile["exposures"]["exposure.dataproducts.sales_dashboard"]
+    exposure["url"] = "javascript:alert(1)"
+    exposure["owner"]["name"] = "<img src=x onerror=alert(2)>"
+    exposure["type"] = "<b>dashboard</b>"
+
+    def mutate(d: dict[str, Any]) -> None:
+        _columns(d).pop("shipping_country_code")
+        d["nodes"][FCT]["description"] = "<script>alert(3)</script> [x](javascript:alert(4))"
+
+    md = _diff(hostile, mutate).render_markdown()
+    for raw in ("<script", "<img", "<b>", "<javascript:"):
+        assert not re.search(rf"(?<!\\){re.escape(raw)}", md), raw  # only backslash-escaped
+    assert "](javascript:" not in md
+    assert "\\<img src=x onerror=alert(2)\\>" in md
+    assert "- `sales_dashboard` (\\<b\\>dashboard\\</b\\>), owned by" in md
+    assert md.rstrip().count("javascript:alert(1)") == 1  # shown as text, not an autolink <javascript:...>
+    safe = copy.deepcopy(old)
+    md = _diff(safe, lambda d: _columns(d).pop("shipping_country_code")).render_markdown()
+    assert "owned by Sales Leadership \\<sales-lead@example.com\\> <https://bi.example.com/sales>" in md

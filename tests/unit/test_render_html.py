@@ -256,22 +256,46 @@ def test_tolerates_missing_and_null_values() -> None:
 
 
 @pytest.mark.parametrize(
-    ("url", "safe"),
+    ("url", "safe", "relative"),
     [
-        ("https://bi.example.com/x", True),
-        ("../dbt-docs/index.html#!/model/x", True),
-        ("mailto:a@example.com", True),
-        ("javascript:alert(1)", False),
-        (" JavaScript:alert(1)", False),
-        ("java\tscript:alert(1)", False),
-        ("data:text/html,<script>alert(1)</script>", False),
-        ("vbscript:x", False),
-        (None, False),
-        ("", False),
+        ("https://bi.example.com/x", True, True),
+        ("HTTP://bi.example.com/x", True, True),
+        ("mailto:a@example.com", True, True),
+        ("../dbt-docs/index.html#!/model/x", False, True),  # only the runner's own links may be relative
+        ("javascript:alert(1)", False, False),
+        (" JavaScript:alert(1)", False, False),
+        ("java\tscript:alert(1)", False, False),
+        ("java\nscript:alert(1)", False, False),
+        ("\x01javascript:alert(1)", False, False),  # browsers strip leading C0 controls
+        ("\x00javascript:alert(1)", False, False),
+        ("jav\x00ascript:alert(1)", False, False),
+        ("data:text/html,<script>alert(1)</script>", False, False),
+        ("vbscript:x", False, False),
+        ("file:///etc/passwd", False, False),
+        ("ftp://example.com/x", False, False),
+        (None, False, False),
+        ("", False, False),
+        (" \t ", False, False),
     ],
 )
-def test_safe_href(url: str | None, safe: bool) -> None:
+def test_safe_href(url: str | None, safe: bool, relative: bool) -> None:
     assert (safe_href(url) is not None) is safe
+    assert (safe_href(url, relative=True) is not None) is relative
+
+
+def test_a_scheme_hidden_by_control_characters_is_not_a_link() -> None:
+    report = json.loads(SAMPLE.read_text())
+    exposures = report["products"][0].setdefault("exposures", [])
+    exposures += [
+        {"name": "ctl", "url": "\x01javascript:alert(3)"},
+        {"name": "tab", "url": "java\tscript:alert(4)"},
+        {"name": "rel", "url": "dashboards/x.html"},
+        {"name": "bad_ipv6", "url": "http://[::1"},  # not parseable by urlsplit: still no crash
+    ]
+    parsed = Parsed(render_html(report))
+    hrefs = [a.get("href") or "" for t, a in parsed.elements if t == "a"]
+    assert not [h for h in hrefs if "script" in h.lower() or h == "dashboards/x.html"]
+    assert "http://[::1" in hrefs
 
 
 HOSTILE = st.text(alphabet=st.sampled_from("ab <>&\"'/=;:|\\`é\n") | st.characters(), max_size=40)

@@ -8,8 +8,8 @@ targets, consumers (exposures) and lineage (upstream and downstream products, up
 
 from __future__ import annotations
 
-import html
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,9 +18,10 @@ from typing import Any
 from dataproducts.artifacts import Manifest
 from dataproducts.config import ProjectConfig
 from dataproducts.errors import DbtError
-from dataproducts.governance._io import write_atomic
+from dataproducts.fileio import write_all_atomic, write_atomic
 from dataproducts.governance.parsing import manifest_from
 from dataproducts.products import CARD_MARKER, DataProduct, load_products
+from dataproducts.render.safe import html_text, md_code, md_escape, md_inline, md_link, safe_href
 
 SLIS = ("freshness", "availability", "completeness", "validity", "schema_stability")
 
@@ -198,74 +199,79 @@ def _slo_text(slo: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _md(text: Any) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
-
-
 def _anchor(product_id: str) -> str:
-    return product_id.replace(".", "-").replace("_", "-")
+    """An HTML id for a product: letters, digits and dashes only (safe in an attribute and a URL fragment)."""
+    return re.sub(r"[^A-Za-z0-9-]+", "-", product_id)
 
 
 def render_markdown(catalog: Catalog) -> str:
+    """Every text from the project goes through ``render.safe``: escaped, code spans, safe links only."""
     lines = ["# Data product catalog", ""]
     lines.append(
         f"{len(catalog.products)} data products in {len(catalog.domains)} domains"
-        + (f", from the manifest of {catalog.generated_at}" if catalog.generated_at else "")
+        + (f", from the manifest of {md_escape(catalog.generated_at)}" if catalog.generated_at else "")
         + "."
     )
     lines += ["", "| domain | owner | products |", "|---|---|---|"]
     for domain in catalog.domains:
-        links = ", ".join(f"[`{p}`](#{_anchor(p)})" for p in domain.products)
-        lines.append(f"| {domain.name} | {_md(domain.owner)} | {links} |")
+        links = ", ".join(f"[{md_code(p)}](#{_anchor(p)})" for p in domain.products)
+        lines.append(f"| {md_escape(domain.name)} | {md_escape(domain.owner)} | {links} |")
     lines.append("")
     for e in catalog.products:
-        lines += [f"## {e.id}", "", f'<a id="{_anchor(e.id)}"></a>', "", _md(e.description), ""]
+        lines += [
+            f"## {md_escape(e.id)}",
+            "",
+            f'<a id="{_anchor(e.id)}"></a>',
+            "",
+            md_inline(e.description),
+            "",
+        ]
         owner = f"{e.owner} <{e.owner_email}>" if e.owner_email else e.owner
+        refresh = md_escape(e.refresh_cycle or "-") + (
+            f" ({md_code(e.refresh_schedule)})" if e.refresh_schedule else ""
+        )
+        classification = md_escape(e.classification or "-") + (", personal data" if e.personal_data else "")
         lines += [
             "| | |",
             "|---|---|",
-            f"| domain | {e.domain} |",
-            f"| owner | {_md(owner)} |",
-            f"| address | `{e.address}` |",
-            f"| table | `{e.table}` |",
-            f"| primary key | {', '.join(f'`{c}`' for c in e.primary_key) or '-'} |",
-            f"| refresh | {e.refresh_cycle or '-'}"
-            + (f" (`{e.refresh_schedule}`)" if e.refresh_schedule else "")
-            + " |",
-            f"| classification | {e.classification or '-'}"
-            + (", personal data" if e.personal_data else "")
-            + " |",
+            f"| domain | {md_escape(e.domain)} |",
+            f"| owner | {md_escape(owner)} |",
+            f"| address | {md_code(e.address)} |",
+            f"| table | {md_code(e.table)} |",
+            f"| primary key | {', '.join(md_code(c) for c in e.primary_key) or '-'} |",
+            f"| refresh | {refresh} |",
+            f"| classification | {classification} |",
             "",
         ]
         lines.append("**Versions**")
         lines.append("")
         for v in e.versions:
-            label = f"v{v.version}" if v.version else "unversioned"
+            label = f"v{md_escape(v.version)}" if v.version else "unversioned"
             extra = " (latest)" if v.is_latest and v.version else ""
-            dep = f", deprecated on {v.deprecation_date}" if v.deprecation_date else ""
-            lines.append(f"- {label}{extra}: `{v.table}`, {v.columns} columns{dep}")
+            dep = f", deprecated on {md_escape(v.deprecation_date)}" if v.deprecation_date else ""
+            lines.append(f"- {label}{extra}: {md_code(v.table)}, {v.columns} columns{dep}")
         lines += ["", "**Interfaces**", ""]
-        lines += [f"- {_md(i.get('type'))}: `{_md(i.get('address'))}`" for i in e.interfaces] or [
+        lines += [f"- {md_escape(i.get('type'))}: {md_code(i.get('address'))}" for i in e.interfaces] or [
             "- none declared"
         ]
-        lines += ["", f"**SLO targets** (rolling {e.slo.get('window_days')} days)", ""]
-        lines += [f"- {line}" for line in _slo_text(e.slo)] or ["- none declared"]
+        lines += ["", f"**SLO targets** (rolling {md_escape(e.slo.get('window_days'))} days)", ""]
+        lines += [f"- {md_escape(line)}" for line in _slo_text(e.slo)] or ["- none declared"]
         lines += ["", "**Consumers**", ""]
         lines += [
-            f"- `{c.name}` ({c.type}, reads {', '.join(c.reads) or 'latest'}), owned by {_md(c.owner)}"
-            + (f" <{c.url}>" if c.url else "")
+            f"- {md_code(c.name)} ({md_escape(c.type)}, reads {md_escape(', '.join(c.reads) or 'latest')}), "
+            f"owned by {md_escape(c.owner)}" + (f" {md_link(c.url)}" if c.url else "")
             for c in e.consumers
         ] or ["- none declared"]
         lines += ["", "**Lineage**", ""]
         lines.append(
             "- upstream products: "
-            + (", ".join(f"[`{u}`](#{_anchor(u)})" for u in e.upstream_products) or "-")
+            + (", ".join(f"[{md_code(u)}](#{_anchor(u)})" for u in e.upstream_products) or "-")
         )
         lines.append(
             "- downstream products: "
-            + (", ".join(f"[`{d}`](#{_anchor(d)})" for d in e.downstream_products) or "-")
+            + (", ".join(f"[{md_code(d)}](#{_anchor(d)})" for d in e.downstream_products) or "-")
         )
-        lines.append("- upstream sources: " + (", ".join(f"`{s}`" for s in e.upstream_sources) or "-"))
+        lines.append("- upstream sources: " + (", ".join(md_code(s) for s in e.upstream_sources) or "-"))
         lines.append("")
     return "\n".join(lines)
 
@@ -279,8 +285,15 @@ th{background:#f0f4f8} code{background:#f0f4f8;padding:0 .2rem;border-radius:3px
 """
 
 
-def _h(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+_h = html_text
+
+
+def _link(url: str | None) -> str:
+    """An exposure's URL: a link only when ``safe_href`` allows it (http, https, mailto), else plain text."""
+    href = safe_href(url)
+    if href is None:
+        return f'<span class="url">{_h(url)}</span>' if url else ""
+    return f'<a href="{_h(href)}" rel="noopener noreferrer">{_h(url)}</a>'
 
 
 def _links(ids: Sequence[str]) -> str:
@@ -345,7 +358,7 @@ def render_html(catalog: Catalog) -> str:
             _list(
                 [
                     f"<code>{_h(c.name)}</code> ({_h(c.type)}, reads {_h(', '.join(c.reads) or 'latest')}), "
-                    f"owned by {_h(c.owner)}" + (f' <a href="{_h(c.url)}">{_h(c.url)}</a>' if c.url else "")
+                    f"owned by {_h(c.owner)}" + (f" {_link(c.url)}" if c.url else "")
                     for c in e.consumers
                 ]
             ),
@@ -362,11 +375,14 @@ def render_html(catalog: Catalog) -> str:
 
 
 def write_catalog(catalog: Catalog, directory: Path) -> list[Path]:
-    return [
-        write_atomic(directory / "catalog.json", render_json(catalog)),
-        write_atomic(directory / "catalog.md", render_markdown(catalog)),
-        write_atomic(directory / "catalog.html", render_html(catalog)),
-    ]
+    """The three files, replaced together: an error (a full disk) leaves the previous catalog whole."""
+    return write_all_atomic(
+        [
+            (directory / "catalog.json", render_json(catalog)),
+            (directory / "catalog.md", render_markdown(catalog)),
+            (directory / "catalog.html", render_html(catalog)),
+        ]
+    )
 
 
 # --- dbt docs blocks ------------------------------------------------------------------------------------------

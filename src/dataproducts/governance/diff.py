@@ -25,10 +25,11 @@ from typing import Any
 from dataproducts.artifacts import Manifest, load_manifest
 from dataproducts.config import ProjectConfig
 from dataproducts.errors import ArtifactError, DbtError, ExitCode
-from dataproducts.governance._io import write_atomic
+from dataproducts.fileio import write_atomic
 from dataproducts.governance.parsing import manifest_from
 from dataproducts.governance.standards import normalize_type
 from dataproducts.products import Column, DataProduct, ExposureRef, ProductVersion, load_products
+from dataproducts.render.safe import md_code, md_escape, md_inline, md_link
 
 
 class Kind(StrEnum):
@@ -447,15 +448,12 @@ def load_state_manifest(state: Path) -> Manifest:
 # --- the changelog -------------------------------------------------------------------------------------------
 
 
-def _md(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
-
-
 def render_changelog(report: DiffReport) -> str:
+    """Every text from the project goes through ``render.safe``: escaped, code spans, safe links only."""
     lines = ["# Data product changelog", ""]
     lines.append(
-        f"Changes of the current project against the state `{report.state}`"
-        + (f" (built {report.old_generated_at})" if report.old_generated_at else "")
+        f"Changes of the current project against the state {md_code(report.state)}"
+        + (f" (built {md_escape(report.old_generated_at)})" if report.old_generated_at else "")
         + f", judged on {report.as_of.isoformat()}."
     )
     lines.append("")
@@ -463,7 +461,7 @@ def render_changelog(report: DiffReport) -> str:
         lines += ["No data product changed.", ""]
         return "\n".join(lines)
     if report.breaking:
-        names = ", ".join(f"`{d.product}`" for d in report.breaking)
+        names = ", ".join(md_code(d.product) for d in report.breaking)
         lines += [
             f"**Breaking changes to public products not released as a new version: {names}.** Consumers "
             "must be told before this ships; the way to ship it is a new model version, with the old "
@@ -474,28 +472,32 @@ def render_changelog(report: DiffReport) -> str:
     for d in report.diffs:
         exposures = ", ".join(e.name for e in d.exposures) or "-"
         lines.append(
-            f"| `{d.product}` | {d.kind} ({d.status}) | {_md(exposures)} | {_md(', '.join(d.owners_to_tell))} |"
+            f"| {md_code(d.product)} | {d.kind} ({d.status}) | {md_escape(exposures)} "
+            f"| {md_escape(', '.join(d.owners_to_tell))} |"
         )
     lines.append("")
     for d in report.diffs:
-        lines += [f"## `{d.product}`: {d.kind}", "", f"Owner: {_md(d.owner)}", ""]
+        lines += [f"## {md_code(d.product)}: {d.kind}", "", f"Owner: {md_escape(d.owner)}", ""]
         lines += ["| class | change | detail |", "|---|---|---|"]
         for c in d.changes:
-            version = f"v{c.version}: " if c.version else ""
-            lines.append(f"| {c.kind} | {version}{c.what} | {_md(c.detail)} |")
+            version = f"v{md_escape(c.version)}: " if c.version else ""
+            lines.append(f"| {c.kind} | {version}{md_escape(c.what)} | {md_inline(c.detail)} |")
         lines.append("")
         if d.exposures:
             lines.append("Affected exposures:")
             lines.append("")
             for e in d.exposures:
-                url = f" <{e.url}>" if e.url else ""
-                lines.append(f"- `{e.name}` ({e.type or 'exposure'}), owned by {_md(e.owner.label())}{url}")
+                url = f" {md_link(e.url)}" if e.url else ""
+                lines.append(
+                    f"- {md_code(e.name)} ({md_escape(e.type or 'exposure')}), "
+                    f"owned by {md_escape(e.owner.label())}{url}"
+                )
             lines.append("")
         elif d.kind is not Kind.DOCUMENTATION:
             lines += ["Affected exposures: none declared.", ""]
-        lines += [f"Tell: {_md(', '.join(d.owners_to_tell))}", ""]
+        lines += [f"Tell: {md_escape(', '.join(d.owners_to_tell))}", ""]
     if report.unchanged:
-        lines += [f"Unchanged: {', '.join(f'`{p}`' for p in report.unchanged)}", ""]
+        lines += [f"Unchanged: {', '.join(md_code(p) for p in report.unchanged)}", ""]
     return "\n".join(lines)
 
 

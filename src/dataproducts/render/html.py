@@ -1,16 +1,16 @@
 """The SLO report as one self-contained HTML page: inline CSS and SVG, no script, no external resource.
 
-Every value taken from the report goes through ``html.escape`` (``_e``) before it is placed in the page, and
-only http(s), mailto and relative links become hyperlinks. A Content-Security-Policy forbids scripts and
+Every value taken from the report goes through ``render.safe.html_text`` (``_e``) before it is placed in the
+page, and only http(s) and mailto links (and the relative links the runner builds to dbt docs and Data Docs)
+become hyperlinks (``render.safe.safe_href``). A Content-Security-Policy forbids scripts and
 external loads as a second line of defence. Reads only the report document; computes nothing.
 """
 
 from __future__ import annotations
 
 import re
-from html import escape
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from dataproducts.render._format import (
     MISSING,
@@ -31,14 +31,11 @@ from dataproducts.render._format import (
     times,
     timestamp,
 )
+from dataproducts.render.safe import html_text as _e
+from dataproducts.render.safe import safe_href
 from dataproducts.render.svg import icon, legend, trend_chart
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
-
-
-def _e(value: Any) -> str:
-    """Any report value as escaped HTML text (quotes included, so it is safe in attributes too)."""
-    return escape(text(value), quote=True)
 
 
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
@@ -52,25 +49,17 @@ def inline_markdown(value: Any) -> str:
     return _STRONG.sub(r"<strong>\1</strong>", escaped)
 
 
-def safe_href(url: Any) -> str | None:
-    """``url`` if it is an http(s), mailto or relative link; ``None`` for anything else (``javascript:``...)."""
-    raw = text(url).strip()
-    if not raw:
-        return None
-    try:
-        scheme = urlsplit(raw).scheme.lower()
-    except ValueError:
-        return None
-    return raw if scheme in ("", "http", "https", "mailto") else None
+_EXTERNAL = re.compile(r"(?i)https?:|[/\\]{2}")
 
 
-def link(url: Any, label: str, *, cls: str = "") -> str:
-    """An anchor with escaped text, or the plain escaped text when the URL is missing or unsafe."""
-    href = safe_href(url)
+def link(url: Any, label: str, *, cls: str = "", relative: bool = False) -> str:
+    """An anchor with escaped text, or the plain escaped text when the URL is missing or unsafe (see
+    ``safe_href``; ``relative`` for the links the runner builds, never for a URL from the project)."""
+    href = safe_href(url, relative=relative)
     if href is None:
         return _e(label)
     extra = f' class="{cls}"' if cls else ""
-    external = ' rel="noopener noreferrer"' if urlsplit(href).scheme in ("http", "https") else ""
+    external = ' rel="noopener noreferrer"' if _EXTERNAL.match(href) else ""
     return f'<a href="{_e(href)}"{extra}{external}>{_e(label)}</a>'
 
 
@@ -299,9 +288,9 @@ def _product_extras(product: dict[str, Any]) -> str:
     parts = []
     links = obj(product.get("links"))
     buttons = [
-        link(links.get(key), label, cls="btn")
+        link(links.get(key), label, cls="btn", relative=True)
         for key, label in (("dbt_docs", "dbt docs"), ("data_docs", "Data Docs (GX)"))
-        if safe_href(links.get(key))
+        if safe_href(links.get(key), relative=True)
     ]
     if buttons:
         parts.append(f'<p class="links">{"".join(buttons)}</p>')

@@ -3,7 +3,6 @@ upcoming deprecations and schema changes. Reads only the report document; comput
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import quote
 
@@ -23,29 +22,13 @@ from dataproducts.render._format import (
     text,
     timestamp,
 )
+from dataproducts.render.safe import md_code, md_escape
 
 EMOJI = {"breached": "🔴", "unknown": "⚪", "at_risk": "🟡", "met": "🟢"}
 #: Longest reason shown for one SLI: the row stays one line in a chat window; the HTML has the full text.
 REASON_CHARS = 90
 #: Deprecations and schema changes listed before "and N more".
 LIST_LIMIT = 5
-
-# Characters that could start markup mid-line. Parentheses and "!" only matter next to "[" / "]", "#" and "+"
-# only at a line start (free text never starts one), "_" only at a word boundary, "&" only as an entity.
-_MD_SPECIAL = re.compile(r"[\\`*\[\]<>|~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|&(?=#?\w+;)")
-
-
-def md(value: Any) -> str:
-    """Free text made inert: one line, every Markdown/HTML special character backslash-escaped
-    (CommonMark allows escaping any ASCII punctuation, so ``<script>`` and ``|`` print as themselves)."""
-    flat = " ".join(text(value).split())
-    return _MD_SPECIAL.sub(lambda match: "\\" + match.group(0), flat)
-
-
-def code(value: Any) -> str:
-    """An identifier as a code span: backticks replaced, pipes escaped (GFM tables split on them even there)."""
-    flat = " ".join(text(value).split()).replace("`", "'").replace("|", "\\|")
-    return f"`{flat}`" if flat else MISSING
 
 
 def shorten(value: Any, limit: int = REASON_CHARS) -> str:
@@ -54,14 +37,14 @@ def shorten(value: Any, limit: int = REASON_CHARS) -> str:
 
 
 def status_md(value: Any) -> str:
-    return f"{EMOJI[status_of(value)]} {md(status_label(value))}"
+    return f"{EMOJI[status_of(value)]} {md_escape(status_label(value))}"
 
 
 def owner_md(owner: Any) -> str:
     name, email = owner_parts(owner)
     if email:
-        return f"[{md(name or email)}](mailto:{quote(email, safe='@.+-_')})"
-    return md(name) or MISSING
+        return f"[{md_escape(name or email)}](mailto:{quote(email, safe='@.+-_')})"
+    return md_escape(name) or MISSING
 
 
 def _not_met(product: dict[str, Any]) -> str:
@@ -72,12 +55,12 @@ def _not_met(product: dict[str, Any]) -> str:
         grouped.setdefault((status_label(sli.get("status")), reason), []).append(sli_label(name))
     parts = []
     for (status, reason), names in grouped.items():
-        label = f"**{md(', '.join(names))}** {md(status)}"
-        parts.append(f"{label}: {md(reason)}" if reason else label)
+        label = f"**{md_escape(', '.join(names))}** {md_escape(status)}"
+        parts.append(f"{label}: {md_escape(reason)}" if reason else label)
     if parts:
         return "; ".join(parts)
     if status_of(product.get("status")) != "met" and product.get("status_reason"):
-        return md(shorten(product.get("status_reason")))
+        return md_escape(shorten(product.get("status_reason")))
     return MISSING
 
 
@@ -85,7 +68,7 @@ def _product_row(product: dict[str, Any]) -> str:
     budget = obj(product.get("error_budget"))
     cells = [
         status_md(product.get("status")),
-        code(product.get("id") or product.get("name")),
+        md_code(product.get("id") or product.get("name")),
         _not_met(product),
         percent(budget.get("remaining"), places=0),
         owner_md(product.get("owner")),
@@ -95,8 +78,8 @@ def _product_row(product: dict[str, Any]) -> str:
 
 def _deprecation(item: dict[str, Any]) -> str:
     version = text(item.get("version"))
-    product = code(item.get("product")) + (f" v{md(version)}" if version else "")
-    when = md(item.get("deprecation_date")) or "no date"
+    product = md_code(item.get("product")) + (f" v{md_escape(version)}" if version else "")
+    when = md_escape(item.get("deprecation_date")) or "no date"
     days = item.get("days_left")
     if isinstance(days, int) and not isinstance(days, bool):
         when += f" (in {days} days)" if days >= 0 else f" ({-days} days ago)"
@@ -104,23 +87,23 @@ def _deprecation(item: dict[str, Any]) -> str:
     for exposure in seq(item.get("exposures")):
         exposure = obj(exposure)
         owner = owner_md(exposure.get("owner"))
-        consumers.append(md(exposure.get("name")) + (f" ({owner})" if owner != MISSING else ""))
+        consumers.append(md_escape(exposure.get("name")) + (f" ({owner})" if owner != MISSING else ""))
     line = f"- {product} retires {when}"
     return line + (f"; still used by {', '.join(consumers)}" if consumers else "; no known consumers")
 
 
 def _schema_change(item: dict[str, Any]) -> str:
-    change = md(text(item.get("change")).replace("_", " ")) or "changed"
+    change = md_escape(text(item.get("change")).replace("_", " ")) or "changed"
     before, after = item.get("before"), item.get("after")
     if before is not None and after is not None:
-        detail = f": {code(before)} → {code(after)}"
+        detail = f": {md_code(before)} → {md_code(after)}"
     elif after is not None:
-        detail = f" ({code(after)})"
+        detail = f" ({md_code(after)})"
     elif before is not None:
-        detail = f" (was {code(before)})"
+        detail = f" (was {md_code(before)})"
     else:
         detail = ""
-    return f"- {code(item.get('product'))}: {change} {code(item.get('column'))}{detail}"
+    return f"- {md_code(item.get('product'))}: {change} {md_code(item.get('column'))}{detail}"
 
 
 def _listed(title: str, items: list[Any], line: Any) -> list[str]:
@@ -137,16 +120,16 @@ def _listed(title: str, items: list[Any], line: Any) -> list[str]:
 def render_markdown(report: dict[str, Any]) -> str:
     """Render the SLO report document as short Markdown for a chat channel."""
     overall = report.get("overall_status")
-    as_of = md(report.get("as_of_date") or timestamp(report.get("as_of"))) or "unknown date"
+    as_of = md_escape(report.get("as_of_date") or timestamp(report.get("as_of"))) or "unknown date"
     lines = [
-        f"### {EMOJI[status_of(overall)]} Data product SLOs: {md(status_label(overall))} — as of {as_of}"
+        f"### {EMOJI[status_of(overall)]} Data product SLOs: {md_escape(status_label(overall))} — as of {as_of}"
     ]
 
     facts = [f"{n} {status_label(status)}" for status, n in counts_line(obj(report.get("summary")))]
     if report.get("window_days") is not None:
-        facts.append(f"{md(report.get('window_days'))}-day window")
+        facts.append(f"{md_escape(report.get('window_days'))}-day window")
     if report.get("invocation_id"):
-        facts.append(f"run {code(report.get('invocation_id'))}")
+        facts.append(f"run {md_code(report.get('invocation_id'))}")
     if facts:
         lines.append(" · ".join(facts))
 
