@@ -22,7 +22,7 @@ import yaml
 
 from dataproducts.config import ProjectConfig
 from dataproducts.errors import DataProductsError, DbtError
-from dataproducts.governance._io import write_atomic
+from dataproducts.governance._io import write_all_atomic
 from dataproducts.governance.check import read_suite
 from dataproducts.governance.parsing import manifest_from
 from dataproducts.governance.standards import normalize_type
@@ -368,7 +368,7 @@ def export_contracts(
             raise ContractError(f"{product.id}: the ODCS contract does not validate: {errors[0]}")
         text = yaml.safe_dump(contract, sort_keys=False, allow_unicode=True, width=110)
         rendered.append((output / product.domain / f"{product.name}.odcs.yaml", text))
-    paths = tuple(write_atomic(path, text) for path, text in rendered)
+    paths = tuple(write_all_atomic(rendered))  # all contracts replaced together, or none
     return ExportResult(paths, tuple(p.id for p in products))
 
 
