@@ -8,15 +8,24 @@ governance all take these objects instead of walking the manifest their own way.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dataproducts.artifacts import ColumnInfo, Manifest, Node
-from dataproducts.errors import UsageError
+from pydantic import BaseModel
 
-DESCRIPTOR_KEY = "data_product"
+from dataproducts.artifacts import ColumnInfo, Manifest, Node
+from dataproducts.descriptor import (
+    DESCRIPTOR_KEY,
+    DescriptorModel,
+    DescriptorProblem,
+    SloModel,
+    validate_descriptor,
+)
+from dataproducts.errors import ConfigError, UsageError
+
 # The generated product card (``dp catalog --docs-blocks``) that dbt docs appends to a product's description
 # starts with this marker (a Markdown link definition: invisible once rendered); the product's own description
 # is what comes before it.
@@ -60,6 +69,8 @@ class Objective:
 
 @dataclass(frozen=True)
 class SloTargets:
+    """``slo:`` of a descriptor, typed; None where the descriptor leaves a target out (docs/slo.md)."""
+
     window_days: int = 28
     freshness_max_age_hours: float | None = None
     freshness: Objective = field(default_factory=Objective)
@@ -67,6 +78,11 @@ class SloTargets:
     completeness: Objective = field(default_factory=Objective)
     validity: Objective = field(default_factory=Objective)
     schema_stability: Objective = field(default_factory=Objective)
+    objective: float | None = None  # the product's own objective
+    min_volume_ratio: float | None = None
+    max_volume_ratio: float | None = None
+    min_pass_rate: float | None = None
+    count_missed_runs: bool = True  # a night with no run counts against availability
 
     def for_sli(self, name: str) -> Objective:
         value = getattr(self, name, None)
@@ -75,7 +91,11 @@ class SloTargets:
 
 @dataclass(frozen=True)
 class Descriptor:
-    """``config.meta.data_product`` of a product, parsed leniently (``dp check`` reports what is missing)."""
+    """``config.meta.data_product`` of a product, checked by :class:`~dataproducts.descriptor.DescriptorModel`.
+
+    A wrong value is left out here (None) and listed in ``problems``: ``load_products`` refuses a product
+    with problems unless asked not to (``dp check`` reports them, and what is missing, as violations).
+    """
 
     raw: Mapping[str, Any]
     domain: str | None = None
@@ -87,6 +107,8 @@ class Descriptor:
     interfaces: tuple[Mapping[str, Any], ...] = ()
     suite: str | None = None
     slo: SloTargets = field(default_factory=SloTargets)
+    model: DescriptorModel = field(default_factory=DescriptorModel)
+    problems: tuple[DescriptorProblem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +156,7 @@ class DataProduct:
     upstream_products: tuple[str, ...] = ()
     tests: tuple[str, ...] = ()
     original_file_path: str = ""
+    descriptor_problems: tuple[DescriptorProblem, ...] = ()  # of every version's descriptor
 
     @property
     def id(self) -> str:
@@ -192,60 +215,79 @@ def _owner(value: Any) -> Owner:
     return Owner(team=value.get("team"), name=value.get("name"), email=email)
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _objective(value: Any) -> Objective:
-    if not isinstance(value, Mapping):
+def _objective(value: BaseModel | None, raw: Any) -> Objective:
+    if value is None or not isinstance(raw, Mapping):
         return Objective()
-    params = {k: v for k, v in value.items() if k != "objective"}
-    return Objective(objective=_float(value.get("objective")), params=params)
+    # the keys the descriptor states (and the model accepted), as it states them (30, not 30.0)
+    params = {k: raw[k] for k in raw if k in value.model_fields_set and k != "objective"}
+    return Objective(objective=getattr(value, "objective", None), params=params)
 
 
-def _slo(value: Any) -> SloTargets:
-    if not isinstance(value, Mapping):
+def _slo(slo: SloModel | None, raw: Any) -> SloTargets:
+    if slo is None or not isinstance(raw, Mapping):
         return SloTargets()
-    freshness = _mapping(value.get("freshness"))
-    window = value.get("window_days", 28)
     return SloTargets(
-        window_days=int(window) if isinstance(window, int | float) and window > 0 else 28,
-        freshness_max_age_hours=_float(freshness.get("max_age_hours")),
-        freshness=_objective(value.get("freshness")),
-        availability=_objective(value.get("availability")),
-        completeness=_objective(value.get("completeness")),
-        validity=_objective(value.get("validity")),
-        schema_stability=_objective(value.get("schema_stability")),
+        window_days=slo.window_days,
+        freshness_max_age_hours=slo.freshness.max_age_hours if slo.freshness else None,
+        freshness=_objective(slo.freshness, raw.get("freshness")),
+        availability=_objective(slo.availability, raw.get("availability")),
+        completeness=_objective(slo.completeness, raw.get("completeness")),
+        validity=_objective(slo.validity, raw.get("validity")),
+        schema_stability=_objective(slo.schema_stability, raw.get("schema_stability")),
+        objective=slo.objective,
+        min_volume_ratio=slo.completeness.min_volume_ratio if slo.completeness else None,
+        max_volume_ratio=slo.completeness.max_volume_ratio if slo.completeness else None,
+        min_pass_rate=slo.validity.min_pass_rate if slo.validity else None,
+        count_missed_runs=slo.availability.count_missed_runs if slo.availability else True,
     )
 
 
-def parse_descriptor(meta: Mapping[str, Any]) -> Descriptor:
+def _shown(value: Any) -> str:
+    return json.dumps(value, default=str)
+
+
+def parse_descriptor(meta: Mapping[str, Any], *, file: str = "", model: str = "") -> Descriptor:
+    """The descriptor in ``meta`` (a model's merged ``config.meta``), its wrong values listed as problems.
+
+    ``file`` and ``model`` say where it lives, for the problems' messages.
+    """
     raw = meta.get(DESCRIPTOR_KEY)
-    if not isinstance(raw, Mapping):
+    if raw is None:
         return Descriptor(raw={})
-    refresh = _mapping(raw.get("refresh"))
-    interfaces_raw = raw.get("interfaces")
-    interfaces: list[Any] = interfaces_raw if isinstance(interfaces_raw, list) else []
-    personal = raw.get("personal_data")
+    if not isinstance(raw, Mapping):
+        problem = DescriptorProblem(file, model, "", f"expected a mapping, got {_shown(raw)}")
+        return Descriptor(raw={}, problems=(problem,))
+    typed, problems = validate_descriptor(raw, file=file, model=model)
+    owner = typed.owner
+    refresh = typed.refresh
     return Descriptor(
         raw=dict(raw),
-        domain=raw.get("domain"),
-        owner=_owner(raw.get("owner")),
-        refresh_cycle=refresh.get("cycle"),
-        refresh_schedule=refresh.get("schedule"),
-        classification=raw.get("classification"),
-        personal_data=personal if isinstance(personal, bool) else None,
-        interfaces=tuple(i for i in interfaces if isinstance(i, Mapping)),
-        suite=raw.get("suite") if isinstance(raw.get("suite"), str) else None,
-        slo=_slo(raw.get("slo")),
+        domain=typed.domain,
+        owner=Owner(team=owner.team, name=owner.name, email=owner.email) if owner else Owner(),
+        refresh_cycle=refresh.cycle if refresh else None,
+        refresh_schedule=refresh.schedule if refresh else None,
+        classification=typed.classification,
+        personal_data=typed.personal_data,
+        interfaces=tuple(i.model_dump() for i in typed.interfaces or ()),
+        suite=typed.suite,
+        slo=_slo(typed.slo, raw.get("slo")),
+        model=typed,
+        problems=problems,
     )
+
+
+def descriptor_file(node: Node) -> str:
+    """The YAML file that declares the node's descriptor (dbt's ``patch_path``), else its SQL file."""
+    patch = (node.model_extra or {}).get("patch_path")
+    if isinstance(patch, str) and patch:
+        return patch.split("://", 1)[-1]
+    return node.original_file_path
+
+
+def node_descriptor(node: Node) -> Descriptor:
+    """The node's descriptor; its problems name the YAML file and the model (``dim_customers v2``)."""
+    label = node.name if node.version is None else f"{node.name} v{node.version}"
+    return parse_descriptor(node.merged_meta, file=descriptor_file(node), model=label)
 
 
 def _column(info: ColumnInfo, model_constraints: Iterable[Any]) -> Column:
@@ -311,17 +353,42 @@ def is_public_model(node: Node) -> bool:
     return node.resource_type == "model" and (node.access or node.config.access) == "public"
 
 
-def load_products(manifest: Manifest) -> list[DataProduct]:
-    """Every public model of the manifest as a data product, versions grouped, sorted by id."""
+def _public_models(manifest: Manifest) -> dict[str, list[Node]]:
     by_name: dict[str, list[Node]] = {}
     for node in manifest.models():
         if is_public_model(node) and node.config.enabled:
             by_name.setdefault(node.name, []).append(node)
+    return by_name
+
+
+def descriptor_problems(manifest: Manifest) -> list[DescriptorProblem]:
+    """Every wrong key of every public model's descriptor, by file and model (empty when all are valid)."""
+    nodes = sorted(
+        (n for nodes in _public_models(manifest).values() for n in nodes),
+        key=lambda n: (descriptor_file(n), n.name, str(n.version)),
+    )
+    return [problem for node in nodes for problem in node_descriptor(node).problems]
+
+
+def load_products(manifest: Manifest, *, strict: bool = True) -> list[DataProduct]:
+    """Every public model of the manifest as a data product, versions grouped, sorted by id.
+
+    A descriptor with a wrong key or value raises ``ConfigError`` naming the YAML file and the key (the
+    first one; ``dp check`` lists them all). With ``strict=False`` the products keep their problems in
+    ``descriptor_problems`` and the wrong values are left out of their descriptors (``dp check``).
+    """
+    if strict:
+        problems = descriptor_problems(manifest)
+        if problems:
+            more = f" (and {len(problems) - 1} more; dp check lists them)" if len(problems) > 1 else ""
+            raise ConfigError(f"{problems[0]}{more}")
+    by_name = _public_models(manifest)
     groups = {g.name: g for g in manifest.groups.values()}
+    descriptors = {n.unique_id: node_descriptor(n) for nodes in by_name.values() for n in nodes}
 
     def domain_of(node: Node) -> str:
         group_name = node.group or node.config.group
-        return parse_descriptor(node.merged_meta).domain or group_name or (node.schema_ or "unknown")
+        return descriptors[node.unique_id].domain or group_name or (node.schema_ or "unknown")
 
     # unique_id of every public model version -> the product id ``<domain>.<name>``
     public_ids = {
@@ -334,7 +401,7 @@ def load_products(manifest: Manifest) -> list[DataProduct]:
         nodes.sort(key=lambda n: (n.version is None, str(n.version)))
         versions = tuple(_version(n) for n in nodes)
         latest_node = max(nodes, key=_is_latest)
-        descriptor = parse_descriptor(latest_node.merged_meta)
+        descriptor = descriptors[latest_node.unique_id]
         group_name = latest_node.group or latest_node.config.group
         group = groups.get(group_name or "")
         group_owner = (
@@ -381,6 +448,7 @@ def load_products(manifest: Manifest) -> list[DataProduct]:
                 upstream_products=tuple(sorted({public_ids[a] for a in upstream_models if a in public_ids})),
                 tests=tuple(tests),
                 original_file_path=latest_node.original_file_path,
+                descriptor_problems=tuple(p for n in nodes for p in descriptors[n.unique_id].problems),
             )
         )
     return sorted(products, key=lambda p: p.id)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from dataproducts.artifacts import load_manifest, load_run_results, load_sources, schema_version
-from dataproducts.errors import ArtifactError, UsageError
-from dataproducts.products import load_products, parse_descriptor, select_products
+from dataproducts.errors import ArtifactError, ConfigError, UsageError
+from dataproducts.products import descriptor_problems, load_products, parse_descriptor, select_products
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "manifest_small.json"
 
@@ -93,12 +93,70 @@ def test_suite_path_defaults_to_expectations_domain_name(products, tmp_path: Pat
     )
 
 
-def test_descriptor_is_lenient() -> None:
-    assert parse_descriptor({}).raw == {}
+def test_descriptor_never_coerces_a_wrong_value_into_a_default() -> None:
+    assert parse_descriptor({}).raw == {} and parse_descriptor({}).problems == ()
     d = parse_descriptor(
-        {"data_product": {"slo": {"window_days": "x", "freshness": {"max_age_hours": "12"}}}}
+        {"data_product": {"slo": {"window_days": "x", "freshness": {"max_age_hours": "12"}}}},
+        file="models/x/_x__models.yml",
+        model="x",
     )
-    assert d.slo.window_days == 28 and d.slo.freshness_max_age_hours == 12.0
+    assert [p.key for p in d.problems] == ["slo.window_days", "slo.freshness.max_age_hours"]
+    assert str(d.problems[1]) == (
+        "models/x/_x__models.yml: x: config.meta.data_product.slo.freshness.max_age_hours: "
+        'expected a number, got "12"'
+    )
+    assert d.slo.freshness_max_age_hours is None  # left out, not read as 12
+
+
+def _with_descriptor_change(key: str, value: object) -> dict:
+    data = json.loads(FIXTURE.read_text())
+    node = data["nodes"]["model.dataproducts.fct_orders"]
+    node["patch_path"] = "dataproducts://models/sales/marts/_sales__models.yml"
+    target = node["config"]["meta"]["data_product"]
+    *parents, last = key.split(".")
+    for part in parents:
+        target = target[part]
+    target[last] = value
+    return data
+
+
+def test_load_products_refuses_a_wrong_descriptor_naming_file_and_key(tmp_path: Path) -> None:
+    manifest = load_manifest(_write(tmp_path, _with_descriptor_change("owner.email", 42)))
+    with pytest.raises(ConfigError) as caught:
+        load_products(manifest)
+    assert str(caught.value) == (
+        "models/sales/marts/_sales__models.yml: fct_orders: config.meta.data_product.owner.email: "
+        "expected a string, got 42"
+    )
+    # dp check's way: the product is loaded, the problem kept, the wrong value left out
+    (orders,) = [p for p in load_products(manifest, strict=False) if p.name == "fct_orders"]
+    assert [p.key for p in orders.descriptor_problems] == ["owner.email"]
+    assert orders.descriptor.owner.email is None
+    assert [p.key for p in descriptor_problems(manifest)] == ["owner.email"]
+
+
+def test_a_wrong_domain_is_no_internal_error(tmp_path: Path) -> None:
+    manifest = load_manifest(_write(tmp_path, _with_descriptor_change("domain", 123)))
+    with pytest.raises(
+        ConfigError, match=r"_sales__models.yml: fct_orders: config.meta.data_product.domain: "
+    ):
+        load_products(manifest)
+    (orders,) = [p for p in load_products(manifest, strict=False) if p.name == "fct_orders"]
+    assert orders.id == "sales.fct_orders"  # the group's domain, not 123
+
+
+def test_a_descriptor_problem_names_the_versions_yaml_file(tmp_path: Path) -> None:
+    data = json.loads(FIXTURE.read_text())
+    node = data["nodes"]["model.dataproducts.dim_customers.v1"]
+    node["patch_path"] = "dataproducts://models/customers/marts/_customers__models.yml"
+    node["config"]["meta"]["data_product"]["slo"]["window_days"] = "7"
+    node["config"]["meta"]["data_product"]["slo"]["validity"]["min_pass_rate"] = "0.5"
+    with pytest.raises(ConfigError) as caught:
+        load_products(load_manifest(_write(tmp_path, data)))
+    assert str(caught.value) == (
+        "models/customers/marts/_customers__models.yml: dim_customers v1: "
+        'config.meta.data_product.slo.window_days: expected an integer, got "7" (and 1 more; dp check lists them)'
+    )
 
 
 def test_select_products(products) -> None:

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from dataproducts.artifacts import load_manifest
+from dataproducts.errors import SuiteError
 from dataproducts.governance.catalog import (
     build_catalog,
     render_html,
@@ -157,5 +158,22 @@ def test_an_invalid_contract_is_an_error_and_nothing_is_written(
     with pytest.raises(ContractError, match="does not validate: apiVersion"):
         export_contracts(
             load_products(manifest), project_dir=REPO, warehouse="w.duckdb", output=tmp_path / "out"
+        )
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unreadable_suite_is_an_error_and_nothing_is_written(manifest, tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(REPO / "expectations", tmp_path / "expectations")
+    suite_path = tmp_path / "expectations" / "sales" / "fct_orders.json"
+    suite = json.loads(suite_path.read_text())
+    suite["expectations"][0]["type"] = "expect_column_values_to_be_purple"
+    suite_path.write_text(json.dumps(suite))
+    with pytest.raises(
+        SuiteError, match=r"fct_orders.json: expectation #1 \(expect_column_values_to_be_purple\)"
+    ):
+        export_contracts(
+            load_products(manifest), project_dir=tmp_path, warehouse="w.duckdb", output=tmp_path / "out"
         )
     assert not (tmp_path / "out").exists()

@@ -191,9 +191,15 @@ def test_messages_say_what_is_wrong(base: dict[str, Any]) -> None:
     (finding,) = [f for f in _mutated(base, _misspell_conformed) if f[1] == "DP012"]
     assert "CustomerID spells the conformed column customer_id" in finding[2]
     messages = [f[2] for f in _mutated(base, _incomplete_descriptor)]
-    assert any("refresh.cycle is missing" in m for m in messages)
-    assert any("'top-secret' is not one of" in m for m in messages)
-    assert any("domain 'marketing' is not the owning group 'sales'" in m for m in messages)
+    assert any("config.meta.data_product.refresh is missing" in m for m in messages)
+    assert any(
+        "config.meta.data_product.classification: expected one of 'public', 'internal', 'confidential' or "
+        "'restricted', got \"top-secret\"" in m
+        for m in messages
+    )
+    assert any(
+        "config.meta.data_product.domain: 'marketing' is not the owning group 'sales'" in m for m in messages
+    )
     column, descriptor = (f[2] for f in _mutated(base, _personal_column))
     assert "column email is personal data (as in customers.dim_customers)" in column
     assert "classified internal (needs confidential)" in column
@@ -305,3 +311,87 @@ def test_rule_ids_are_stable_unique_and_documented() -> None:
     docs = (REPO / "docs" / "governance.md").read_text()
     for r in RULES:
         assert f"`{r.id}` {r.name}" in docs, f"docs/governance.md does not document {r.id} {r.name}"
+
+
+WRONG_VALUES = [
+    ("owner.email", 42, "owner.email: expected a string, got 42"),
+    ("domain", 123, "domain: expected a string, got 123"),
+    ("slo.freshness.objective", "high", 'slo.freshness.objective: expected a number, got "high"'),
+    ("slo.window_days", "7", 'slo.window_days: expected an integer, got "7"'),
+    ("slo.validity.min_pass_rate", "0.5", 'slo.validity.min_pass_rate: expected a number, got "0.5"'),
+    ("slo.availability.objective", 1.5, "slo.availability.objective: expected a value less than 1, got 1.5"),
+    ("personal_data", "no", 'personal_data: expected true or false, got "no"'),
+    ("owner.phone", "555", "owner.phone: unknown key"),
+]
+
+
+def _set(d: dict[str, Any], key: str, value: Any) -> None:
+    node = d["nodes"][FCT]
+    node["patch_path"] = "dataproducts://models/sales/marts/_sales__models.yml"
+    target = node["config"]["meta"]["data_product"]
+    *parents, last = key.split(".")
+    for part in parents:
+        target = target[part]
+    target[last] = value
+
+
+@pytest.mark.parametrize(("key", "value", "message"), WRONG_VALUES, ids=[w[0] for w in WRONG_VALUES])
+def test_a_wrong_descriptor_value_is_a_violation_naming_file_and_key(
+    base: dict[str, Any], key: str, value: Any, message: str
+) -> None:
+    findings = _mutated(base, lambda d: _set(d, key, value))
+    assert {(f[0], f[1]) for f in findings} == {(F, "DP005")}, findings
+    (finding,) = findings  # the wrong value is reported once, not again as missing
+    assert finding[2].startswith(
+        f"models/sales/marts/_sales__models.yml: fct_orders: config.meta.data_product.{message}"
+    ), finding
+
+
+def test_every_wrong_descriptor_value_is_reported(base: dict[str, Any]) -> None:
+    def mutate(d: dict[str, Any]) -> None:
+        for key, value, _ in WRONG_VALUES:
+            _set(d, key, value)
+        d["nodes"][DIM_V2]["config"]["meta"]["data_product"]["classification"] = "secret"
+
+    findings = _mutated(base, mutate)
+    assert len([f for f in findings if f[0] == F]) == len(WRONG_VALUES)
+    assert any(f[0] == D and "classification: expected one of" in f[2] for f in findings)
+
+
+def _suite_project(tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
+    import shutil
+
+    shutil.copytree(REPO / "expectations", tmp_path / "expectations")
+    path = tmp_path / "expectations" / "sales" / "fct_orders.json"
+    suite = json.loads(path.read_text())
+    edit(suite)
+    path.write_text(json.dumps(suite))
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda s: s["expectations"].append(
+                {
+                    "type": "expect_column_values_to_be_purple",
+                    "kwargs": {"column": "order_id"},
+                    "severity": "info",
+                }
+            ),
+            "(expect_column_values_to_be_purple): unknown expectation type",
+        ),
+        (lambda s: s["expectations"][0].pop("severity"), "severity missing, expected one of critical"),
+        (lambda s: s["expectations"][0]["kwargs"].update(colour="red"), "invalid configuration: colour"),
+    ],
+    ids=["unknown-type", "missing-severity", "unknown-kwarg"],
+)
+def test_suite_checks_are_the_ones_dp_validate_applies(
+    base: dict[str, Any], tmp_path: Path, edit: Callable[[dict[str, Any]], None], message: str
+) -> None:
+    findings = _run(base, _suite_project(tmp_path, edit))
+    (finding,) = findings
+    assert finding[:2] == (F, "DP006")
+    assert finding[2].startswith("quality suite expectations/sales/fct_orders.json: expectation #"), finding
+    assert message in finding[2]

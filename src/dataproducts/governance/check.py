@@ -18,16 +18,26 @@ from typing import Any
 
 from dataproducts.artifacts import Manifest, Node
 from dataproducts.config import ProjectConfig
-from dataproducts.errors import ExitCode
+from dataproducts.descriptor import DescriptorProblem, missing_keys
+from dataproducts.errors import ExitCode, SuiteError
 from dataproducts.governance.parsing import ManifestSource, RefusedReference, manifest_from
 from dataproducts.governance.passthrough import Warehouse, select_star_source
 from dataproducts.governance.rules import RULES, Rule, rule
 from dataproducts.governance.standards import DEFAULT_STANDARDS, Standards, load_standards, types_match
 from dataproducts.governance.waivers import DEFAULT_WAIVERS, Waiver, load_waivers
-from dataproducts.products import DataProduct, ProductVersion, is_public_model, load_products, select_products
+from dataproducts.products import (
+    DataProduct,
+    ProductVersion,
+    descriptor_file,
+    is_public_model,
+    load_products,
+    select_products,
+)
+from dataproducts.validation.suites import load_suite
 
 UNIQUENESS_TESTS = frozenset({"unique", "unique_combination_of_columns"})
 DESCRIPTOR_DOC = "docs/descriptor.md"
+SLO_OBJECTIVES = ("freshness", "availability", "completeness", "validity")
 
 
 @dataclass(frozen=True)
@@ -214,57 +224,53 @@ def check_primary_key(ctx: Context) -> Iterator[Finding]:
                 yield p.id, "DP004", f"{label}no uniqueness test on the primary key ({', '.join(keys)})"
 
 
-def _descriptor_problems(p: DataProduct, standards: Standards) -> Iterator[str]:
-    raw = p.descriptor.raw
-    if not raw:
-        yield "config.meta.data_product is missing"
-        return
+def _descriptor_problems(ctx: Context, p: DataProduct) -> Iterator[str]:
+    """Every wrong value (the descriptor model's problems) and every key ``dp check`` requires but misses."""
+    yield from (str(problem) for problem in p.descriptor_problems)
+    node = ctx.manifest.nodes.get(p.unique_id)
+    file = descriptor_file(node) if node is not None else p.original_file_path
+    model = p.name if p.latest.version is None else f"{p.name} v{p.latest.version}"
+
+    def problem(key: str, message: str) -> str:
+        return str(DescriptorProblem(file, model, key, message))
+
     d = p.descriptor
-    if not d.domain:
-        yield "domain is missing"
-    elif p.group and d.domain != p.group:
-        yield f"domain {d.domain!r} is not the owning group {p.group!r}"
-    owner = raw.get("owner")
-    if not isinstance(owner, Mapping) or not (d.owner.team or d.owner.name):
-        yield "owner (team or name) is missing"
-    if not d.owner.email:
-        yield "owner.email is missing"
-    if not d.refresh_cycle:
-        yield "refresh.cycle is missing"
-    if not d.classification:
-        yield "classification is missing"
-    elif standards.level_rank(d.classification) is None:
-        yield f"classification {d.classification!r} is not one of {', '.join(standards.levels)}"
-    if d.personal_data is None:
-        yield "personal_data (true/false) is missing"
-    interfaces = raw.get("interfaces")
-    if not isinstance(interfaces, list) or not interfaces:
-        yield "interfaces are missing"
-    elif any(not (isinstance(i, Mapping) and i.get("type") and i.get("address")) for i in interfaces):
-        yield "every interface needs a type and an address"
-    if not d.suite:
-        yield "suite is missing"
-    slo = raw.get("slo")
-    if not isinstance(slo, Mapping) or not slo:
-        yield "slo is missing"
+    if not d.raw:
+        if not p.descriptor_problems:
+            yield problem("", "is missing")
         return
-    objectives = {
-        name: d.slo.for_sli(name).objective
-        for name in ("freshness", "availability", "completeness", "validity")
-    }
-    if all(v is None for v in objectives.values()):
-        yield "slo has no objective (freshness, availability, completeness or validity)"
-    bad = [name for name, v in objectives.items() if v is not None and not 0 < v <= 1]
-    if bad:
-        yield f"slo objectives must be in (0, 1]: {', '.join(bad)}"
-    if isinstance(slo.get("freshness"), Mapping) and d.slo.freshness_max_age_hours is None:
-        yield "slo.freshness.max_age_hours is missing"
+    # a key whose value is wrong is reported as wrong, not again as missing
+    wrong = tuple(f"{x.key}" for x in p.descriptor_problems if x.model == model)
+
+    def reported(key: str) -> bool:
+        return any(key == w or key.startswith((f"{w}.", f"{w}[")) or w.startswith(f"{key}.") for w in wrong)
+
+    for key in missing_keys(d.model):
+        if not reported(key):
+            yield problem(key, "is missing")
+    if d.domain and p.group and d.domain != p.group:
+        yield problem("domain", f"{d.domain!r} is not the owning group {p.group!r}")
+    owner = d.model.owner
+    if owner is not None and not (owner.team or owner.name) and not reported("owner"):
+        yield problem("owner", "needs a team or a name")
+    if d.model.interfaces is not None and not d.model.interfaces and not reported("interfaces"):
+        yield problem("interfaces", "is empty (list how consumers reach the product)")
+    if d.classification and ctx.standards.level_rank(d.classification) is None:
+        yield problem(
+            "classification",
+            f"{d.classification!r} is not one of {', '.join(ctx.standards.levels)} (the standards' levels)",
+        )
+    slo = d.model.slo
+    if slo is not None and not reported("slo"):
+        objectives = [d.slo.for_sli(name).objective for name in SLO_OBJECTIVES]
+        if all(v is None for v in objectives) and slo.objective is None:
+            yield problem("slo", f"has no objective ({', '.join(SLO_OBJECTIVES)})")
 
 
 def check_descriptor(ctx: Context) -> Iterator[Finding]:
     for p in ctx.products:
-        for problem in _descriptor_problems(p, ctx.standards):
-            yield p.id, "DP005", f"descriptor: {problem} (see {DESCRIPTOR_DOC})"
+        for problem in _descriptor_problems(ctx, p):
+            yield p.id, "DP005", f"{problem} (see {DESCRIPTOR_DOC})"
 
 
 def _suite_columns(expectation: Mapping[str, Any]) -> list[str]:
@@ -281,33 +287,19 @@ def _suite_columns(expectation: Mapping[str, Any]) -> list[str]:
     return names
 
 
-def read_suite(path: Path) -> tuple[list[Mapping[str, Any]] | None, str | None]:
-    """The suite's expectations, or None and why it cannot be read (tolerant of the exact shape)."""
-    if not path.is_file():
-        return None, "not found"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return None, f"unreadable ({exc.__class__.__name__})"
-    expectations = data.get("expectations") if isinstance(data, Mapping) else None
-    if not isinstance(expectations, list):
-        return None, "has no expectations list"
-    return [e for e in expectations if isinstance(e, Mapping)], None
-
-
 def check_suite(ctx: Context) -> Iterator[Finding]:
+    """DP006: the suite passes the very checks ``dp validate`` applies (``validation.suites.load_suite``)."""
     for p in ctx.products:
         path = p.suite_path(ctx.project_dir)
         shown = path.relative_to(ctx.project_dir) if path.is_relative_to(ctx.project_dir) else path
-        expectations, problem = read_suite(path)
-        if expectations is None:
-            yield p.id, "DP006", f"quality suite {shown} {problem}"
-            continue
-        if not expectations:
-            yield p.id, "DP006", f"quality suite {shown} holds no expectations"
+        try:
+            suite = load_suite(path)
+        except SuiteError as exc:
+            yield p.id, "DP006", f"quality suite {str(exc).replace(str(path), str(shown))}"
             continue
         known = {c.name.lower() for c in p.columns}
-        unknown = sorted({c for e in expectations for c in _suite_columns(e) if c.lower() not in known})
+        columns = {c for e in suite.expectations for c in _suite_columns(e)}
+        unknown = sorted(c for c in columns if c.lower() not in known)
         if unknown:
             yield (
                 p.id,
@@ -568,7 +560,7 @@ def evaluate(
     warehouse: Warehouse | None = None,
 ) -> tuple[list[str], list[Finding], list[str]]:
     """Run every rule on a manifest: (product ids checked, findings, notes)."""
-    all_products = load_products(manifest)
+    all_products = load_products(manifest, strict=False)  # DP005 reports every wrong descriptor
     products = select_products(all_products, select)
     ctx = Context(manifest, products, all_products, project_dir, standards, warehouse)
     selected = {p.id for p in products}

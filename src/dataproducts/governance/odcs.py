@@ -23,10 +23,10 @@ import yaml
 from dataproducts.config import ProjectConfig
 from dataproducts.errors import DataProductsError, DbtError
 from dataproducts.governance._io import write_all_atomic
-from dataproducts.governance.check import read_suite
 from dataproducts.governance.parsing import manifest_from
 from dataproducts.governance.standards import normalize_type
 from dataproducts.products import Column, DataProduct, ProductVersion, load_products
+from dataproducts.validation.suites import load_suite
 
 API_VERSION = "v3.1.0"
 SLIS = ("freshness", "availability", "completeness", "validity")
@@ -250,8 +250,8 @@ def _uniques_from_suite(suite: Iterable[Mapping[str, Any]]) -> set[str]:
 
 
 def build_contract(product: DataProduct, *, project_dir: Path, warehouse: str) -> dict[str, Any]:
-    suite, _ = read_suite(product.suite_path(project_dir))
-    suite = suite or []
+    # the checks dp validate and dp check apply: an unreadable suite is an error (exit 2), never no rules
+    suite = load_suite(product.suite_path(project_dir)).expectations
     unique = _uniques_from_suite(suite)
     d = product.descriptor
     owner = product.owner

@@ -49,15 +49,16 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "DP005",
         "descriptor-complete",
-        "config.meta.data_product holds domain (= the group), owner, refresh, classification, "
-        "personal_data, interfaces, suite and slo (see docs/descriptor.md).",
-        "complete config.meta.data_product as documented in docs/descriptor.md",
+        "config.meta.data_product is valid (strict types, known keys, values in range) and holds domain "
+        "(= the group), owner, refresh, classification, personal_data, interfaces, suite and slo "
+        "(see docs/descriptor.md).",
+        "correct or complete config.meta.data_product as documented in docs/descriptor.md",
     ),
     Rule(
         "DP006",
         "quality-suite",
-        "The product's Great Expectations suite exists, reads, holds expectations and names only columns "
-        "the product has.",
+        "The product's Great Expectations suite passes the checks dp validate applies (known expectation "
+        "types, a severity each, known parameters) and names only columns the product has.",
         "write expectations/<domain>/<product>.json (or point descriptor.suite at it) and keep its columns "
         "in step with the model",
     ),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from dataproducts import descriptor
 from dataproducts.products import DataProduct
 
 
@@ -42,12 +43,12 @@ def worst(statuses: Iterable[Status]) -> Status:
 
 SLI_NAMES: tuple[str, ...] = ("freshness", "availability", "completeness", "validity", "schema_stability")
 
-# Defaults for targets a descriptor leaves out (documented in docs/slo.md).
-DEFAULT_OBJECTIVE = 0.95
-DEFAULT_WINDOW_DAYS = 28
-DEFAULT_MIN_VOLUME_RATIO = 0.5
-DEFAULT_MAX_VOLUME_RATIO = 2.0
-DEFAULT_MIN_PASS_RATE = 1.0
+# Defaults for targets a descriptor leaves out (documented in docs/slo.md; the descriptor model owns them).
+DEFAULT_OBJECTIVE = descriptor.DEFAULT_OBJECTIVE
+DEFAULT_WINDOW_DAYS = descriptor.DEFAULT_WINDOW_DAYS
+DEFAULT_MIN_VOLUME_RATIO = descriptor.DEFAULT_MIN_VOLUME_RATIO
+DEFAULT_MAX_VOLUME_RATIO = descriptor.DEFAULT_MAX_VOLUME_RATIO
+DEFAULT_MIN_PASS_RATE = descriptor.DEFAULT_MIN_PASS_RATE
 AT_RISK_FRESHNESS_SHARE = 0.8  # freshness is at risk when the age exceeds this share of the maximum
 AT_RISK_VOLUME_MARGIN = 0.1  # completeness is at risk within 10% of either end of the band
 VOLUME_BASELINE_RUNS = 7  # the volume band is centred on the median of this many previous runs
@@ -87,45 +88,34 @@ class Targets:
     max_volume_ratio: float = DEFAULT_MAX_VOLUME_RATIO
     min_pass_rate: float = DEFAULT_MIN_PASS_RATE
     product_objective: float = DEFAULT_OBJECTIVE
+    count_missed_runs: bool = True  # a night with no run counts against availability
 
     def objective(self, sli: str) -> float:
         return self.objectives.get(sli, DEFAULT_OBJECTIVE)
 
 
-def _number(value: Any, default: float) -> float:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return default
-
-
-def _objective_value(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 1:
-        return float(value)
-    return None
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else float(value)
 
 
 def targets_for(product: DataProduct, window_days: int | None = None) -> Targets:
     """Targets from the product's descriptor (``slo:``), defaults for what it leaves out.
 
-    ``window_days`` (from the command line) overrides the descriptor's window. The product's own objective
-    (for its overall error budget) is ``slo.objective`` when given, else the loosest of its SLI objectives:
-    a run is bad for the product when any SLI is breached, so its objective cannot be stricter than that.
+    The descriptor's values are already checked (``dataproducts.descriptor``): a wrong one never reaches
+    here as a default. ``window_days`` (from the command line) overrides the descriptor's window. The
+    product's own objective (for its overall error budget) is ``slo.objective`` when given, else the loosest
+    of its SLI objectives: a run is bad for the product when any SLI is breached, so its objective cannot be
+    stricter than that.
     """
     slo = product.descriptor.slo
-    objectives: dict[str, float] = {}
-    for sli in SLI_NAMES:
-        objective = _objective_value(slo.for_sli(sli).objective)
-        objectives[sli] = objective if objective is not None else DEFAULT_OBJECTIVE
-    completeness = slo.completeness.params
-    validity = slo.validity.params
-    raw_slo = product.descriptor.raw.get("slo")
-    explicit = _objective_value(raw_slo.get("objective")) if isinstance(raw_slo, Mapping) else None
+    objectives = {sli: _or(slo.for_sli(sli).objective, DEFAULT_OBJECTIVE) for sli in SLI_NAMES}
     return Targets(
         window_days=window_days or slo.window_days or DEFAULT_WINDOW_DAYS,
         objectives=objectives,
         freshness_max_age_hours=slo.freshness_max_age_hours,
-        min_volume_ratio=_number(completeness.get("min_volume_ratio"), DEFAULT_MIN_VOLUME_RATIO),
-        max_volume_ratio=_number(completeness.get("max_volume_ratio"), DEFAULT_MAX_VOLUME_RATIO),
-        min_pass_rate=_number(validity.get("min_pass_rate"), DEFAULT_MIN_PASS_RATE),
-        product_objective=explicit if explicit is not None else min(objectives.values()),
+        min_volume_ratio=_or(slo.min_volume_ratio, DEFAULT_MIN_VOLUME_RATIO),
+        max_volume_ratio=_or(slo.max_volume_ratio, DEFAULT_MAX_VOLUME_RATIO),
+        min_pass_rate=_or(slo.min_pass_rate, DEFAULT_MIN_PASS_RATE),
+        product_objective=_or(slo.objective, min(objectives.values())),
+        count_missed_runs=slo.count_missed_runs,
     )
