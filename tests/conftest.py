@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,9 @@ AS_OF = dt.date(2026, 11, 20)
 SMALL_SCALE = 0.02
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# A safety net: a test that forgets --runs-dir never writes run records (or takes the lock) in the repository.
+_SAFETY_RUNS = Path(tempfile.mkdtemp(prefix="dp-test-runs-"))
+os.environ.setdefault("DP_RUNS_DIR", str(_SAFETY_RUNS))
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ def make_config(tmp: Path, project_dir: Path = REPO) -> ProjectConfig:
         target_dir=str(tmp / "target"),
         reports_dir=str(tmp / "reports"),
         history=str(tmp / "history.duckdb"),
+        runs_dir=str(tmp / "runs"),
     )
 
 
@@ -93,6 +98,7 @@ def project_copy(tmp_path: Path) -> Iterator[Path]:
         "logs",
         "reports",
         "warehouse",
+        "runs",
         ".git",
         "*.duckdb",
         "__pycache__",

@@ -8,10 +8,13 @@ inside each command so that ``dp --help`` stays fast and nothing runs at import 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from dataproducts.errors import DataProductsError, ExitCode, UsageError
 
@@ -25,11 +28,52 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
+MIN_DATE = dt.date(1971, 1, 1)
+MAX_DATE = dt.date(2999, 12, 31)
+MAX_WINDOW_DAYS = 3650
+
+
 def _date(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid date {value!r} (expected YYYY-MM-DD)") from None
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise argparse.ArgumentTypeError(f"date {value} is outside {MIN_DATE} .. {MAX_DATE}")
+    return day
+
+
+def _wait_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number of seconds {value!r}") from None
+    if not 0 <= seconds <= 86400 or seconds != seconds:
+        raise argparse.ArgumentTypeError(f"--wait takes 0 to 86400 seconds, got {value}")
+    return seconds
+
+
+def _add_wait(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--wait",
+        nargs="?",
+        type=_wait_seconds,
+        const=-1.0,
+        default=None,
+        metavar="SECONDS",
+        help="when another dp command holds the project lock (or dbt is writing the warehouse), wait for it "
+        "(for SECONDS at most; without a number, as long as it takes) instead of exiting 2",
+    )
+
+
+def _add_run(p: argparse.ArgumentParser, verb: str) -> None:
+    p.add_argument(
+        "--run",
+        default=None,
+        metavar="ID",
+        help=f"{verb} this run record (run id, dbt invocation id, or a unique prefix; see <runs>/) instead of "
+        "the newest build's",
+    )
 
 
 def _common() -> argparse.ArgumentParser:
@@ -51,6 +95,7 @@ _PATH_OPTIONS: dict[str, tuple[str, str]] = {
     "target_dir": ("--target-dir", "dbt target directory (default target, or DP_TARGET_DIR)"),
     "reports_dir": ("--reports-dir", "where reports go (default reports, or DP_REPORTS_DIR)"),
     "history": ("--history", "SLO history file (default warehouse/slo_history.duckdb, or DP_HISTORY)"),
+    "runs_dir": ("--runs-dir", "run records and the project lock (default runs, or DP_RUNS_DIR)"),
 }
 
 
@@ -101,17 +146,23 @@ def _add_generate(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
         metavar="FAULT[,FAULT]",
         help="faults to inject: late, nulls, duplicates, schema_drift, volume_drop",
     )
-    _add_paths(p, "warehouse")
+    _add_wait(p)
+    _add_paths(p, "warehouse", "runs_dir")
     p.set_defaults(handler=_cmd_generate)
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from dataproducts.generate import generate, parse_faults
+    from dataproducts.generate import parse_faults
+    from dataproducts.pipeline import generate_landing
 
     faults = parse_faults(args.inject)
+    if not 0 < args.scale <= 1000 or args.scale != args.scale:
+        raise UsageError(f"dp generate: --scale must be above 0 and at most 1000, got {args.scale:g}")
     cfg = _config(args)
     as_of = args.as_of or dt.datetime.now(dt.UTC).date()
-    result = generate(cfg.warehouse, scale=args.scale, seed=args.seed, as_of=as_of, faults=faults)
+    result = generate_landing(
+        cfg, wait=args.wait, scale=args.scale, seed=args.seed, as_of=as_of, faults=faults
+    )
     print(result.summary())
     return ExitCode.OK
 
@@ -158,19 +209,23 @@ def _add_validate(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
         "auto (compiled where supported, GX for the rest; default)",
     )
     p.add_argument("--no-docs", action="store_true", help="skip building GX Data Docs")
-    _add_paths(p, "warehouse", "target_dir")
+    _add_run(p, "validate")
+    _add_wait(p)
+    _add_paths(p, "warehouse", "target_dir", "runs_dir")
     p.add_argument("--quiet", "-q", action="store_true", help="print only the results directory")
     p.set_defaults(handler=_cmd_validate)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from dataproducts.validation.runner import run_validation
+    from dataproducts.pipeline import validate
 
     if args.samples < 0:
         raise UsageError("dp validate: --samples must be >= 0")
     cfg = _config(args)
-    run = run_validation(
+    run = validate(
         cfg,
+        run=args.run,
+        wait=args.wait,
         select=args.select,
         as_of=args.as_of,
         result_format_name=args.result_format,
@@ -248,21 +303,29 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _window_days(value: str) -> int:
+    number = _positive_int(value)
+    if number > MAX_WINDOW_DAYS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_WINDOW_DAYS} days, got {number}")
+    return number
+
+
 def _add_slo_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--fail-on",
         choices=["breached", "at_risk", "never"],
         default="breached",
-        help="exit 1 when any product is breached (default), also at risk or unknown (at_risk), or never",
+        help="exit 1 when any product is breached or unknown (default), also at risk (at_risk), or never",
     )
     p.add_argument(
         "--window-days",
-        type=_positive_int,
+        type=_window_days,
         default=None,
         metavar="N",
         help="rolling window of the error budgets (default: each product's slo.window_days, else 28)",
     )
-    _add_paths(p, "warehouse", "target_dir", "reports_dir", "history")
+    _add_wait(p)
+    _add_paths(p, "warehouse", "target_dir", "reports_dir", "history", "runs_dir")
 
 
 def _add_report(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -280,8 +343,10 @@ def _add_report(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         "--as-of",
         type=_date,
         default=None,
-        help="the run's as-of day YYYY-MM-DD (default: the as_of var of the dbt build, else today UTC)",
+        help="the run's as-of day YYYY-MM-DD, checked against the run's own (default: the as_of var of the "
+        "dbt build, else the build's day)",
     )
+    _add_run(p, "judge")
     _add_select(p, "report")
     _add_slo_options(p)
     p.add_argument("--quiet", "-q", action="store_true", help="print only the report's path")
@@ -289,11 +354,21 @@ def _add_report(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from dataproducts.slo.report import run_report
+    from dataproducts.pipeline import report
 
     cfg = _config(args)
-    written = run_report(cfg, as_of=args.as_of, window_days=args.window_days, select=args.select)
+    written = report(
+        cfg,
+        run=args.run,
+        wait=args.wait,
+        as_of=args.as_of,
+        window_days=args.window_days,
+        select=args.select,
+    )
     print(written.latest_dir / "slo_report.json" if args.quiet else written.summary())
+    if written.checkpoint_error:
+        print(f"dp: error: {written.checkpoint_error}", file=sys.stderr)
+        return int(ExitCode.ERROR)
     return int(written.report.exit_code(args.fail_on))
 
 
@@ -341,8 +416,11 @@ def _cmd_nightly(args: argparse.Namespace) -> int:
         fail_on=args.fail_on,
         docs=not args.no_docs,
         data_docs=not args.no_docs,
+        wait=args.wait,
     )
     print(result.report.summary())
+    if result.report.checkpoint_error:
+        print(f"dp: error: {result.report.checkpoint_error}", file=sys.stderr)
     return int(result.exit_code)
 
 
@@ -402,6 +480,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         docs=not args.no_docs,
         reset_history=args.reset_history,
         verbose=args.verbose,
+        wait=args.wait,
     )
     if result.last is None:
         return int(ExitCode.OK)
@@ -576,6 +655,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dp: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `dp report | head`: the reader left; nothing to say
+        with contextlib.suppress(OSError):
+            sys.stdout = Path(os.devnull).open("w")  # noqa: SIM115 - keep interpreter shutdown quiet
+        return int(ExitCode.OK)
     except Exception as exc:  # a bug: still one line unless --debug
         if debug:
             traceback.print_exc()

@@ -26,7 +26,10 @@ _PATH_SETTINGS: dict[str, tuple[str, str]] = {
     "target_dir": ("DP_TARGET_DIR", "target"),
     "reports_dir": ("DP_REPORTS_DIR", "reports"),
     "history": ("DP_HISTORY", "warehouse/slo_history.duckdb"),
+    "runs_dir": ("DP_RUNS_DIR", "runs"),
 }
+DEFAULT_RETENTION_DAYS = 30
+MAX_RETENTION_DAYS = 36500
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class ProjectConfig:
     target_dir: Path
     reports_dir: Path
     history: Path
+    runs_dir: Path
+    retention_days: int = DEFAULT_RETENTION_DAYS
     settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -64,8 +69,10 @@ class ProjectConfig:
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         }
 
-    def setting(self, name: str, default: Any = None) -> Any:
-        return self.settings.get(name, default)
+    @property
+    def default_warehouse(self) -> str:
+        """The warehouse path the profile uses when ``DP_WAREHOUSE`` is not set."""
+        return _PATH_SETTINGS["warehouse"][1]
 
 
 def _read_config_file(project_dir: Path) -> dict[str, Any]:
@@ -85,7 +92,7 @@ def load_config(project_dir: str | os.PathLike[str] | None = None, **overrides: 
     """Resolve the project's configuration.
 
     ``overrides`` are command-line values (``None`` means not given) for ``warehouse``, ``target_dir``,
-    ``reports_dir`` and ``history``.
+    ``reports_dir``, ``history``, ``runs_dir`` and ``retention_days``.
     """
     raw_dir = project_dir if project_dir is not None else os.environ.get("DP_PROJECT_DIR") or "."
     root = Path(raw_dir).expanduser().resolve()
@@ -94,9 +101,37 @@ def load_config(project_dir: str | os.PathLike[str] | None = None, **overrides: 
     if not (root / "dbt_project.yml").is_file():
         raise ConfigError(f"{root} is not a dbt project: no dbt_project.yml (use --project-dir)")
     file_settings = _read_config_file(root)
+    unknown = sorted(set(file_settings) - {*_PATH_SETTINGS, "retention_days"})
+    if unknown:
+        raise ConfigError(
+            f"{root / CONFIG_FILE}: unknown setting {unknown[0]!r} "
+            f"(known: {', '.join([*_PATH_SETTINGS, 'retention_days'])})"
+        )
     paths: dict[str, Path] = {}
     for name, (env_var, default) in _PATH_SETTINGS.items():
         value = overrides.get(name) or os.environ.get(env_var) or file_settings.get(name) or default
-        path = Path(str(value)).expanduser()
+        if not isinstance(value, str | os.PathLike):
+            raise ConfigError(f"{root / CONFIG_FILE}: {name}: expected a path, got {value!r}")
+        path = Path(value).expanduser()
         paths[name] = path if path.is_absolute() else (root / path)
-    return ProjectConfig(project_dir=root, settings=file_settings, **paths)
+    retention = _retention(overrides.get("retention_days"), root, file_settings)
+    return ProjectConfig(project_dir=root, settings=file_settings, retention_days=retention, **paths)
+
+
+def _retention(flag: Any, root: Path, file_settings: Mapping[str, Any]) -> int:
+    """Days of run records to keep: flag > ``DP_RETENTION_DAYS`` > ``retention_days`` > 30."""
+    if flag is not None:
+        value, origin = flag, "--retention-days"
+    elif os.environ.get("DP_RETENTION_DAYS"):
+        value, origin = os.environ["DP_RETENTION_DAYS"], "DP_RETENTION_DAYS"
+    elif "retention_days" in file_settings:
+        value, origin = file_settings["retention_days"], f"{root / CONFIG_FILE}: retention_days"
+    else:
+        return DEFAULT_RETENTION_DAYS
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_RETENTION_DAYS:
+        raise ConfigError(
+            f"{origin}: expected a number of days from 1 to {MAX_RETENTION_DAYS}, got {value!r}"
+        )
+    return value

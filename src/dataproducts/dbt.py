@@ -27,6 +27,14 @@ class DbtInvocation:
     args: tuple[str, ...]
     returncode: int
     seconds: float
+    output: str = ""  # what dbt printed, when it ran quietly
+
+    def lock_conflict(self) -> str | None:
+        """DuckDB's one line when another process held the warehouse's lock, else None."""
+        for line in self.output.splitlines():
+            if "Could not set lock on file" in line or "Conflicting lock is held" in line:
+                return line.strip()
+        return None
 
     @property
     def success(self) -> bool:
@@ -55,8 +63,10 @@ def run_dbt(
     dbt_vars: Mapping[str, Any] | None = None,
     quiet: bool = False,
     extra_env: Mapping[str, str] | None = None,
+    target_dir: Path | None = None,
 ) -> DbtInvocation:
-    """Run ``dbt <command>`` on the project; returns dbt's exit code (0 ok, 1 failures, 2 could not run)."""
+    """Run ``dbt <command>`` on the project; returns dbt's exit code (0 ok, 1 failures, 2 could not run).
+    ``target_dir``: where its artifacts go (default: the project's target directory)."""
     args = [
         dbt_executable(),
         *command,
@@ -65,7 +75,7 @@ def run_dbt(
         "--profiles-dir",
         str(config.profiles_dir),
         "--target-path",
-        str(config.target_dir),
+        str(target_dir or config.target_dir),
     ]
     if dbt_vars:
         args += ["--vars", json.dumps(dict(dbt_vars))]
@@ -79,10 +89,11 @@ def run_dbt(
             args,
             cwd=config.project_dir,
             env=env,
-            stdout=subprocess.DEVNULL if quiet else None,
-            stderr=subprocess.DEVNULL if quiet else None,
+            stdout=subprocess.PIPE if quiet else None,
+            stderr=subprocess.STDOUT if quiet else None,
             check=False,
         )
     except OSError as exc:
         raise DbtError(f"cannot start dbt ({args[0]}): {exc}") from exc
-    return DbtInvocation(tuple(args[1:]), proc.returncode, time.perf_counter() - started)
+    output = proc.stdout.decode(errors="replace")[-20000:] if quiet and proc.stdout else ""
+    return DbtInvocation(tuple(args[1:]), proc.returncode, time.perf_counter() - started, output)

@@ -17,17 +17,33 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from dataproducts.config import ProjectConfig
 from dataproducts.dbt import DbtInvocation, run_dbt
-from dataproducts.errors import DataProductsError, DbtError, ExitCode, UsageError
+from dataproducts.errors import (
+    ConfigError,
+    DataProductsError,
+    DbtError,
+    ExitCode,
+    LockError,
+    RunRecordError,
+    SuiteError,
+    UsageError,
+    first_line,
+)
+from dataproducts.fileio import make_staging_dir
+from dataproducts.runs import Record
 from dataproducts.slo.report import DOCS_SUBDIR, WrittenReport, run_report
+
+if TYPE_CHECKING:
+    from dataproducts.validation.runner import ValidationRun
 
 # --- progress -------------------------------------------------------------------------------------------------
 
@@ -96,9 +112,6 @@ class NightlyResult:
         return sum(s.seconds for s in self.steps)
 
 
-# --- nightly --------------------------------------------------------------------------------------------------
-
-
 def _read_json(path: Any) -> Mapping[str, Any] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -107,16 +120,162 @@ def _read_json(path: Any) -> Mapping[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+# --- guards -----------------------------------------------------------------------------------------------------
+
+
+def warehouse_lock_holder(path: Path) -> str | None:
+    """DuckDB's one line when another program holds ``path``'s lock (we try to open it read-write)."""
+    import duckdb
+
+    if not path.is_file():
+        return None
+    try:
+        duckdb.connect(str(path)).close()
+    except duckdb.Error as exc:
+        text = first_line(exc)
+        if "lock" in text.lower():
+            return text
+    return None
+
+
+def ensure_dbt_idle(cfg: ProjectConfig, wait: float | None) -> None:
+    """Never read the warehouse while dbt writes it: wait (``--wait``) or refuse, naming the dbt process;
+    and refuse a warehouse that a killed dbt build left half rebuilt."""
+    from dataproducts.lock import dbt_writers, wait_for
+    from dataproducts.runs import unfinished_build
+
+    found: list[Any] = []
+
+    def idle() -> bool:
+        found[:] = dbt_writers(cfg.project_dir, cfg.warehouse, cfg.default_warehouse)
+        return not found
+
+    wait_for(
+        idle,
+        wait,
+        lambda: (
+            f"{cfg.warehouse}: being written by "
+            + ", ".join(p.describe() for p in found)
+            + "; retry when it has finished, or use --wait [SECONDS]"
+        ),
+    )
+    holder = warehouse_lock_holder(cfg.warehouse)
+    if holder is not None:
+        raise LockError(f"{cfg.warehouse}: locked by another program ({holder})")
+    broken = unfinished_build(cfg, None)
+    if broken is not None:
+        raise RunRecordError(
+            f"{cfg.warehouse}: dbt {broken.command} {broken.invocation_id} (started "
+            f"{broken.started_at:%Y-%m-%d %H:%M:%S}Z) never finished, so the warehouse is partly rebuilt; "
+            "run dbt build (or dp nightly) again"
+        )
+
+
+def _judged_record(cfg: ProjectConfig, run: str | None, as_of: dt.date | None) -> tuple[Record, str | None]:
+    """The record to judge: ``--run``, else the newest dbt build (adopted now if it was run by hand); a
+    partial newest build gives way to the latest complete record."""
+    from dataproducts.runs import adopt_build, find_record, latest_record
+
+    if run:
+        return find_record(cfg.runs_dir, run), None
+    newest = adopt_build(cfg, as_of=as_of)
+    if newest.partial:
+        complete = latest_record(cfg.runs_dir)
+        if complete is not None:
+            return complete, (
+                f"the newest build {newest.run_id} is partial; judging the latest complete run "
+                f"{complete.run_id} (use --run {newest.run_id} for the partial one)"
+            )
+    return newest, None
+
+
+def validate(
+    cfg: ProjectConfig, *, run: str | None = None, wait: float | None = None, **options: Any
+) -> ValidationRun:
+    """``dp validate``: under the project lock, once dbt is idle, on the run record of the newest build."""
+    from dataproducts.lock import acquire_lock
+    from dataproducts.runs import remove_leftovers
+    from dataproducts.validation.runner import run_validation
+
+    with acquire_lock(cfg.runs_dir, "dp validate", wait=wait):
+        remove_leftovers(cfg)
+        ensure_dbt_idle(cfg, wait)
+        record, _note = _judged_record(cfg, run, options.get("as_of"))
+        return run_validation(cfg, record, **options)
+
+
+def report(
+    cfg: ProjectConfig, *, run: str | None = None, wait: float | None = None, **options: Any
+) -> WrittenReport:
+    """``dp report``: under the project lock, once dbt is idle, on the latest complete run record."""
+    from dataproducts.lock import acquire_lock
+    from dataproducts.runs import prune, remove_leftovers
+
+    with acquire_lock(cfg.runs_dir, "dp report", wait=wait):
+        remove_leftovers(cfg)
+        ensure_dbt_idle(cfg, wait)
+        record, note = _judged_record(cfg, run, options.get("as_of"))
+        written = run_report(cfg, record, **options)
+        prune(cfg)
+    if note:
+        written = dataclasses.replace(written, notes=(note, *written.notes))
+    return written
+
+
+def generate_landing(cfg: ProjectConfig, *, wait: float | None = None, **options: Any) -> Any:
+    """``dp generate`` under the project lock, never while dbt writes the warehouse."""
+    from dataproducts.generate import generate
+    from dataproducts.lock import acquire_lock
+
+    with acquire_lock(cfg.runs_dir, "dp generate", wait=wait):
+        ensure_dbt_idle_for_write(cfg, wait)
+        return generate(cfg.warehouse, **options)
+
+
+def ensure_dbt_idle_for_write(cfg: ProjectConfig, wait: float | None) -> None:
+    """Like ``ensure_dbt_idle`` for a command that rewrites the warehouse itself (a half-built warehouse
+    is no obstacle: it is about to be rebuilt)."""
+    from dataproducts.lock import dbt_writers, wait_for
+
+    found: list[Any] = []
+
+    def idle() -> bool:
+        found[:] = dbt_writers(cfg.project_dir, cfg.warehouse, cfg.default_warehouse)
+        return not found
+
+    wait_for(
+        idle,
+        wait,
+        lambda: (
+            f"{cfg.warehouse}: being written by "
+            + ", ".join(p.describe() for p in found)
+            + "; retry when it has finished, or use --wait [SECONDS]"
+        ),
+    )
+    holder = warehouse_lock_holder(cfg.warehouse)
+    if holder is not None:
+        raise LockError(f"{cfg.warehouse}: locked by another program ({holder})")
+
+
+# --- nightly --------------------------------------------------------------------------------------------------
+
+# files of a dbt target directory that a run record keeps (the rest is dbt's cache and compiled SQL)
+_RECORD_ARTIFACTS = ("manifest.json", "run_results.json", "sources.json")
+
+
 def _dbt_log(cfg: ProjectConfig) -> Path:
     return Path(os.environ.get("DBT_LOG_PATH") or cfg.project_dir / "logs") / "dbt.log"
 
 
-def _dbt_detail(cfg: ProjectConfig, file: str, invocation: DbtInvocation) -> str:
+def _dbt_detail(cfg: ProjectConfig, path: Path, invocation: DbtInvocation) -> str:
     """Counts by status from the artifact dbt just wrote (``pass 71, error 2``), or where the log is."""
-    data = _read_json(cfg.target_dir / file)
+    data = _read_json(path)
     log = _dbt_log(cfg)
+    lock = invocation.lock_conflict()
+    if lock:
+        return f"warehouse locked by another program: {lock}"
     if not data or not isinstance(data.get("results"), list):
-        return f"no {file}; see {log}"
+        return f"no {path.name}; see {log}"
     counts: dict[str, int] = {}
     for result in data["results"]:
         status = str(result.get("status"))
@@ -125,26 +284,63 @@ def _dbt_detail(cfg: ProjectConfig, file: str, invocation: DbtInvocation) -> str
     return text + ("" if invocation.success else f"; details in {log}")
 
 
-def _dbt_selectors(cfg: ProjectConfig, select: Sequence[str] | None) -> list[str]:
-    """``+<model>`` for every selected product (from the manifest the freshness step just wrote)."""
-    if not select:
-        return []
+def _preflight(
+    cfg: ProjectConfig, staging: Path, select: Sequence[str] | None, dbt_vars: Mapping[str, Any]
+) -> tuple[list[str], list[str]]:
+    """Everything the nightly job can check before it runs dbt's build: all problems at once, and the
+    ``+<model>`` build selectors."""
     from dataproducts.artifacts import load_manifest
+    from dataproducts.lock import dbt_writers
     from dataproducts.products import load_products, select_products
+    from dataproducts.slo.history import read_history
+    from dataproducts.validation.runner import load_product_suites
 
-    products = select_products(load_products(load_manifest(cfg.manifest_path)), select)
-    return ["--select", " ".join(f"+{p.name}" for p in products)]
-
-
-def _built_products(cfg: ProjectConfig, select: Sequence[str] | None) -> list[str]:
-    """Ids of the (selected) products whose latest version the build just built: only those have a
-    fresh table to validate (a product that failed is judged unknown/breached by the report anyway)."""
-    from dataproducts.artifacts import load_manifest, load_run_results
-    from dataproducts.products import load_products, select_products
-
-    products = select_products(load_products(load_manifest(cfg.manifest_path)), select)
-    results = load_run_results(cfg.target_dir / "run_results.json").by_id()
-    return [p.id for p in products if p.unique_id in results and results[p.unique_id].status == "success"]
+    problems: list[str] = []
+    for label, path in (("reports", cfg.reports_dir), ("history", cfg.history.parent)):
+        blocker = next((p for p in (path, *path.parents) if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            problems.append(f"{path}: cannot write the {label} ({blocker} is a file, not a folder)")
+        elif blocker is not None and not os.access(blocker, os.W_OK):
+            problems.append(f"{path}: cannot write the {label} ({blocker} is not writable)")
+    if cfg.history.exists() and cfg.history.is_dir():
+        problems.append(f"{cfg.history}: the SLO history is a folder, not a file")
+    else:
+        try:
+            with read_history(cfg.history):
+                pass
+        except DataProductsError as exc:
+            problems.append(str(exc))
+    if not cfg.warehouse.is_file():
+        problems.append(f"{cfg.warehouse}: warehouse not found (run dp generate first)")
+    else:
+        writers = dbt_writers(cfg.project_dir, cfg.warehouse, cfg.default_warehouse)
+        if writers:
+            problems.append(f"{cfg.warehouse}: being written by " + ", ".join(w.describe() for w in writers))
+        else:
+            holder = warehouse_lock_holder(cfg.warehouse)
+            if holder is not None:
+                problems.append(f"{cfg.warehouse}: locked by another program ({holder})")
+    parse = run_dbt(cfg, ["parse", "--quiet"], dbt_vars=dbt_vars, quiet=True, target_dir=staging)
+    selectors: list[str] = []
+    if not parse.success:
+        problems.append(f"dbt parse failed (exit {parse.returncode}); see {_dbt_log(cfg)}")
+        return problems, selectors
+    try:
+        manifest = load_manifest(staging / "manifest.json")
+        products = load_products(manifest)
+        if not products:
+            problems.append(f"{cfg.project_dir}: no public data products in the project")
+        load_product_suites(cfg, products)
+    except DataProductsError as exc:
+        problems.append(str(exc))
+        return problems, selectors
+    try:
+        chosen = select_products(products, select)
+        if select:
+            selectors = ["--select", " ".join(f"+{p.name}" for p in chosen)]
+    except DataProductsError as exc:
+        problems.append(str(exc))
+    return problems, selectors
 
 
 def nightly(
@@ -157,39 +353,132 @@ def nightly(
     docs: bool = True,
     data_docs: bool = True,
     progress: Progress | None = None,
+    wait: float | None = None,
 ) -> NightlyResult:
-    """Run the nightly job for one as-of day (default today UTC); see the module docstring."""
+    """Run the nightly job for one as-of day (default today UTC) under the project lock."""
+    from dataproducts.lock import acquire_lock
+
+    with acquire_lock(cfg.runs_dir, "dp nightly", wait=wait):
+        return run_nightly(
+            cfg,
+            as_of=as_of,
+            select=select,
+            window_days=window_days,
+            fail_on=fail_on,
+            docs=docs,
+            data_docs=data_docs,
+            progress=progress,
+        )
+
+
+def run_nightly(
+    cfg: ProjectConfig,
+    *,
+    as_of: dt.date | None = None,
+    select: Sequence[str] | None = None,
+    window_days: int | None = None,
+    fail_on: str = "breached",
+    docs: bool = True,
+    data_docs: bool = True,
+    progress: Progress | None = None,
+) -> NightlyResult:
+    """The nightly job itself; the caller holds the project lock. See the module docstring."""
+    from dataproducts.runs import RECORD_FILE, RunMeta, create_record, new_run_id, prune, remove_leftovers
+
     as_of = as_of or dt.datetime.now(dt.UTC).date()
-    progress = progress or Progress(5 if docs else 4)
+    progress = progress or Progress(6 if docs else 5)
     dbt_vars = {"as_of": as_of.isoformat()}
     steps: list[StepResult] = []
+    remove_leftovers(cfg)
 
     def record(name: str, status: str, seconds: float, detail: str = "") -> None:
         steps.append(StepResult(name, status, seconds, detail))
         progress.done(status, seconds, detail)
 
-    # 1. source freshness: a stale source is a finding, not a reason to stop
-    progress.start("dbt source freshness")
-    fresh = run_dbt(cfg, ["source", "freshness", "--quiet"], dbt_vars=dbt_vars, quiet=True)
-    sources_note = None
-    if fresh.crashed:
-        sources_note = f"dbt source freshness could not run (exit {fresh.returncode}); freshness not checked"
-        record("dbt source freshness", "failed", fresh.seconds, sources_note)
-    else:
-        status = "ok" if fresh.success else "failed"
-        record("dbt source freshness", status, fresh.seconds, _dbt_detail(cfg, "sources.json", fresh))
+    work = make_staging_dir(cfg.runs_dir, ".staging-nightly-")
+    try:
+        # 0. check before acting: options, descriptors, suites, history, locks, outputs; all at once
+        progress.start("checks")
+        started = time.perf_counter()
+        problems, selectors = _preflight(cfg, work, select, dbt_vars)
+        if problems:
+            record("checks", "failed", time.perf_counter() - started, f"{len(problems)} problem(s)")
+            raise ConfigError(
+                "dp nightly ran nothing: "
+                + (
+                    problems[0]
+                    if len(problems) == 1
+                    else " | ".join(f"({i}) {p}" for i, p in enumerate(problems, 1))
+                )
+            )
+        record("checks", "ok", time.perf_counter() - started)
 
-    # 2. build: failures are judged by the report; a dbt that could not run stops the job
-    progress.start("dbt build")
-    build = run_dbt(cfg, ["build", "--quiet", *_dbt_selectors(cfg, select)], dbt_vars=dbt_vars, quiet=True)
-    record(
-        "dbt build",
-        "ok" if build.success else "failed",
-        build.seconds,
-        _dbt_detail(cfg, "run_results.json", build),
-    )
-    if build.crashed:
-        raise DbtError(f"dbt build could not run (exit {build.returncode}); see {_dbt_log(cfg)}")
+        # 1. source freshness: a stale source is a finding, not a reason to stop
+        progress.start("dbt source freshness")
+        fresh = run_dbt(
+            cfg, ["source", "freshness", "--quiet"], dbt_vars=dbt_vars, quiet=True, target_dir=work
+        )
+        sources_note = None
+        if fresh.crashed:
+            sources_note = (
+                f"dbt source freshness could not run (exit {fresh.returncode}); freshness not checked"
+            )
+            record("dbt source freshness", "failed", fresh.seconds, sources_note)
+            (work / "sources.json").unlink(missing_ok=True)
+        else:
+            status = "ok" if fresh.success else "failed"
+            record(
+                "dbt source freshness", status, fresh.seconds, _dbt_detail(cfg, work / "sources.json", fresh)
+            )
+
+        # 2. build: failures are judged by the report; a dbt that could not run stops the job
+        progress.start("dbt build")
+        build = run_dbt(cfg, ["build", "--quiet", *selectors], dbt_vars=dbt_vars, quiet=True, target_dir=work)
+        record(
+            "dbt build",
+            "ok" if build.success else "failed",
+            build.seconds,
+            _dbt_detail(cfg, work / "run_results.json", build),
+        )
+        lock = build.lock_conflict()
+        if lock:
+            raise LockError(
+                f"{cfg.warehouse}: dbt build could not write it, locked by another program ({lock})"
+            )
+        if build.crashed:
+            raise DbtError(f"dbt build could not run (exit {build.returncode}); see {_dbt_log(cfg)}")
+
+        # the run record: the build's artifacts, written once
+        from dataproducts.artifacts import load_run_results
+
+        results = load_run_results(work / "run_results.json")
+        invocation = results.metadata.invocation_id or ""
+        built_at = _parse_ts(results.metadata.generated_at) or dt.datetime.now(dt.UTC)
+        chosen = _selected_ids(work, select)
+        meta = RunMeta(
+            run_id=new_run_id(built_at, invocation),
+            origin="nightly",
+            dbt_invocation_id=invocation,
+            dbt_command="build",
+            as_of=as_of,
+            as_of_origin="dp nightly --as-of" if as_of else "dp nightly (today)",
+            built_at=_iso(built_at),
+            recorded_at=_iso(dt.datetime.now(dt.UTC)),
+            selection=chosen,
+            manifest_invocation_id=invocation,
+            sources_invocation_id=None if sources_note else _invocation(work / "sources.json"),
+        )
+
+        def fill(staging: Path) -> None:
+            (staging / "dbt").mkdir()
+            for name in _RECORD_ARTIFACTS:
+                if (work / name).is_file() and not (name == "sources.json" and sources_note):
+                    shutil.copyfile(work / name, staging / "dbt" / name)
+            (staging / RECORD_FILE).write_text(json.dumps(meta.model_dump(mode="json"), indent=2) + "\n")
+
+        run_record = create_record(cfg.runs_dir, meta.run_id, fill)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
     # 3. validate (library call) the products that were built; an input or warehouse error leaves
     # validity unknown, never met
@@ -199,10 +488,10 @@ def nightly(
     try:
         from dataproducts.validation.runner import run_validation
 
-        built = _built_products(cfg, select)
+        built = _built_products(run_record, select)
         if not built:
             raise DbtError("no data product was built")
-        run = run_validation(cfg, select=built, as_of=as_of, data_docs=data_docs)
+        run = run_validation(cfg, run_record, select=select, only=built, data_docs=data_docs)
         failed = sum(1 for p in run.products if p.status != "passed")
         record(
             "dp validate",
@@ -210,6 +499,8 @@ def nightly(
             time.perf_counter() - started,
             f"{len(run.products) - failed} of {len(run.products)} products passed",
         )
+    except (ConfigError, SuiteError):
+        raise  # the project's own configuration is wrong: exit 2, never a quiet `unknown`
     except DataProductsError as exc:
         validation_note = f"dp validate could not run: {exc}"
         record("dp validate", "failed", time.perf_counter() - started, str(exc))
@@ -219,7 +510,7 @@ def nightly(
     started = time.perf_counter()
     written = run_report(
         cfg,
-        as_of=as_of,
+        run_record,
         window_days=window_days,
         select=select,
         sources_note=sources_note,
@@ -242,8 +533,51 @@ def nightly(
         gen = run_dbt(docs_cfg, ["docs", "generate", "--static", "--quiet"], dbt_vars=dbt_vars, quiet=True)
         detail = str(docs_cfg.target_dir / "static_index.html") if gen.success else f"see {_dbt_log(cfg)}"
         record("dbt docs generate", "ok" if gen.success else "failed", gen.seconds, detail)
+    prune(cfg)
+    return NightlyResult(as_of, tuple(steps), written, _exit_code(written, fail_on))
 
-    return NightlyResult(as_of, tuple(steps), written, written.report.exit_code(fail_on))
+
+def _exit_code(written: WrittenReport, fail_on: str) -> ExitCode:
+    """The report's exit code; a history checkpoint that failed after the commit is an error (2)."""
+    if written.checkpoint_error:
+        return ExitCode.ERROR
+    return written.report.exit_code(fail_on)
+
+
+def _parse_ts(value: str | None) -> dt.datetime | None:
+    from dataproducts.runs import parse_ts
+
+    return parse_ts(value)
+
+
+def _iso(ts: dt.datetime) -> str:
+    return ts.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _invocation(path: Path) -> str | None:
+    data = _read_json(path)
+    meta = data.get("metadata") if data else None
+    return str(meta.get("invocation_id")) if isinstance(meta, dict) and meta.get("invocation_id") else None
+
+
+def _selected_ids(work: Path, select: Sequence[str] | None) -> list[str] | None:
+    if not select:
+        return None
+    from dataproducts.artifacts import load_manifest
+    from dataproducts.products import load_products, select_products
+
+    return sorted(p.id for p in select_products(load_products(load_manifest(work / "manifest.json")), select))
+
+
+def _built_products(run_record: Record, select: Sequence[str] | None) -> list[str]:
+    """Ids of the (selected) products whose latest version the build just built: only those have a
+    fresh table to validate (a product that failed is judged unknown/breached by the report anyway)."""
+    from dataproducts.artifacts import load_manifest, load_run_results
+    from dataproducts.products import load_products, select_products
+
+    products = select_products(load_products(load_manifest(run_record.manifest_path)), select)
+    results = load_run_results(run_record.run_results_path).by_id()
+    return [p.id for p in products if p.unique_id in results and results[p.unique_id].status == "success"]
 
 
 # --- simulate ----------------------------------------------------------------------------------------------------
@@ -297,7 +631,6 @@ class SimulateResult:
     schedule: Mapping[int, tuple[str, ...]]
     last: NightlyResult | None
     seconds: float
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 def simulate(
@@ -315,10 +648,9 @@ def simulate(
     stream: TextIO | None = None,
     verbose: bool = False,
     on_day: Callable[[SimulatedDay], None] | None = None,
+    wait: float | None = None,
 ) -> SimulateResult:
     """Run the real pipeline for ``days`` consecutive as-of days; see the module docstring."""
-    from dataproducts.generate import generate
-
     if days < 1:
         raise UsageError("--days must be at least 1")
     if start is not None and end is not None:
@@ -341,6 +673,44 @@ def simulate(
             or "none"
         )
     )
+    from dataproducts.lock import acquire_lock
+
+    with acquire_lock(cfg.runs_dir, "dp simulate", wait=wait):
+        ensure_dbt_idle_for_write(cfg, wait)
+        return _simulate(
+            cfg,
+            out,
+            days,
+            start,
+            scale,
+            seed,
+            schedule,
+            window_days,
+            docs,
+            reset_history,
+            stream,
+            verbose,
+            on_day,
+        )
+
+
+def _simulate(
+    cfg: ProjectConfig,
+    out: Progress,
+    days: int,
+    start: dt.date,
+    scale: float,
+    seed: int,
+    schedule: Mapping[int, tuple[str, ...]],
+    window_days: int | None,
+    docs: bool,
+    reset_history: bool,
+    stream: TextIO | None,
+    verbose: bool,
+    on_day: Callable[[SimulatedDay], None] | None,
+) -> SimulateResult:
+    from dataproducts.generate import generate
+
     if reset_history and cfg.history.exists():
         cfg.history.unlink()
         out.line(f"history reset: {cfg.history}")
@@ -353,9 +723,9 @@ def simulate(
         is_last = number == days
         started = time.perf_counter()
         generate(cfg.warehouse, scale=scale, seed=seed, as_of=day, faults=faults)
-        steps = 5 if docs and is_last else 4
+        steps = 6 if docs and is_last else 5
         progress = Progress(steps, stream, prefix=f"  day {number}/{days} ", quiet=not verbose)
-        last = nightly(
+        last = run_nightly(
             cfg,
             as_of=day,
             window_days=window_days,

@@ -110,7 +110,8 @@ def test_product_status_met() -> None:
     ("statuses", "fail_on", "expected"),
     [
         ([M, R], "breached", ExitCode.OK),
-        ([M, U], "breached", ExitCode.OK),
+        ([M, U], "breached", ExitCode.FAILED),  # unknown never exits 0 by default
+        ([U], "never", ExitCode.OK),
         ([M, B], "breached", ExitCode.FAILED),
         ([M, R], "at_risk", ExitCode.FAILED),
         ([M, U], "at_risk", ExitCode.FAILED),

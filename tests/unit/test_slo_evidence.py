@@ -9,7 +9,8 @@ import pytest
 
 from dataproducts.artifacts import RunResults
 from dataproducts.errors import ArtifactError
-from dataproducts.slo.evidence import _vars_as_of, load_validation_summary
+from dataproducts.runs import _vars_as_of
+from dataproducts.slo.evidence import load_validation_summary
 
 
 def _summary(**overrides: object) -> dict:
@@ -66,5 +67,5 @@ def test_as_of_from_dbt_vars(vars_: object, expected: str | None) -> None:
     run_results = RunResults.model_validate(
         {"metadata": {"dbt_schema_version": "x"}, "results": [], "args": {"vars": vars_}}
     )
-    found = _vars_as_of(run_results)
+    found = _vars_as_of(run_results.args)
     assert (found.isoformat() if found else None) == expected

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,10 +87,13 @@ def _parse(config: ProjectConfig, target: Path) -> tuple[int, str]:
 
 
 def parse_manifest(config: ProjectConfig) -> ManifestSource:
-    """``dbt parse`` the project into its target directory; see the module docstring for failures."""
-    code, output = _parse(config, config.target_dir)
-    if code == 0:
-        return ManifestSource(load_manifest(config.manifest_path), config.manifest_path)
+    """``dbt parse`` the project into a private folder of its own, never the project's target directory
+    (whose artifacts a run is judged on); see the module docstring for failures."""
+    with tempfile.TemporaryDirectory(prefix="dp-parse-") as private:
+        code, output = _parse(config, Path(private))
+        if code == 0:
+            path = Path(private) / "manifest.json"
+            return ManifestSource(load_manifest(path), Path("(dbt parse)"))
     refused = tuple(
         RefusedReference(m["node"], m["target"], m["access"], m["scope"])
         for m in _REFERENCE_ERROR.finditer(output)

@@ -116,15 +116,16 @@ FAIL_ON = ("breached", "at_risk", "never")
 
 
 def exit_code(statuses: Iterable[Status], fail_on: str = "breached") -> ExitCode:
-    """``breached``: 1 if any product is breached; ``at_risk``: also on at_risk or unknown; ``never``: 0."""
+    """``breached``: 1 if any product is breached or unknown (a product that could not be judged is never
+    reported as fine); ``at_risk``: also on at_risk; ``never``: 0."""
     if fail_on not in FAIL_ON:
         raise ValueError(f"fail_on must be one of {FAIL_ON}")
     seen = set(statuses)
     if fail_on == "never":
         return ExitCode.OK
-    if Status.BREACHED in seen:
+    if seen & {Status.BREACHED, Status.UNKNOWN}:
         return ExitCode.FAILED
-    if fail_on == "at_risk" and seen & {Status.AT_RISK, Status.UNKNOWN}:
+    if fail_on == "at_risk" and Status.AT_RISK in seen:
         return ExitCode.FAILED
     return ExitCode.OK
 

@@ -1,9 +1,9 @@
 """What one run produced, read and cross-checked: dbt artifacts, validation results and warehouse facts.
 
-Input rules (docs/slo.md): ``manifest.json`` and ``run_results.json`` are required and must come from the
-same dbt invocation; ``sources.json`` and ``target/validation/summary.json`` are optional (their SLIs are
-then unknown), but when present they must be readable, and the validation summary must belong to the same
-invocation. Any violation raises an ``ArtifactError`` naming the file, before anything is computed.
+Input rules (docs/slo.md, docs/runs.md): everything comes from one run record. ``manifest.json`` and
+``run_results.json`` are required and must be the ones the record names; source freshness and validation
+results are optional (their SLIs are then unknown), but when present they must be readable, and every
+validation must belong to the record's dbt invocation. Any violation raises an ``ArtifactError`` naming the file, before anything is computed.
 The warehouse is opened read-only and only queried with ``count(*)``/``count(column)`` and
 ``information_schema``: no table is loaded into memory.
 """
@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dataproducts.artifacts import (
     Manifest,
     RunResults,
@@ -28,21 +26,24 @@ from dataproducts.artifacts import (
     load_sources,
 )
 from dataproducts.config import ProjectConfig
-from dataproducts.errors import ArtifactError, WarehouseError
+from dataproducts.errors import ArtifactError, RunRecordError, WarehouseError
 from dataproducts.products import DataProduct
+from dataproducts.runs import VALIDATIONS, Record
 from dataproducts.slo.slis import Check, SourceFreshness
 
 VALIDATION_SUMMARY_VERSIONS = frozenset({1})
-# sources.json older than the run's artifacts by more than this is from an earlier night: ignored
-SOURCES_MAX_LAG = dt.timedelta(hours=12)
+AS_OF_TIME = dt.time(6)  # a run for as-of day D is judged at D 06:00 UTC
 
 
 @dataclass(frozen=True)
 class ValidationSummary:
+    """The run's validation results: per product, the newest ``dp validate`` part that validated it."""
+
     path: Path
     invocation_id: str | None
     as_of: str | None
     products: Mapping[str, Mapping[str, Any]]
+    part_of: Mapping[str, Path] = field(default_factory=dict)  # product -> its validation part folder
 
 
 @dataclass(frozen=True)
@@ -59,15 +60,20 @@ class RunInputs:
     validation_note: str | None  # why no validation results are used
     as_of_date: dt.date
     as_of_origin: str
+    record: Record | None = None
 
     @property
     def invocation_id(self) -> str:
         return self.run_results.metadata.invocation_id or ""
 
     @property
+    def run_id(self) -> str:
+        return self.record.run_id if self.record is not None else self.invocation_id
+
+    @property
     def as_of_time(self) -> dt.datetime:
         """The as-of time: D 06:00 UTC."""
-        return dt.datetime.combine(self.as_of_date, dt.time(6), tzinfo=dt.UTC)
+        return dt.datetime.combine(self.as_of_date, AS_OF_TIME, tzinfo=dt.UTC)
 
 
 def _parse_ts(value: str | None) -> dt.datetime | None:
@@ -105,87 +111,86 @@ def load_validation_summary(path: Path) -> ValidationSummary | None:
         invocation_id=data.get("invocation_id"),
         as_of=data.get("as_of"),
         products={p["id"]: p for p in products},
+        part_of={p["id"]: path.parent for p in products},
     )
 
 
-def _vars_as_of(run_results: RunResults) -> dt.date | None:
-    raw = run_results.args.get("vars")
-    if isinstance(raw, str):
-        try:
-            raw = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            return None
-    value = raw.get("as_of") if isinstance(raw, dict) else None
-    try:
-        return dt.date.fromisoformat(str(value)) if value else None
-    except ValueError:
+def merged_validation(record: Record) -> ValidationSummary | None:
+    """Every ``dp validate`` of the run merged: per product the newest result (a partial validation
+    replaces only the products it validated)."""
+    products: dict[str, Mapping[str, Any]] = {}
+    part_of: dict[str, Path] = {}
+    last: ValidationSummary | None = None
+    for part in record.parts(VALIDATIONS):
+        summary = load_validation_summary(part / "summary.json")
+        if summary is None:
+            continue
+        if summary.invocation_id != record.meta.dbt_invocation_id:
+            raise ArtifactError(
+                f"{summary.path}: validation results of dbt invocation {summary.invocation_id}, but the run "
+                f"record {record.run_id} is of {record.meta.dbt_invocation_id}"
+            )
+        products.update(summary.products)
+        part_of.update(summary.part_of)
+        last = summary
+    if last is None:
         return None
+    return ValidationSummary(last.path, last.invocation_id, last.as_of, products, part_of)
 
 
 def load_inputs(
     cfg: ProjectConfig,
+    record: Record,
     *,
     as_of: dt.date | None = None,
     sources_note: str | None = None,
     validation_note: str | None = None,
 ) -> RunInputs:
-    """Read and cross-check the run's artifacts. ``sources_note``/``validation_note``: the caller (the
-    nightly job) knows that step did not run this time; its files, if any, are stale and are not read."""
-    manifest_path = cfg.manifest_path
-    run_results_path = cfg.target_dir / "run_results.json"
-    sources_path = cfg.target_dir / "sources.json"
-    validation_path = cfg.validation_dir / "summary.json"
-
+    """Read and cross-check a run record's artifacts. ``as_of`` (from ``--as-of``) must be the run's own
+    as-of day. ``sources_note``/``validation_note``: the caller (the nightly job) knows that step did not
+    run this time."""
+    if as_of is not None and as_of != record.meta.as_of:
+        raise RunRecordError(
+            f"--as-of {as_of}: run {record.run_id} was built for as-of day {record.meta.as_of} "
+            f"({record.meta.as_of_origin}); a run is judged at its own day (omit --as-of, or build for {as_of})"
+        )
+    manifest_path = record.manifest_path
+    run_results_path = record.run_results_path
     manifest = load_manifest(manifest_path)
     run_results = load_run_results(run_results_path)
     invocation = run_results.metadata.invocation_id
     if not invocation:
         raise ArtifactError(f"{run_results_path}: no metadata.invocation_id")
-    if manifest.metadata.invocation_id != invocation:
+    if invocation != record.meta.dbt_invocation_id:
         raise ArtifactError(
-            f"{manifest_path}: from dbt invocation {manifest.metadata.invocation_id}, but run_results.json is "
-            f"from {invocation} (artifacts of different dbt runs; rerun dbt build)"
+            f"{run_results_path}: from dbt invocation {invocation}, but the run record "
+            f"{record.run_id} is of {record.meta.dbt_invocation_id}"
+        )
+    if manifest.metadata.invocation_id != (record.meta.manifest_invocation_id or invocation):
+        raise ArtifactError(
+            f"{manifest_path}: from dbt invocation {manifest.metadata.invocation_id}, not the one its run "
+            f"record names ({record.meta.manifest_invocation_id or invocation})"
         )
 
+    sources_paths = record.sources_paths()
+    sources_path = sources_paths[-1] if sources_paths else record.path / "dbt" / "sources.json"
     sources: SourcesResults | None = None
     if sources_note is None:
-        if sources_path.is_file():
+        if sources_paths:
             sources = load_sources(sources_path)
-            built_at = _parse_ts(run_results.metadata.generated_at)
-            checked_at = _parse_ts(sources.metadata.generated_at)
-            if built_at and checked_at and built_at - checked_at > SOURCES_MAX_LAG:
-                sources_note = (
-                    f"{_rel(sources_path, cfg)} is from an earlier run ({sources.metadata.generated_at}); "
-                    "source freshness not checked for this build"
-                )
-                sources = None
         else:
-            sources_note = f"no source freshness results ({_rel(sources_path, cfg)} not found)"
-
-    validation: ValidationSummary | None = None
-    if validation_note is None:
-        validation = load_validation_summary(validation_path)
-        if validation is None:
-            validation_note = f"no validation results ({_rel(validation_path, cfg)} not found)"
-        elif validation.invocation_id != invocation:
-            raise ArtifactError(
-                f"{validation_path}: validation results of dbt invocation {validation.invocation_id}, but "
-                f"run_results.json is from {invocation} (rerun dp validate after dbt build)"
+            sources_note = (
+                "no source freshness results for this run (run dbt source freshness after the build)"
             )
 
-    origin = "--as-of"
-    if as_of is None:
-        as_of = _vars_as_of(run_results)
-        origin = "dbt vars (run_results.json)"
-    if as_of is None and validation is not None and validation.as_of:
-        try:
-            as_of = dt.date.fromisoformat(validation.as_of)
-            origin = "validation summary"
-        except ValueError:
-            as_of = None
-    if as_of is None:
-        as_of = dt.datetime.now(dt.UTC).date()
-        origin = "today (UTC)"
+    validation: ValidationSummary | None = None
+    validation_path = record.path / VALIDATIONS
+    if validation_note is None:
+        validation = merged_validation(record)
+        if validation is None:
+            validation_note = f"no validation results in run {record.run_id} (run dp validate)"
+        else:
+            validation_path = validation.path
     return RunInputs(
         manifest=manifest,
         manifest_path=manifest_path,
@@ -197,8 +202,9 @@ def load_inputs(
         validation=validation,
         validation_path=validation_path,
         validation_note=validation_note,
-        as_of_date=as_of,
-        as_of_origin=origin,
+        as_of_date=record.meta.as_of,
+        as_of_origin=record.meta.as_of_origin,
+        record=record,
     )
 
 

@@ -14,20 +14,20 @@ import datetime as dt
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dataproducts.config import ProjectConfig
-from dataproducts.errors import ArtifactError, ExitCode
-from dataproducts.fileio import swap_in_dir
+from dataproducts.errors import ArtifactError, ExitCode, RunRecordError
+from dataproducts.fileio import ensure_dir, make_staging_dir, output_error, swap_in_dir
 from dataproducts.products import DataProduct, load_products, select_products
+from dataproducts.runs import REPORTS, Record, publish_dir, staging_dir, stamp
 from dataproducts.slo import document as report_document
 from dataproducts.slo import evidence
 from dataproducts.slo.budgets import Budget, exit_code, overall_status, product_status, run_status
-from dataproducts.slo.history import ProductRecord, RunRecord, read_history, record_run
+from dataproducts.slo.history import CheckpointError, ProductRecord, RunRecord, read_history, record_run
 from dataproducts.slo.model import SLI_NAMES, VOLUME_BASELINE_RUNS, SliResult, Status, Targets, targets_for
 from dataproducts.slo.slis import (
     Check,
@@ -67,11 +67,15 @@ class WrittenReport:
     dated_dir: Path
     files: tuple[str, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    record_part: Path | None = None  # the report's folder in its run record
+    checkpoint_error: str | None = None  # recorded, but the history's checkpoint failed
 
     def summary(self) -> str:
         doc = self.report.document
         lines = [
-            f"SLO report {doc['as_of_date']} ({doc['invocation_id']}): {doc['overall_status'].upper()} - "
+            f"SLO report {doc['as_of_date']} (run {doc.get('run_id') or doc['invocation_id']}"
+            + (", PARTIAL: " + ", ".join(doc.get("selection") or []) if doc.get("partial") else "")
+            + f"): {doc['overall_status'].upper()} - "
             + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in doc["summary"].items())
         ]
         for p in doc["products"]:
@@ -142,14 +146,22 @@ def _failing(checks: Sequence[Check]) -> list[dict[str, Any]]:
     return sorted(out, key=lambda c: (c["status"] != "error", rank.get(c["severity"], 3), c["name"]))
 
 
-def _data_docs_link(cfg: ProjectConfig, product: DataProduct, invocation: str, from_dir: Path) -> str | None:
-    docs = cfg.validation_dir / "data_docs"
+def _data_docs_link(
+    inputs: evidence.RunInputs, product: DataProduct, from_dir: Path, final: Path
+) -> str | None:
+    """The product's GX Data Docs page in the validation part that validated it; ``final`` is where the
+    record will be (a nightly's record is built in a staging folder)."""
+    if inputs.validation is None or product.id not in inputs.validation.part_of or inputs.record is None:
+        return None
+    part = inputs.validation.part_of[product.id]
+    docs = part / "data_docs"
     if not docs.is_dir():
         return None
-    runs = sorted((docs / "validations" / product.domain / product.name / invocation).glob("*/*.html"))
+    moved = final / part.relative_to(inputs.record.path) / "data_docs"
+    runs = sorted((docs / "validations" / product.domain / product.name).glob("*/*/*.html"))
     suite_page = docs / "expectations" / product.domain / f"{product.name}.html"
     page = runs[-1] if runs else (suite_page if suite_page.is_file() else docs / "index.html")
-    return _link(page, from_dir)
+    return _link(moved / page.relative_to(docs), from_dir)
 
 
 def _owner(product: DataProduct) -> dict[str, Any]:
@@ -269,6 +281,7 @@ def _judge(
 
 def build_report(
     cfg: ProjectConfig,
+    record: Record,
     *,
     as_of: dt.date | None = None,
     window_days: int | None = None,
@@ -276,17 +289,34 @@ def build_report(
     sources_note: str | None = None,
     validation_note: str | None = None,
     now: dt.datetime | None = None,
+    final_record: Path | None = None,
 ) -> SloReport:
-    """Compute the report for the invocation in the target directory; writes nothing."""
+    """Compute the report of one run record; writes nothing. ``final_record``: where the record will be
+    when it is still being built (the nightly job), for the report's links."""
     inputs = evidence.load_inputs(
-        cfg, as_of=as_of, sources_note=sources_note, validation_note=validation_note
+        cfg, record, as_of=as_of, sources_note=sources_note, validation_note=validation_note
     )
+    final_record = final_record or record.path
     products = load_products(inputs.manifest)
     if not products:
         raise ArtifactError(f"{inputs.manifest_path}: no public data products in the manifest")
     products = select_products(products, select)
+    partial = record.partial or bool(select)
+    if record.partial:
+        # a partial build judges only the products it built (the others keep their own runs' rows)
+        in_run = inputs.run_results.by_id()
+        products = [p for p in products if p.unique_id in in_run]
+        if not products:
+            raise RunRecordError(
+                f"run {record.run_id} is partial ({' '.join(record.meta.selection or [])}) and built none "
+                "of the selected data products"
+            )
+    selection = (
+        sorted({*(record.meta.selection or []), *(p.id for p in products if select)}) if partial else None
+    )
     now = now or dt.datetime.now(dt.UTC)
     invocation = inputs.invocation_id
+    run_id = inputs.run_id
     as_of_time = inputs.as_of_time
     freshness_inputs = evidence.source_freshness(inputs)
 
@@ -300,18 +330,27 @@ def build_report(
     report_dir = cfg.reports_dir / "latest"
     with read_history(cfg.history) as history:
         history_runs = history.runs_in_history()
+        recorded = history.recorded_run(run_id)
+        if recorded is not None and recorded[0] != inputs.as_of_date:
+            raise RunRecordError(
+                f"{cfg.history}: run {run_id} is recorded for as-of day {recorded[0]}, not "
+                f"{inputs.as_of_date}; history is never rewritten under another day"
+            )
         facts = evidence.read_warehouse(cfg.warehouse, relations, counts)
         judged: list[_Judged] = []
         for product in products:
             targets = targets_for(product, window_days)
             baseline = history.volume_baseline(
-                product.id, VOLUME_BASELINE_RUNS, invocation_id=invocation, as_of=as_of_time
+                product.id, VOLUME_BASELINE_RUNS, run_id=run_id, as_of=as_of_time
             )
-            previous = history.previous_columns(product.id, invocation_id=invocation, as_of=as_of_time)
+            previous = history.previous_columns(product.id, run_id=run_id, as_of=as_of_time)
             judged.append(_judge(product, targets, inputs, facts, baseline, previous, freshness_inputs))
 
         run = RunRecord(
-            invocation_id=invocation,
+            run_id=run_id,
+            dbt_invocation_id=invocation,
+            partial=partial,
+            selection=selection,
             as_of=as_of_time,
             generated_at=now,
             project=inputs.manifest.metadata.project_name,
@@ -336,20 +375,26 @@ def build_report(
         for j in judged:
             p, t = j.product, j.targets
             counts_by_sli = history.sli_counts(p.id, t.window_days)
+            missed = len(history.missed_days(p.id, t.window_days))
+            # a night without a run: bad for availability (and so for the product) unless the descriptor
+            # says slo.availability.count_missed_runs: false
+            missed_bad = missed if t.count_missed_runs else 0
             per_sli = {}
             for name in SLI_NAMES:
                 c = counts_by_sli.get(name)
+                extra = missed_bad if name == "availability" else 0
                 per_sli[name] = _budget(
-                    t.objective(name), c.good if c else 0, c.bad if c else 0, t.window_days
+                    t.objective(name), c.good if c else 0, (c.bad if c else 0) + extra, t.window_days
                 ).to_dict(with_good=False)
             pc = history.product_counts(p.id, t.window_days)
-            product_budget = _budget(t.product_objective, pc.good, pc.bad, t.window_days)
+            product_budget = _budget(t.product_objective, pc.good, pc.bad + missed_bad, t.window_days)
             status, reason = product_status(j.slis, product_budget)
             reported.append(status)
             trend = [
                 {
                     "date": point.date.isoformat(),
-                    "invocation_id": point.invocation_id,
+                    "run_id": point.run_id,
+                    "invocation_id": point.dbt_invocation_id,
                     "status": point.status,
                     "slis": {n: point.slis[n] for n in SLI_NAMES if n in point.slis},
                 }
@@ -383,6 +428,7 @@ def build_report(
                     "error_budget": {
                         "window_days": t.window_days,
                         **product_budget.to_dict(),
+                        "missed_runs": missed,
                         "per_sli": per_sli,
                     },
                     "trend": trend,
@@ -390,7 +436,7 @@ def build_report(
                     "links": {
                         "dbt_docs": _link(cfg.target_dir / DOCS_SUBDIR / DOCS_PAGE, report_dir)
                         + f"#!/model/{p.unique_id}",
-                        "data_docs": _data_docs_link(cfg, p, invocation, report_dir),
+                        "data_docs": _data_docs_link(inputs, p, report_dir, final_record),
                     },
                     "schema_changes": j.changes,
                     "exposures": [
@@ -416,6 +462,9 @@ def build_report(
         "as_of": _iso(as_of_time),
         "as_of_date": inputs.as_of_date.isoformat(),
         "invocation_id": invocation,
+        "run_id": run_id,
+        "partial": partial,
+        "selection": selection,
         "project": inputs.manifest.metadata.project_name,
         "window_days": windows[0] if len(windows) == 1 else max(windows),
         "overall_status": overall.value,
@@ -425,6 +474,7 @@ def build_report(
         "schema_changes": [c for j in judged for c in j.changes],
         "inputs": {
             "project_dir": str(cfg.project_dir),
+            "run_record": _rel(final_record, cfg.project_dir),
             "as_of_origin": inputs.as_of_origin,
             "manifest": {
                 "path": _rel(inputs.manifest_path, cfg.project_dir),
@@ -513,50 +563,76 @@ def _render(document: dict[str, Any], out: Path) -> tuple[list[str], list[str]]:
     return [*files, f"{REPORT_STEM}.md", f"{REPORT_STEM}.html"], notes
 
 
-def write_report(cfg: ProjectConfig, report: SloReport, *, record: bool = True) -> WrittenReport:
-    """Render into a temporary directory, record the run in the history, then move the reports in place."""
-    reports = cfg.reports_dir
-    reports.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".slo-report-", dir=reports))
-    dated_staging: Path | None = None
-    try:
-        staging.chmod(0o755)
-        files, notes = _render(report.document, staging)
-        dated_staging = Path(tempfile.mkdtemp(prefix=".slo-report-dated-", dir=reports))
-        dated_staging.chmod(0o755)
-        for name in files:
-            shutil.copy2(staging / name, dated_staging / name)
-        if record:
-            record_run(cfg.history, report.run)
-        latest = reports / "latest"
-        dated = reports / report.document["as_of_date"]
-        swap_in_dir(staging, latest)
-        swap_in_dir(dated_staging, dated)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if dated_staging is not None:
-            shutil.rmtree(dated_staging, ignore_errors=True)
-        raise
-    return WrittenReport(report, latest, dated, tuple(files), tuple(notes))
+def _publish(cfg: ProjectConfig, part: Path, files: Sequence[str], as_of_date: str) -> tuple[Path, Path]:
+    """Copy a finished report part to ``reports/latest/`` and ``reports/<as-of day>/`` (each swapped in
+    whole)."""
+    reports = ensure_dir(cfg.reports_dir)
+    finals = (reports / "latest", reports / as_of_date)
+    for final in finals:
+        staging = make_staging_dir(reports, f".{final.name}-staging-")
+        try:
+            for name in files:
+                shutil.copyfile(part / name, staging / name)
+            swap_in_dir(staging, final)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise output_error(final, exc) from exc
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return finals
+
+
+def write_report(
+    cfg: ProjectConfig, report: SloReport, record: Record, *, record_history: bool = True
+) -> WrittenReport:
+    """Render the report into a new part of the run record, record the run in the history, move the part
+    into place, then publish it to ``reports/latest/`` and the dated folder (a partial run's report stays
+    in its record: it never replaces the published report of a complete run)."""
+    notes: list[str] = []
+    checkpoint: str | None = None
+    parent = ensure_dir(record.path / REPORTS)
+    name = stamp()
+    with staging_dir(parent, name) as staging:
+        try:
+            files, render_notes = _render(report.document, staging)
+        except OSError as exc:
+            raise output_error(parent / name, exc) from exc
+        notes += render_notes
+        if record_history:
+            try:
+                record_run(cfg.history, report.run)
+            except CheckpointError as exc:
+                checkpoint = str(exc)  # committed: the run *is* recorded; say so, and still publish
+        part = publish_dir(staging, parent / name)
+    partial = bool(report.document.get("partial"))
+    if partial:
+        latest, dated = part, part
+        notes.append(f"partial run: report kept in its record ({part}), reports/latest left as it was")
+    else:
+        latest, dated = _publish(cfg, part, files, report.document["as_of_date"])
+    return WrittenReport(report, latest, dated, tuple(files), tuple(notes), part, checkpoint)
 
 
 def run_report(
     cfg: ProjectConfig,
+    record: Record,
     *,
     as_of: dt.date | None = None,
     window_days: int | None = None,
     select: Sequence[str] | None = None,
     sources_note: str | None = None,
     validation_note: str | None = None,
-    record: bool = True,
+    record_history: bool = True,
 ) -> WrittenReport:
-    """Build and write the report (the library entry point of ``dp report``)."""
+    """Build and write the report of one run record (the library entry point of ``dp report``)."""
     report = build_report(
         cfg,
+        record,
         as_of=as_of,
         window_days=window_days,
         select=select,
         sources_note=sources_note,
         validation_note=validation_note,
     )
-    return write_report(cfg, report, record=record)
+    return write_report(cfg, report, record, record_history=record_history)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +26,17 @@ from typing import Any
 
 from dataproducts.artifacts import load_manifest
 from dataproducts.config import ProjectConfig
-from dataproducts.errors import ArtifactError, ExitCode, SuiteError, UsageError, WarehouseError
-from dataproducts.fileio import swap_in_dir
+from dataproducts.errors import (
+    ArtifactError,
+    ExitCode,
+    RunRecordError,
+    SuiteError,
+    UsageError,
+    WarehouseError,
+)
+from dataproducts.fileio import ensure_dir, make_staging_dir, output_error
 from dataproducts.products import DataProduct, load_products, select_products
+from dataproducts.runs import VALIDATIONS, Record, publish_dir, stamp
 from dataproducts.validation.engine import DEFAULT_SAMPLES, result_format
 from dataproducts.validation.sql.engine import open_engine
 from dataproducts.validation.suites import Suite, load_suite, read_suite_json, suite_files, suite_parameters
@@ -311,6 +318,7 @@ def _write_json(path: Path, data: Any) -> None:
 
 def run_validation(
     cfg: ProjectConfig,
+    record: Record,
     *,
     select: Sequence[str] | None = None,
     as_of: dt.date | None = None,
@@ -318,27 +326,38 @@ def run_validation(
     samples: int = DEFAULT_SAMPLES,
     engine: str = "auto",
     data_docs: bool = True,
-    output_dir: Path | None = None,
+    only: Sequence[str] | None = None,
 ) -> ValidationRun:
-    """Validate the selected products (default: all) and write their results; see the module docstring."""
+    """Validate the selected products (default: all) of one run record and write their results as a new
+    part of the record (``validations/<stamp>/``); see the module docstring. ``as_of`` must be the run's
+    own as-of day. ``only``: product ids to validate among the selection (the nightly: those built)."""
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r} (available: {', '.join(ENGINES)})")
-    as_of = as_of or dt.datetime.now(dt.UTC).date()
+    if as_of is not None and as_of != record.meta.as_of:
+        raise RunRecordError(
+            f"--as-of {as_of}: run {record.run_id} was built for as-of day {record.meta.as_of} "
+            f"({record.meta.as_of_origin}); a run is validated at its own day (omit --as-of)"
+        )
+    as_of = record.meta.as_of
     fmt = result_format(result_format_name, samples)
-    output_dir = output_dir or cfg.validation_dir
 
-    manifest = load_manifest(cfg.manifest_path)
+    manifest = load_manifest(record.manifest_path)
     products = load_products(manifest)
     if not products:
-        raise ArtifactError(f"{cfg.manifest_path}: no public data products in the manifest")
+        raise ArtifactError(f"{record.manifest_path}: no public data products in the manifest")
     suites = load_product_suites(cfg, products)
     selected = select_products(products, select)
+    if only is not None:
+        selected = [p for p in selected if p.id in set(only)]
+    partial = bool(select) or only is not None and len(selected) < len(products)
     parameters = suite_parameters(as_of)
 
     now = dt.datetime.now(dt.UTC)
-    invocation_id = manifest.metadata.invocation_id
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}-", dir=output_dir.parent))
+    invocation_id = record.meta.dbt_invocation_id
+    parent = ensure_dir(record.path / VALIDATIONS)
+    name = stamp(now)
+    output_dir = parent / name
+    staging = make_staging_dir(parent, f".staging-{name}-")
     try:
         gx_engine = open_engine(
             engine,
@@ -379,8 +398,14 @@ def run_validation(
             products=tuple(outcomes),
             data_docs_index=(output_dir / DATA_DOCS_DIR / "index.html") if data_docs else None,
         )
-        _write_json(staging / SUMMARY_FILE, run.summary())
-        swap_in_dir(staging, output_dir)
+        summary = run.summary()
+        summary["run_id"] = record.run_id
+        summary["selection"] = sorted(p.id for p in selected) if partial else None
+        _write_json(staging / SUMMARY_FILE, summary)
+        publish_dir(staging, output_dir)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise output_error(output_dir, exc) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
