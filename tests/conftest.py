@@ -21,6 +21,7 @@ import pytest
 from dataproducts.config import ProjectConfig, load_config
 from dataproducts.dbt import run_dbt
 from dataproducts.generate import generate
+from dataproducts.runs import Record
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2026, 11, 20)
@@ -123,3 +124,23 @@ def dp(
         text=True,
         check=False,
     )
+
+
+def record_of(config: ProjectConfig) -> Record:
+    """The run record of the newest build of ``config``'s warehouse (adopted, as `dp validate` does)."""
+    from dataproducts.runs import adopt_build
+
+    return adopt_build(config)
+
+
+def scratch_record(config: ProjectConfig, dest: Path, *, as_of: dt.date | None = None) -> Record:
+    """A private copy, under ``dest/runs``, of the record of ``config``'s newest build (optionally for
+    another as-of day), for tests that add parts to a record of a shared session build."""
+    from dataproducts.runs import RECORD_FILE, read_record
+
+    source = record_of(config)
+    target = dest / "runs" / source.run_id
+    shutil.copytree(source.path / "dbt", target / "dbt")
+    meta = source.meta.model_copy(update={"as_of": as_of or source.meta.as_of})
+    (target / RECORD_FILE).write_text(meta.model_dump_json(indent=2), encoding="utf-8")
+    return read_record(target)

@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from conftest import record_of, scratch_record
 from dataproducts.artifacts import load_manifest
 from dataproducts.errors import ExitCode
 from dataproducts.products import load_products
@@ -50,7 +51,7 @@ def _expectation(run_or_summary: Any, product: str, type_: str, **kwargs: Any) -
 
 @pytest.fixture(scope="module")
 def clean_run(built_clean) -> ValidationRun:  # type: ignore[no-untyped-def]
-    return run_validation(built_clean.config, as_of=built_clean.as_of)
+    return run_validation(built_clean.config, record_of(built_clean.config))
 
 
 def test_clean_data_passes_every_suite(clean_run: ValidationRun) -> None:
@@ -65,7 +66,7 @@ def test_a_result_for_every_public_product_loadable_by_gx(built_clean, clean_run
     from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResultSchema
 
     products = load_products(load_manifest(built_clean.config.manifest_path))
-    out = built_clean.config.validation_dir
+    out = clean_run.output_dir
     assert {p.id for p in clean_run.products} == {p.id for p in products}
     for product in products:
         data = json.loads((out / f"{product.id}.json").read_text(encoding="utf-8"))
@@ -81,8 +82,9 @@ def test_a_result_for_every_public_product_loadable_by_gx(built_clean, clean_run
 
 def test_summary_shape(built_clean, clean_run: ValidationRun) -> None:  # type: ignore[no-untyped-def]
     manifest = load_manifest(built_clean.config.manifest_path)
-    summary = json.loads((built_clean.config.validation_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
+    summary = json.loads((clean_run.output_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
     assert summary["schema_version"] == 1
+    assert summary["run_id"] == record_of(built_clean.config).run_id and summary["selection"] is None
     assert summary["invocation_id"] == manifest.metadata.invocation_id
     assert summary["as_of"] == built_clean.as_of.isoformat()
     assert summary["engine"] == "auto"
@@ -113,7 +115,7 @@ def test_summary_shape(built_clean, clean_run: ValidationRun) -> None:  # type: 
 
 
 def test_data_docs_list_every_product(built_clean, clean_run: ValidationRun) -> None:  # type: ignore[no-untyped-def]
-    index = built_clean.config.validation_dir / "data_docs" / "index.html"
+    index = clean_run.output_dir / "data_docs" / "index.html"
     assert clean_run.data_docs_index == index
     html = index.read_text(encoding="utf-8")
     for product in clean_run.products:
@@ -136,38 +138,38 @@ def test_compiled_run_never_imports_great_expectations(built_clean, tmp_path: Pa
     import sys
 
     cfg = built_clean.config
+    record = scratch_record(cfg, tmp_path)
     code = (
         "import sys, datetime as dt\n"
         "from pathlib import Path\n"
         "from dataproducts.config import load_config\n"
+        "from dataproducts.runs import read_record\n"
         "from dataproducts.validation.runner import run_validation\n"
         f"cfg = load_config(Path({str(cfg.project_dir)!r}), warehouse={str(cfg.warehouse)!r}, "
         f"target_dir={str(cfg.target_dir)!r})\n"
-        f"run = run_validation(cfg, as_of=dt.date.fromisoformat({built_clean.as_of.isoformat()!r}), "
-        f"engine='sql', data_docs=False, output_dir=Path({str(tmp_path / 'validation')!r}))\n"
-        "print(int(run.exit_code), 'great_expectations' in sys.modules)\n"
+        f"run = run_validation(cfg, read_record(Path({str(record.path)!r})), engine='sql', data_docs=False)\n"
+        "print(int(run.exit_code), 'great_expectations' in sys.modules, run.output_dir)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["0", "False"]
-    result = json.loads((tmp_path / "validation" / "sales.fct_orders.json").read_text())
+    assert proc.stdout.split()[:2] == ["0", "False"]
+    result = json.loads((Path(proc.stdout.split()[2]) / "sales.fct_orders.json").read_text())
     assert result["meta"]["engine"] == "sql" and result["statistics"]["unsuccessful_expectations"] == 0
 
 
 def test_select_validates_only_the_selection(built_clean, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     run = run_validation(
         built_clean.config,
+        scratch_record(built_clean.config, tmp_path),
         select=["fct_orders", "operations"],
-        as_of=built_clean.as_of,
         data_docs=False,
-        output_dir=tmp_path / "validation",
     )
     assert [p.id for p in run.products] == [
         "operations.kpi_status_daily",
         "operations.service_health_daily",
         "sales.fct_orders",
     ]
-    assert sorted(p.name for p in (tmp_path / "validation").iterdir()) == [
+    assert sorted(p.name for p in run.output_dir.iterdir()) == [
         "operations.kpi_status_daily.json",
         "operations.service_health_daily.json",
         "sales.fct_orders.json",
@@ -179,11 +181,10 @@ def test_samples_are_kept_on_request(built_clean, tmp_path: Path) -> None:  # ty
     # With an as-of far in the future, day ranges fail: the samples show the offending values.
     run = run_validation(
         built_clean.config,
+        scratch_record(built_clean.config, tmp_path, as_of=built_clean.as_of + dt.timedelta(days=10)),
         select=["sales.sales_daily"],
-        as_of=built_clean.as_of + dt.timedelta(days=10),
         samples=3,
         data_docs=False,
-        output_dir=tmp_path / "validation",
     )
     assert run.exit_code == ExitCode.FAILED
     days = _expectation(run, "sales.sales_daily", "expect_column_values_to_be_between", column="order_date")
@@ -253,7 +254,7 @@ def faulty(built_faulty) -> tuple[Any, ValidationRun, dict[str, int]]:  # type: 
             """,
         ),
     }
-    run = run_validation(built_faulty.config, as_of=built_faulty.as_of, data_docs=False)
+    run = run_validation(built_faulty.config, record_of(built_faulty.config), data_docs=False)
     return built_faulty, run, expected
 
 
@@ -309,8 +310,8 @@ def test_volume_drop_counted(faulty) -> None:  # type: ignore[no-untyped-def]
 def test_faulty_results_written_and_loadable(faulty) -> None:  # type: ignore[no-untyped-def]
     from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResultSchema
 
-    built, _, expected = faulty
-    data = json.loads((built.config.validation_dir / "sales.fct_orders.json").read_text(encoding="utf-8"))
+    _, run, expected = faulty
+    data = json.loads((run.output_dir / "sales.fct_orders.json").read_text(encoding="utf-8"))
     result = ExpectationSuiteValidationResultSchema().load(data)
     assert result.success is False
     not_null = next(
@@ -329,7 +330,7 @@ def late(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, ValidationRun, 
     built = build_project(tmp_path_factory.mktemp("late"), faults=("late",))
     assert built.build_returncode == 0
     newest = str(_sql(built.config.warehouse, "select max(ordered_at) from raw_shop.orders"))
-    run = run_validation(built.config, as_of=built.as_of, data_docs=False)
+    run = run_validation(built.config, record_of(built.config), data_docs=False)
     return built, run, newest
 
 
