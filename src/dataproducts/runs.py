@@ -590,10 +590,7 @@ def _add_later_sources(cfg: ProjectConfig, record: Record) -> None:
     if built is None:
         return
     previous = record.sources_paths()
-    since = None
-    if previous:
-        with contextlib.suppress(ArtifactError):
-            since = parse_ts(load_sources(previous[-1]).metadata.generated_at)
+    since = parse_ts(load_sources(previous[-1]).metadata.generated_at) if previous else None
     path = _sources_for(cfg, built, since)
     if path is None:
         return

@@ -3,7 +3,6 @@ input (exit 2, one line naming the file, nothing written, the history file byte-
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 from collections.abc import Callable
@@ -32,27 +31,23 @@ class Validated:
 
 
 def _validated(built: BuiltProject, root: Path) -> Validated:
-    """Copy the build, check source freshness (in its own target path: it rewrites manifest.json, which
-    must stay the build's) and validate, as the nightly job does."""
-    from dataproducts.validation.runner import run_validation
+    """Copy the build, check source freshness (after the build, into the same target directory, as a user
+    would: it rewrites manifest.json, and the run is still judged as the build's) and validate."""
+    from dataproducts.pipeline import validate
 
     root.mkdir(parents=True, exist_ok=True)
     cfg = make_config(root)
     shutil.copy2(built.config.warehouse, cfg.warehouse)
-    shutil.copytree(
-        built.config.target_dir, cfg.target_dir, ignore=shutil.ignore_patterns("validation", "docs")
-    )
-    fresh = dataclasses.replace(cfg, target_dir=root / "freshness")
+    shutil.copytree(built.config.target_dir, cfg.target_dir, ignore=shutil.ignore_patterns("docs"))
     result = run_dbt(
-        fresh,
+        cfg,
         ["source", "freshness", "--quiet"],
         dbt_vars={"as_of": AS_OF.isoformat()},
         quiet=True,
         extra_env={"DBT_LOG_PATH": str(root / "logs")},
     )
     assert result.returncode in (0, 1)
-    shutil.copy2(fresh.target_dir / "sources.json", cfg.target_dir / "sources.json")
-    run_validation(cfg, as_of=AS_OF, data_docs=False)
+    validate(cfg, data_docs=False)
     return Validated(root, cfg)
 
 
@@ -71,6 +66,7 @@ def _copy(src: Validated, dest: Path) -> ProjectConfig:
     cfg = make_config(dest)
     shutil.copy2(src.config.warehouse, cfg.warehouse)
     shutil.copytree(src.config.target_dir, cfg.target_dir)
+    shutil.copytree(src.config.runs_dir, cfg.runs_dir, ignore=shutil.ignore_patterns(".lock"))
     if src.config.history.exists():
         shutil.copy2(src.config.history, cfg.history)
     return cfg
@@ -86,6 +82,8 @@ def _args(cfg: ProjectConfig) -> list[str]:
         str(cfg.reports_dir),
         "--history",
         str(cfg.history),
+        "--runs-dir",
+        str(cfg.runs_dir),
     ]
 
 
@@ -114,7 +112,10 @@ def test_report_on_a_clean_build(clean: Validated, tmp_path: Path) -> None:
     assert doc["as_of_date"] == AS_OF.isoformat()
     assert doc["overall_status"] == "met"
     manifest = json.loads((cfg.target_dir / "manifest.json").read_text(encoding="utf-8"))
-    assert doc["invocation_id"] == manifest["metadata"]["invocation_id"]
+    run_results = json.loads((cfg.target_dir / "run_results.json").read_text(encoding="utf-8"))
+    assert doc["invocation_id"] == run_results["metadata"]["invocation_id"], "the build's, not freshness's"
+    assert doc["run_id"] == _record(cfg).name and doc["partial"] is False
+    assert (_record(cfg) / "reports").is_dir(), "the report is kept in its run record too"
     public = {
         n["name"]
         for n in manifest["nodes"].values()
@@ -166,7 +167,7 @@ def test_breached_products_and_fail_on(faulty: Validated, tmp_path: Path) -> Non
 def test_html_escapes_sample_values(clean: Validated, tmp_path: Path) -> None:
     """A data value holding HTML in a failing sample is escaped in the HTML report."""
     cfg = _copy(clean, tmp_path)
-    summary_path = cfg.validation_dir / "summary.json"
+    summary_path = _summary(cfg)
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     evil = "<script>alert('x')</script>"
     product = summary["products"][0]
@@ -218,14 +219,29 @@ def _other_invocation(path: Path) -> None:
     path.write_text(json.dumps(data), encoding="utf-8")
 
 
+def _record(cfg: ProjectConfig) -> Path:
+    (record,) = [p for p in cfg.runs_dir.iterdir() if not p.name.startswith(".")]
+    return record
+
+
+def _summary(cfg: ProjectConfig) -> Path:
+    (part,) = (_record(cfg) / "validations").iterdir()
+    return part / "summary.json"
+
+
 BAD_INPUTS: dict[str, tuple[Callable[[ProjectConfig], Path], Callable[[Path], None]]] = {
-    "missing run_results": (lambda c: c.target_dir / "run_results.json", Path.unlink),
-    "truncated manifest": (lambda c: c.manifest_path, _truncate),
-    "truncated run_results": (lambda c: c.target_dir / "run_results.json", _truncate),
-    "truncated sources": (lambda c: c.target_dir / "sources.json", _truncate),
-    "truncated validation summary": (lambda c: c.validation_dir / "summary.json", _truncate),
-    "validation of another invocation": (lambda c: c.validation_dir / "summary.json", _other_invocation),
-    "manifest of another invocation": (lambda c: c.manifest_path, _other_invocation),
+    "missing run_results": (lambda c: _record(c) / "dbt" / "run_results.json", Path.unlink),
+    "truncated manifest": (lambda c: _record(c) / "dbt" / "manifest.json", _truncate),
+    "truncated run_results": (lambda c: _record(c) / "dbt" / "run_results.json", _truncate),
+    "truncated sources": (lambda c: _record(c) / "dbt" / "sources.json", _truncate),
+    "truncated validation summary": (_summary, _truncate),
+    "validation of another invocation": (_summary, _other_invocation),
+    "manifest of another invocation": (lambda c: _record(c) / "dbt" / "manifest.json", _other_invocation),
+    "truncated run record": (lambda c: _record(c) / "run.json", _truncate),
+    "truncated target run_results (the build to adopt)": (
+        lambda c: c.target_dir / "run_results.json",
+        _truncate,
+    ),
     "corrupt history": (lambda c: c.history, lambda p: p.write_bytes(b"\x00not a duckdb file" * 64)),
     "truncated history": (lambda c: c.history, _truncate),
     "missing warehouse": (lambda c: c.warehouse, Path.unlink),
@@ -258,3 +274,5 @@ def test_bad_input_exits_2_and_writes_nothing(with_history: Validated, tmp_path:
     assert (cfg.history.read_bytes() if cfg.history.exists() else None) == history_before
     assert (cfg.reports_dir / "latest" / "slo_report.json").read_bytes() == report_before
     assert sorted(p.name for p in cfg.reports_dir.iterdir()) == [AS_OF.isoformat(), "latest"]
+    reports = _record(with_history.config) / "reports"
+    assert len(list((_record(cfg) / "reports").iterdir())) == len(list(reports.iterdir())), "no new part"
