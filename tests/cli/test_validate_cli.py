@@ -14,15 +14,13 @@ from conftest import dp
 
 pytestmark = pytest.mark.integration
 
-MARKER = '{"previous": true}\n'
-
 
 def _target(tmp_path: Path, built) -> Path:  # type: ignore[no-untyped-def]
-    """A target directory holding the built project's manifest and a previous run's results."""
+    """A target directory holding the built project's manifest and run results (a build to adopt)."""
     target = tmp_path / "target"
-    (target / "validation").mkdir(parents=True)
+    target.mkdir(parents=True)
     shutil.copy(built.config.manifest_path, target / "manifest.json")
-    (target / "validation" / "summary.json").write_text(MARKER, encoding="utf-8")
+    shutil.copy(built.config.target_dir / "run_results.json", target / "run_results.json")
     return target
 
 
@@ -33,6 +31,8 @@ def _validate(project: Path, target: Path, warehouse: Path, *extra: str, as_of: 
         str(project),
         "--target-dir",
         str(target),
+        "--runs-dir",
+        str(target.parent / "runs"),
         "--warehouse",
         str(warehouse),
         "--as-of",
@@ -41,9 +41,21 @@ def _validate(project: Path, target: Path, warehouse: Path, *extra: str, as_of: 
     )
 
 
+def _summaries(target: Path) -> list[Path]:
+    return sorted((target.parent / "runs").glob("*/validations/*/summary.json"))
+
+
+def _summary(target: Path) -> dict:  # type: ignore[type-arg]
+    (path,) = _summaries(target)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def _assert_untouched(target: Path) -> None:
-    assert (target / "validation" / "summary.json").read_text(encoding="utf-8") == MARKER
-    assert sorted(p.name for p in target.iterdir()) == ["manifest.json", "validation"], "no leftovers"
+    runs = target.parent / "runs"
+    assert not _summaries(target), "no validation results written"
+    assert sorted(p.name for p in target.iterdir()) == ["manifest.json", "run_results.json"]
+    leftovers = [p for p in runs.rglob(".*") if p.name != ".lock"] if runs.exists() else []
+    assert not leftovers, leftovers
 
 
 def _assert_one_line_error(proc, *fragments: str) -> None:  # type: ignore[no-untyped-def]
@@ -55,15 +67,23 @@ def _assert_one_line_error(proc, *fragments: str) -> None:  # type: ignore[no-un
         assert fragment in lines[0], lines[0]
 
 
-def test_clean_exits_0_and_replaces_results(tmp_path: Path, built_clean, project_copy: Path) -> None:  # type: ignore[no-untyped-def]
+def test_clean_exits_0_and_writes_a_part_of_the_run_record(
+    tmp_path: Path, built_clean, project_copy: Path
+) -> None:  # type: ignore[no-untyped-def]
     target = _target(tmp_path, built_clean)
     proc = _validate(project_copy, target, built_clean.config.warehouse, "--no-docs")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "PASSED  sales.fct_orders" in proc.stdout
-    summary = json.loads((target / "validation" / "summary.json").read_text(encoding="utf-8"))
+    summary = _summary(target)
     assert summary["engine"] == "auto" and summary["as_of"] == "2026-11-20"
     assert all(p["status"] == "passed" for p in summary["products"])
-    assert sorted(p.name for p in target.iterdir()) == ["manifest.json", "validation"]
+    assert sorted(p.name for p in target.iterdir()) == ["manifest.json", "run_results.json"], (
+        "target untouched"
+    )
+    # a second validation adds a part; the first stays as it was
+    first = _summaries(target)[0].read_bytes()
+    assert _validate(project_copy, target, built_clean.config.warehouse, "--no-docs").returncode == 0
+    assert len(_summaries(target)) == 2 and _summaries(target)[0].read_bytes() == first
 
 
 def test_faults_exit_1(tmp_path: Path, built_faulty, project_copy: Path) -> None:  # type: ignore[no-untyped-def]
@@ -71,7 +91,8 @@ def test_faults_exit_1(tmp_path: Path, built_faulty, project_copy: Path) -> None
     proc = _validate(project_copy, target, built_faulty.config.warehouse, "--no-docs", "-s", "sales")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "failed [critical] expect_column_values_to_not_be_null customer_id unexpected=" in proc.stdout
-    summary = json.loads((target / "validation" / "summary.json").read_text(encoding="utf-8"))
+    summary = _summary(target)
+    assert summary["selection"] == sorted(p["id"] for p in summary["products"])
     assert {p["id"] for p in summary["products"]} == {
         "sales.dim_products",
         "sales.fct_order_items",
@@ -150,7 +171,7 @@ def test_locked_warehouse(tmp_path: Path, built_clean, project_copy: Path) -> No
         proc = _validate(project_copy, target, warehouse)
     finally:
         writer.close()
-    _assert_one_line_error(proc, "locked.duckdb", "cannot open read-only")
+    _assert_one_line_error(proc, "locked.duckdb", "locked by another program")
     _assert_untouched(target)
 
 
@@ -169,7 +190,7 @@ def test_missing_manifest(tmp_path: Path, built_clean, project_copy: Path) -> No
     (target / "manifest.json").unlink()
     proc = _validate(project_copy, target, built_clean.config.warehouse)
     _assert_one_line_error(proc, "manifest.json", "not found")
-    assert (target / "validation" / "summary.json").read_text(encoding="utf-8") == MARKER
+    assert not _summaries(target)
 
 
 def test_unknown_selection(tmp_path: Path, built_clean, project_copy: Path) -> None:  # type: ignore[no-untyped-def]
