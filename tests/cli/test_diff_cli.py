@@ -82,7 +82,7 @@ def test_removed_column_fails_and_the_changelog_names_exposures_and_owners(
     assert "Sales Analytics <sales-analytics@example.com>" in orders["owners_to_tell"]
     assert "## `sales.fct_orders`: breaking" in changelog
     assert "`sales_performance_dashboard` (dashboard)" in changelog
-    assert "Tell: Sales Analytics <sales-analytics@example.com>" in changelog
+    assert "Tell: Sales Analytics \\<sales-analytics@example.com\\>" in changelog  # Markdown-escaped
 
 
 def test_retyped_column_fails(project_copy: Path, state: Path, tmp_path: Path) -> None:
@@ -102,7 +102,7 @@ def test_retyped_column_fails(project_copy: Path, state: Path, tmp_path: Path) -
             "version": None,
         }
     ]
-    assert "integer -> bigint" in changelog
+    assert "integer -\\> bigint" in changelog
 
 
 def test_version_removed_before_its_deprecation_date_fails(
