@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export DO_NOT_TRACK := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: install nightly test lint format parse sqlfluff pytest bench clean
+.PHONY: install nightly test test-processes lint format parse sqlfluff pytest bench clean
 
 install: $(STAMP)
 
@@ -40,9 +40,13 @@ sqlfluff: install
 	$(BIN)/sqlfluff lint models macros --processes 2
 
 pytest: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not processes"
 
 test: lint pytest
+
+# Real concurrent and killed processes (tests/processes): minutes, so not part of `make test`.
+test-processes: install
+	$(BIN)/pytest -q -s --durations=0 -m processes tests/processes
 
 format: install
 	$(BIN)/ruff format $(PYDIRS)
