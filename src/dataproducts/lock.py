@@ -26,6 +26,7 @@ from dataproducts.errors import LockError, OutputError
 
 LOCK_FILE = ".lock"
 POLL_SECONDS = 0.5
+HOLDER_WAIT = 1.0  # how long a refused command waits for the holder to describe itself
 DBT_WRITE_COMMANDS = frozenset({"build", "run", "seed", "snapshot", "test", "run-operation", "retry"})
 _DBT_COMMANDS = DBT_WRITE_COMMANDS | {
     "parse",
@@ -102,7 +103,14 @@ class ProjectLock:
         return True
 
     def holder(self) -> Holder:
-        return _read_holder(self.path)
+        """Who holds the lock. The holder describes itself just after ``flock``: a description not yet
+        written (or just cleared) is read again for up to ``HOLDER_WAIT`` seconds."""
+        deadline = time.monotonic() + HOLDER_WAIT
+        holder = _read_holder(self.path)
+        while holder.pid is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+            holder = _read_holder(self.path)
+        return holder
 
     def release(self) -> None:
         if self._fd is None:
