@@ -97,7 +97,7 @@ def bench_scale(scale: float, as_of: str, skip_gx: bool, regenerate: bool, repea
         work / "reports",
         work / "history.duckdb",
     )
-    paths = ["--warehouse", str(wh)]
+    paths = ["--warehouse", str(wh), "--runs-dir", str(work / "runs")]
     stamp = work / "generated.json"
     want = {"scale": scale, "as_of": as_of, "generator": _generator_version()}
     out: dict[str, Any] = {"scale": scale, "steps": {}}

@@ -123,14 +123,15 @@ def _read_json(path: Any) -> Mapping[str, Any] | None:
 # --- guards -----------------------------------------------------------------------------------------------------
 
 
-def warehouse_lock_holder(path: Path) -> str | None:
-    """DuckDB's one line when another program holds ``path``'s lock (we try to open it read-write)."""
+def warehouse_lock_holder(path: Path, *, write: bool = False) -> str | None:
+    """DuckDB's one line when another program holds a lock on ``path`` that keeps us from reading it (or,
+    with ``write``, from writing it)."""
     import duckdb
 
     if not path.is_file():
         return None
     try:
-        duckdb.connect(str(path)).close()
+        duckdb.connect(str(path), read_only=not write).close()
     except duckdb.Error as exc:
         text = first_line(exc)
         if "lock" in text.lower():
@@ -138,9 +139,10 @@ def warehouse_lock_holder(path: Path) -> str | None:
     return None
 
 
-def ensure_dbt_idle(cfg: ProjectConfig, wait: float | None) -> None:
-    """Never read the warehouse while dbt writes it: wait (``--wait``) or refuse, naming the dbt process;
-    and refuse a warehouse that a killed dbt build left half rebuilt."""
+def ensure_dbt_idle(cfg: ProjectConfig, wait: float | None, *, write: bool = False) -> None:
+    """Never touch the warehouse while dbt writes it: wait (``--wait``) or refuse, naming the dbt process;
+    refuse a warehouse another program holds locked; and, for a reader, refuse a warehouse that a killed
+    dbt build left half rebuilt (a ``write``r is about to rebuild it anyway)."""
     from dataproducts.lock import dbt_writers, wait_for
     from dataproducts.runs import unfinished_build
 
@@ -159,9 +161,11 @@ def ensure_dbt_idle(cfg: ProjectConfig, wait: float | None) -> None:
             + "; retry when it has finished, or use --wait [SECONDS]"
         ),
     )
-    holder = warehouse_lock_holder(cfg.warehouse)
+    holder = warehouse_lock_holder(cfg.warehouse, write=write)
     if holder is not None:
         raise LockError(f"{cfg.warehouse}: locked by another program ({holder})")
+    if write:
+        return
     broken = unfinished_build(cfg, None)
     if broken is not None:
         raise RunRecordError(
@@ -228,33 +232,8 @@ def generate_landing(cfg: ProjectConfig, *, wait: float | None = None, **options
     from dataproducts.lock import acquire_lock
 
     with acquire_lock(cfg.runs_dir, "dp generate", wait=wait):
-        ensure_dbt_idle_for_write(cfg, wait)
+        ensure_dbt_idle(cfg, wait, write=True)
         return generate(cfg.warehouse, **options)
-
-
-def ensure_dbt_idle_for_write(cfg: ProjectConfig, wait: float | None) -> None:
-    """Like ``ensure_dbt_idle`` for a command that rewrites the warehouse itself (a half-built warehouse
-    is no obstacle: it is about to be rebuilt)."""
-    from dataproducts.lock import dbt_writers, wait_for
-
-    found: list[Any] = []
-
-    def idle() -> bool:
-        found[:] = dbt_writers(cfg.project_dir, cfg.warehouse, cfg.default_warehouse)
-        return not found
-
-    wait_for(
-        idle,
-        wait,
-        lambda: (
-            f"{cfg.warehouse}: being written by "
-            + ", ".join(p.describe() for p in found)
-            + "; retry when it has finished, or use --wait [SECONDS]"
-        ),
-    )
-    holder = warehouse_lock_holder(cfg.warehouse)
-    if holder is not None:
-        raise LockError(f"{cfg.warehouse}: locked by another program ({holder})")
 
 
 # --- nightly --------------------------------------------------------------------------------------------------
@@ -317,7 +296,7 @@ def _preflight(
         if writers:
             problems.append(f"{cfg.warehouse}: being written by " + ", ".join(w.describe() for w in writers))
         else:
-            holder = warehouse_lock_holder(cfg.warehouse)
+            holder = warehouse_lock_holder(cfg.warehouse, write=True)
             if holder is not None:
                 problems.append(f"{cfg.warehouse}: locked by another program ({holder})")
     parse = run_dbt(cfg, ["parse", "--quiet"], dbt_vars=dbt_vars, quiet=True, target_dir=staging)
@@ -676,7 +655,7 @@ def simulate(
     from dataproducts.lock import acquire_lock
 
     with acquire_lock(cfg.runs_dir, "dp simulate", wait=wait):
-        ensure_dbt_idle_for_write(cfg, wait)
+        ensure_dbt_idle(cfg, wait, write=True)
         return _simulate(
             cfg,
             out,

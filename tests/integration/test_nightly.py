@@ -33,6 +33,11 @@ class Night:
     def product(self, product_id: str) -> dict:
         return next(p for p in self.report["products"] if p["id"] == product_id)
 
+    @property
+    def record(self) -> Path:
+        (record,) = [p for p in self.config.runs_dir.iterdir() if not p.name.startswith(".")]
+        return record
+
 
 def _night(tmp: Path, faults: tuple[str, ...], *extra: str) -> Night:
     cfg = make_config(tmp)
@@ -49,6 +54,8 @@ def _night(tmp: Path, faults: tuple[str, ...], *extra: str) -> Night:
         str(cfg.reports_dir),
         "--history",
         str(cfg.history),
+        "--runs-dir",
+        str(cfg.runs_dir),
         *extra,
         env={"DBT_LOG_PATH": str(tmp / "logs")},
     )
@@ -74,7 +81,7 @@ def test_clean_night_exits_0_and_covers_every_public_product(clean: Night) -> No
     assert clean.returncode == 0, clean.stdout + clean.stderr
     doc = clean.report
     jsonschema.validate(doc, SCHEMA)
-    manifest = json.loads(clean.config.manifest_path.read_text(encoding="utf-8"))
+    manifest = json.loads((clean.record / "dbt" / "manifest.json").read_text(encoding="utf-8"))
     public = {
         n["name"]
         for n in manifest["nodes"].values()
@@ -83,18 +90,25 @@ def test_clean_night_exits_0_and_covers_every_public_product(clean: Night) -> No
     assert {p["name"] for p in doc["products"]} == public
     assert doc["overall_status"] == "met"
     assert all(p["slis"]["freshness"]["status"] == "met" for p in doc["products"])
-    # the report judges the build, not the docs run that came after it
-    run_results = json.loads((clean.config.target_dir / "run_results.json").read_text(encoding="utf-8"))
+    # the report judges the build's own record; the nightly never writes target/ (only the docs site)
+    run_results = json.loads((clean.record / "dbt" / "run_results.json").read_text(encoding="utf-8"))
     assert doc["invocation_id"] == run_results["metadata"]["invocation_id"]
+    assert doc["run_id"] == clean.record.name and doc["partial"] is False
+    assert sorted(p.name for p in clean.config.target_dir.iterdir()) == ["docs"]
+    run = json.loads((clean.record / "run.json").read_text(encoding="utf-8"))
+    assert run["origin"] == "nightly" and run["as_of"] == AS_OF.isoformat() and run["selection"] is None
     for name in ("slo_report.json", "slo_report.md", "slo_report.html"):
         assert (clean.config.reports_dir / "latest" / name).is_file()
+        (part,) = (clean.record / "reports").iterdir()
+        assert (part / name).read_bytes() == (clean.config.reports_dir / "latest" / name).read_bytes()
 
 
 def test_progress_is_plain_lines_off_a_terminal(clean: Night) -> None:
-    for step in ("[1/5] dbt source freshness", "[2/5] dbt build", "[3/5] dp validate", "[4/5] dp report"):
+    steps = ("[1/6] checks", "[2/6] dbt source freshness", "[3/6] dbt build", "[4/6] dp validate")
+    for step in (*steps, "[5/6] dp report"):
         assert f"{step}: started" in clean.stdout
         assert f"{step}: ok (" in clean.stdout
-    assert "[5/5] dbt docs generate" in clean.stdout
+    assert "[6/6] dbt docs generate" in clean.stdout
 
 
 def test_links_lead_to_the_docs_sites(clean: Night) -> None:
@@ -117,12 +131,12 @@ def test_late_feed_breaches_freshness_and_exits_1(late: Night) -> None:
         # loaded on D-3 between 00:00 and 01:00, judged at D 06:00: 77-78 hours old
         assert 76 <= freshness["value"] <= 78
         assert product["status"] == "breached"
-    assert "[1/4] dbt source freshness: failed" in late.stdout
+    assert "[2/5] dbt source freshness: failed" in late.stdout
 
 
 def test_failed_build_still_writes_the_report(drifted: Night) -> None:
     assert drifted.returncode == 1, drifted.stdout + drifted.stderr
-    assert "[2/4] dbt build: failed" in drifted.stdout
+    assert "[3/5] dbt build: failed" in drifted.stdout
     doc = drifted.report
     jsonschema.validate(doc, SCHEMA)
     customers = drifted.product("customers.dim_customers")

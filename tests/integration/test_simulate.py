@@ -52,6 +52,8 @@ def simulated(
         str(cfg.reports_dir),
         "--history",
         str(cfg.history),
+        "--runs-dir",
+        str(cfg.runs_dir),
         env={"DBT_LOG_PATH": str(tmp / "logs")},
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -82,6 +84,8 @@ def test_every_product_has_one_trend_point_per_day(report: dict) -> None:
     for product in report["products"]:
         assert [p["date"] for p in product["trend"]] == expected, product["id"]
         assert len({p["invocation_id"] for p in product["trend"]}) == DAYS
+        assert len({p["run_id"] for p in product["trend"]}) == DAYS
+        assert product["error_budget"]["missed_runs"] == 0
 
 
 def test_the_incident_breaches_the_right_product_and_sli(report: dict) -> None:
@@ -123,9 +127,15 @@ def test_history_holds_one_real_run_per_day(
 ) -> None:
     cfg, _ = simulated
     with duckdb.connect(str(cfg.history), read_only=True) as con:
-        rows = con.execute("select as_of_date, invocation_id from slo_runs order by as_of_date").fetchall()
+        rows = con.execute(
+            "select as_of_date, dbt_invocation_id, run_id, partial from slo_runs order by as_of_date"
+        ).fetchall()
     assert [r[0] for r in rows] == [START + dt.timedelta(days=i) for i in range(DAYS)]
-    assert rows[-1][1] == report["invocation_id"]
+    assert rows[-1][1] == report["invocation_id"] and rows[-1][2] == report["run_id"]
+    assert not any(r[3] for r in rows)
+    # each day's run has its record, with that day's report
+    for _, _, run_id, _ in rows:
+        assert len(list((cfg.runs_dir / run_id / "reports").iterdir())) == 1
     for i in range(DAYS):
         assert (cfg.reports_dir / (START + dt.timedelta(days=i)).isoformat() / "slo_report.json").is_file()
 
