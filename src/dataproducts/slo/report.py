@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dataproducts.config import ProjectConfig
-from dataproducts.errors import ArtifactError, ExitCode, RunRecordError
+from dataproducts.errors import ArtifactError, ExitCode, OutputError, RunRecordError
 from dataproducts.fileio import ensure_dir, make_staging_dir, output_error, swap_in_dir
 from dataproducts.products import DataProduct, load_products, select_products
 from dataproducts.runs import REPORTS, Record, publish_dir, staging_dir, stamp
@@ -563,54 +563,81 @@ def _render(document: dict[str, Any], out: Path) -> tuple[list[str], list[str]]:
     return [*files, f"{REPORT_STEM}.md", f"{REPORT_STEM}.html"], notes
 
 
-def _publish(cfg: ProjectConfig, part: Path, files: Sequence[str], as_of_date: str) -> tuple[Path, Path]:
-    """Copy a finished report part to ``reports/latest/`` and ``reports/<as-of day>/`` (each swapped in
-    whole)."""
-    reports = ensure_dir(cfg.reports_dir)
-    finals = (reports / "latest", reports / as_of_date)
-    for final in finals:
-        staging = make_staging_dir(reports, f".{final.name}-staging-")
-        try:
+def _stage_publish(
+    cfg: ProjectConfig, part: Path, files: Sequence[str], as_of_date: str
+) -> list[tuple[Path, Path]]:
+    """Copy a finished report into staging folders for ``reports/latest/`` and ``reports/<as-of day>/``:
+    (staging, final) pairs that ``_swap_published`` renames into place. All the writing happens here, so a
+    full or unwritable reports folder fails before anything else is changed."""
+    staged: list[tuple[Path, Path]] = []
+    final = cfg.reports_dir
+    try:
+        reports = ensure_dir(cfg.reports_dir)
+        for final in (reports / "latest", reports / as_of_date):
+            if final.exists() and not final.is_dir():
+                raise OutputError(f"{final}: cannot write (it is a file, not a folder)")
+            staging = make_staging_dir(reports, f".{final.name}-staging-")
+            staged.append((staging, final))
             for name in files:
                 shutil.copyfile(part / name, staging / name)
-            swap_in_dir(staging, final)
-        except OSError as exc:
+    except BaseException as exc:
+        for staging, _ in staged:
             shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):
             raise output_error(final, exc) from exc
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-    return finals
+        raise
+    return staged
+
+
+def _swap_published(staged: Sequence[tuple[Path, Path]]) -> tuple[Path, Path]:
+    """Swap the staged copies in (renames only), each whole."""
+    try:
+        for staging, final in staged:
+            swap_in_dir(staging, final)
+    finally:
+        for staging, _ in staged:
+            shutil.rmtree(staging, ignore_errors=True)  # gone once swapped in; else a leftover
+    latest, dated = (final for _, final in staged)
+    return latest, dated
 
 
 def write_report(
     cfg: ProjectConfig, report: SloReport, record: Record, *, record_history: bool = True
 ) -> WrittenReport:
-    """Render the report into a new part of the run record, record the run in the history, move the part
-    into place, then publish it to ``reports/latest/`` and the dated folder (a partial run's report stays
-    in its record: it never replaces the published report of a complete run)."""
+    """Render the report into a new part of the run record and into staging copies for ``reports/latest/``
+    and the dated folder, then record the run in the history, move the part into place and swap the copies in
+    (a partial run's report stays in its record: it never replaces the published report of a complete run).
+    Every write that can fail for lack of space comes before the history records the run."""
     notes: list[str] = []
     checkpoint: str | None = None
     parent = ensure_dir(record.path / REPORTS)
     name = stamp()
+    partial = bool(report.document.get("partial"))
+    staged: list[tuple[Path, Path]] = []
     with staging_dir(parent, name) as staging:
         try:
             files, render_notes = _render(report.document, staging)
         except OSError as exc:
             raise output_error(parent / name, exc) from exc
         notes += render_notes
-        if record_history:
-            try:
-                record_run(cfg.history, report.run)
-            except CheckpointError as exc:
-                checkpoint = str(exc)  # committed: the run *is* recorded; say so, and still publish
-        part = publish_dir(staging, parent / name)
-    partial = bool(report.document.get("partial"))
+        if not partial:
+            staged = _stage_publish(cfg, staging, files, report.document["as_of_date"])
+        try:
+            if record_history:
+                try:
+                    record_run(cfg.history, report.run)
+                except CheckpointError as exc:
+                    checkpoint = str(exc)  # committed: the run *is* recorded; say so, and still publish
+            part = publish_dir(staging, parent / name)
+        except BaseException:
+            for folder, _ in staged:
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
     if partial:
         latest, dated = part, part
         notes.append(f"partial run: report kept in its record ({part}), reports/latest left as it was")
     else:
-        latest, dated = _publish(cfg, part, files, report.document["as_of_date"])
+        latest, dated = _swap_published(staged)
     return WrittenReport(report, latest, dated, tuple(files), tuple(notes), part, checkpoint)
 
 
