@@ -350,3 +350,30 @@ def test_descriptions_render_code_and_bold_only_after_escaping() -> None:
         "<code>&lt;script&gt;</code> <strong>&lt;b&gt;x&lt;/b&gt;</strong>"
     )
     assert inline_markdown("a * b ** c") == "a * b ** c"
+
+
+def test_missed_nights_and_partial_runs_are_shown() -> None:
+    """A night without a run ("missed" in the trend) is drawn as a day without a run, never as a status;
+    a partial run says so with its selection."""
+    from dataproducts.render import render_html, render_markdown
+
+    doc = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    doc["run_id"] = "20261120T061500Z-abcdef12"
+    doc["partial"] = True
+    doc["selection"] = ["sales.fct_orders"]
+    product = doc["products"][0]
+    import datetime as dt
+
+    day = dt.date.fromisoformat(doc["as_of_date"])
+    missed = (day - dt.timedelta(days=1)).isoformat()
+    last = {**product["trend"][-1], "date": day.isoformat(), "status": "met"}
+    product["trend"] = [
+        {"date": missed, "run_id": None, "invocation_id": None, "status": "missed", "slis": {}},
+        last,
+    ]
+    html = render_html(doc)
+    assert "20261120T061500Z-abcdef12" in html and "partial run" in html
+    assert f"{missed}: no run" in html, "the missed night is a day without a run in the chart"
+    assert "missed</" not in html
+    md = render_markdown(doc)
+    assert "partial run" in md and "`sales.fct_orders`" in md

@@ -99,8 +99,11 @@ def _header(report: dict[str, Any]) -> str:
         facts.append(f"{_e(report.get('window_days'))}-day window")
     if report.get("generated_at"):
         facts.append(f"generated {_e(timestamp(report.get('generated_at')))}")
-    if report.get("invocation_id"):
-        facts.append(f"run <code>{_e(report.get('invocation_id'))}</code>")
+    if report.get("run_id") or report.get("invocation_id"):
+        facts.append(f"run <code>{_e(report.get('run_id') or report.get('invocation_id'))}</code>")
+    if report.get("partial"):
+        chosen = ", ".join(f"<code>{_e(s)}</code>" for s in seq(report.get("selection")))
+        facts.append(f"<strong>partial run</strong>: {chosen}")
     counts = "".join(
         f'<li class="count s-{status}">{icon(status)}<strong>{n}</strong> {_e(status_label(status))}</li>'
         for status, n in counts_line(obj(report.get("summary")))

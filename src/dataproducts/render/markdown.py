@@ -128,8 +128,10 @@ def render_markdown(report: dict[str, Any]) -> str:
     facts = [f"{n} {status_label(status)}" for status, n in counts_line(obj(report.get("summary")))]
     if report.get("window_days") is not None:
         facts.append(f"{md_escape(report.get('window_days'))}-day window")
-    if report.get("invocation_id"):
-        facts.append(f"run {md_code(report.get('invocation_id'))}")
+    if report.get("run_id") or report.get("invocation_id"):
+        facts.append(f"run {md_code(report.get('run_id') or report.get('invocation_id'))}")
+    if report.get("partial"):
+        facts.append("**partial run**: " + ", ".join(md_code(s) for s in seq(report.get("selection"))))
     if facts:
         lines.append(" · ".join(facts))
 

@@ -68,7 +68,12 @@ def _columns(trend: list[dict[str, Any]], as_of_date: Any, window_days: Any) -> 
 
 def trend_chart(product: dict[str, Any], as_of_date: Any, window_days: Any, chart_id: str) -> str:
     """The product's trend over the window as an inline SVG (or a short note when there is no trend)."""
-    trend = [entry for entry in seq(product.get("trend")) if isinstance(entry, dict)]
+    # a missed night (no run at all) is drawn as a day without a run
+    trend = [
+        entry
+        for entry in seq(product.get("trend"))
+        if isinstance(entry, dict) and entry.get("status") != "missed"
+    ]
     name = text(product.get("id") or product.get("name")) or "this product"
     if not trend:
         return f'<p class="muted">No trend recorded for {escape(name)} yet.</p>'
