@@ -255,10 +255,11 @@ def test_two_nightlies_at_once_one_runs_the_other_names_it(project: Project) -> 
         _say(f"trial {trial}: winner running its checks; killed after {_now() - winner.started:.1f}s")
         winner.kill()  # the run itself is proved by the --wait trial below; killing it keeps this fast
 
-    # --wait: the second waits for the first, then runs (each a complete nightly)
-    first = project.nightly(DAY0)
+    # --wait: the second waits for the first, then runs (each a complete nightly of one small product)
+    one = ("--select", "sales.dim_products")
+    first = project.nightly(DAY0, *one)
     assert _wait_for_text(first, "[1/5] checks: started", 60), first.stderr()
-    second = project.nightly(DAY0, "--wait")
+    second = project.nightly(DAY0, *one, "--wait")
     first_code = first.wait(900)
     first_done = dt.datetime.now(dt.UTC)
     time.sleep(0.5)
