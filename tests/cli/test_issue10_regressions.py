@@ -160,13 +160,6 @@ def _copy(base: Path, tmp_path: Path) -> Path:
     return root
 
 
-def _restore_run_macros(project: Path) -> None:
-    """conftest's ``project_copy`` ignores every folder named ``runs``, macros/runs/ too (the on-run hooks
-    that write the invocation ledger): put it back so that `dbt build` runs in the copy."""
-    if not (project / "macros" / "runs").is_dir():
-        shutil.copytree(REPO / "macros" / "runs", project / "macros" / "runs")
-
-
 def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, f"{old!r} not in {path}"
@@ -288,7 +281,6 @@ def test_report_as_of_that_contradicts_the_runs_own_is_refused(nightly_copy: Pat
 def test_wrong_descriptor_type_exits_2_in_validate_and_report(project_copy: Path, tmp_path: Path) -> None:
     """A descriptor with `owner.email: 42` or `domain: 123` passes `dp check` and crashes `dp report` with
     "internal error"."""
-    _restore_run_macros(project_copy)
     _edit(project_copy / SALES_MODELS, "email: sales-analytics@example.com}", "email: 42}")
     built = build_project(tmp_path / "p", project_dir=project_copy)
     assert built.build_returncode == 0
@@ -310,7 +302,6 @@ def test_unknown_expectation_type_stops_nightly_before_the_build(project_copy: P
     suite = json.loads((project_copy / SUITE).read_text())
     suite["expectations"][1]["type"] = "expect_column_values_to_be_purple"
     (project_copy / SUITE).write_text(json.dumps(suite, indent=2))
-    _restore_run_macros(project_copy)
     root = tmp_path / "p"
     _ok(run(root, "generate", "--scale", str(SMALL_SCALE), "--seed", "7", "--as-of", DAY))
     proc = run(root, "nightly", "--as-of", DAY, "--no-docs", project=project_copy)
