@@ -267,7 +267,11 @@ def remove_leftovers(cfg: ProjectConfig) -> list[Path]:
         (cfg.reports_dir / "contracts", (STAGING,)),
     ):
         if folder.is_dir():
-            candidates += [p for p in folder.iterdir() if p.name.startswith(prefixes) or _old_swap(p)]
+            candidates += [
+                p
+                for p in folder.iterdir()
+                if p.name.startswith(prefixes) or _old_swap(p) or _publish_staging(p)
+            ]
     for path in candidates:
         try:
             if path.is_dir() and not path.is_symlink():
@@ -278,6 +282,11 @@ def remove_leftovers(cfg: ProjectConfig) -> list[Path]:
         except OSError:
             continue  # not ours to remove, or already gone
     return removed
+
+
+def _publish_staging(path: Path) -> bool:
+    """``.latest-staging-<pid>-<hex>``, ``.<as-of day>-staging-...``: a report copy being published."""
+    return path.name.startswith(".") and "-staging-" in path.name
 
 
 def _old_swap(path: Path) -> bool:

@@ -80,9 +80,14 @@ def test_every_product_has_a_valid_odcs_contract(outputs: Path) -> None:
 def test_the_dbt_docs_product_cards_are_up_to_date(outputs: Path) -> None:
     """models/docs/_product_cards.md is generated; a descriptor or exposure change must regenerate it."""
     from dataproducts.artifacts import load_manifest
+    from dataproducts.config import load_config
+    from dataproducts.dbt import run_dbt
     from dataproducts.governance.catalog import build_catalog, render_docs_blocks
 
-    manifest = load_manifest(outputs.parent / "target" / "manifest.json")
+    parsed = outputs.parent / "parsed"
+    parse = run_dbt(load_config(REPO), ["parse", "--quiet"], quiet=True, target_dir=parsed)
+    assert parse.returncode == 0, parse.output
+    manifest = load_manifest(parsed / "manifest.json")
     committed = (REPO / "models" / "docs" / "_product_cards.md").read_text()
     assert committed == render_docs_blocks(build_catalog(manifest)), (
         "models/docs/_product_cards.md is stale: run `dp catalog --docs-blocks models/docs/_product_cards.md`"
