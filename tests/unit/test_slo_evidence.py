@@ -27,13 +27,27 @@ def test_missing_summary_is_none(tmp_path: Path) -> None:
     assert load_validation_summary(tmp_path / "summary.json") is None
 
 
-def test_summary_is_read(tmp_path: Path) -> None:
+SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "validation_summary_sample.json"
+
+
+def test_summary_is_read_through_its_model(tmp_path: Path) -> None:
+    path = tmp_path / "summary.json"
+    path.write_text(SAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    summary = load_validation_summary(path)
+    sample = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    assert summary is not None
+    assert summary.invocation_id == sample["invocation_id"]
+    assert set(summary.products) == {p["id"] for p in sample["products"]}
+    assert summary.part_of == dict.fromkeys(summary.products, tmp_path)
+
+
+def test_a_hand_trimmed_summary_is_refused_naming_the_key(tmp_path: Path) -> None:
+    """A summary the runner could not have written (an expectation-less product without statistics) is an
+    input error naming the key, never read with defaults."""
     path = tmp_path / "summary.json"
     path.write_text(json.dumps(_summary()), encoding="utf-8")
-    summary = load_validation_summary(path)
-    assert summary is not None
-    assert summary.invocation_id == "inv"
-    assert set(summary.products) == {"sales.fct_orders"}
+    with pytest.raises(ArtifactError, match=r"summary.json: invalid validation summary at"):
+        load_validation_summary(path)
 
 
 @pytest.mark.parametrize(
@@ -41,8 +55,8 @@ def test_summary_is_read(tmp_path: Path) -> None:
     [
         ('{"schema_version": 1, "prod', "truncated"),
         (json.dumps(_summary(schema_version=2)), "schema_version 2"),
-        (json.dumps(_summary(products={"a": 1})), "products list"),
-        ("[]", "unsupported"),
+        (json.dumps(_summary(products={"a": 1})), "invalid validation summary at"),
+        ("[]", "JSON object"),
     ],
 )
 def test_bad_summary_names_the_file(tmp_path: Path, content: str, needle: str) -> None:

@@ -31,7 +31,6 @@ from dataproducts.products import DataProduct
 from dataproducts.runs import VALIDATIONS, Record
 from dataproducts.slo.slis import Check, SourceFreshness
 
-VALIDATION_SUMMARY_VERSIONS = frozenset({1})
 AS_OF_TIME = dt.time(6)  # a run for as-of day D is judged at D 06:00 UTC
 
 
@@ -87,31 +86,20 @@ def _parse_ts(value: str | None) -> dt.datetime | None:
 
 
 def load_validation_summary(path: Path) -> ValidationSummary | None:
-    """The ``dp validate`` summary, or None when there is none; ``ArtifactError`` when it is unreadable."""
+    """The ``dp validate`` summary, or None when there is none; ``ArtifactError`` naming the file and the
+    key when it is not a valid summary (``validation.results.ValidationSummaryModel``)."""
+    from dataproducts.validation.results import load_summary
+
     if not path.is_file():
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ArtifactError(f"{path}: cannot read the validation summary ({exc.__class__.__name__})") from exc
-    except json.JSONDecodeError as exc:
-        raise ArtifactError(
-            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}); truncated validation summary?"
-        ) from exc
-    if not isinstance(data, dict) or data.get("schema_version") not in VALIDATION_SUMMARY_VERSIONS:
-        found = data.get("schema_version") if isinstance(data, dict) else None
-        raise ArtifactError(
-            f"{path}: unsupported validation summary (schema_version {found!r}, this dp reads 1)"
-        )
-    products = data.get("products")
-    if not isinstance(products, list) or not all(isinstance(p, dict) and "id" in p for p in products):
-        raise ArtifactError(f"{path}: validation summary without a products list")
+    model = load_summary(path)
+    products = {p.id: p.model_dump(mode="json") for p in model.products}
     return ValidationSummary(
         path=path,
-        invocation_id=data.get("invocation_id"),
-        as_of=data.get("as_of"),
-        products={p["id"]: p for p in products},
-        part_of={p["id"]: path.parent for p in products},
+        invocation_id=model.invocation_id,
+        as_of=model.as_of.isoformat(),
+        products=products,
+        part_of=dict.fromkeys(products, path.parent),
     )
 
 

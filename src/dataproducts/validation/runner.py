@@ -38,6 +38,7 @@ from dataproducts.fileio import ensure_dir, make_staging_dir, output_error
 from dataproducts.products import DataProduct, load_products, select_products
 from dataproducts.runs import VALIDATIONS, Record, publish_dir, stamp
 from dataproducts.validation.engine import DEFAULT_SAMPLES, result_format
+from dataproducts.validation.results import ValidationSummaryModel
 from dataproducts.validation.sql.engine import open_engine
 from dataproducts.validation.suites import Suite, load_suite, read_suite_json, suite_files, suite_parameters
 
@@ -401,6 +402,8 @@ def run_validation(
         summary = run.summary()
         summary["run_id"] = record.run_id
         summary["selection"] = sorted(p.id for p in selected) if partial else None
+        # the one model of the results says what a summary is: what is written can be read back
+        ValidationSummaryModel.model_validate_json(json.dumps(summary, default=str), strict=True)
         _write_json(staging / SUMMARY_FILE, summary)
         publish_dir(staging, output_dir)
     except OSError as exc:
