@@ -39,14 +39,18 @@ parse: install
 sqlfluff: install
 	$(BIN)/sqlfluff lint models macros --processes 2
 
+# Two workers (2 cores; most time is dbt and DuckDB in subprocesses); a file's tests stay on one worker, so
+# its module fixtures are built once.
+PYTEST_PARALLEL ?= -n 2 --dist loadfile
+
 pytest: install
-	$(BIN)/pytest -q -m "not processes"
+	$(BIN)/pytest -q $(PYTEST_PARALLEL) -m "not processes"
 
 test: lint pytest
 
 # Real concurrent and killed processes (tests/processes): minutes, so not part of `make test`.
 test-processes: install
-	$(BIN)/pytest -q -s --durations=0 -m processes tests/processes
+	$(BIN)/pytest -q $(PYTEST_PARALLEL) --durations=0 -m processes tests/processes
 
 format: install
 	$(BIN)/ruff format $(PYDIRS)
