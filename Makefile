@@ -50,7 +50,7 @@ test: lint pytest
 
 # Real concurrent and killed processes (tests/processes): minutes, so not part of `make test`.
 test-processes: install
-	$(BIN)/pytest -q $(PYTEST_PARALLEL) --durations=0 -m processes tests/processes
+	$(BIN)/pytest -q -n 2 --dist load --durations=0 -m processes tests/processes
 
 format: install
 	$(BIN)/ruff format $(PYDIRS)
