@@ -28,7 +28,7 @@ from dataproducts.artifacts import (
 from dataproducts.config import ProjectConfig
 from dataproducts.errors import ArtifactError, RunRecordError, WarehouseError
 from dataproducts.products import DataProduct
-from dataproducts.runs import VALIDATIONS, Record
+from dataproducts.runs import VALIDATIONS, Record, parse_ts
 from dataproducts.slo.slis import Check, SourceFreshness
 
 AS_OF_TIME = dt.time(6)  # a run for as-of day D is judged at D 06:00 UTC
@@ -73,16 +73,6 @@ class RunInputs:
     def as_of_time(self) -> dt.datetime:
         """The as-of time: D 06:00 UTC."""
         return dt.datetime.combine(self.as_of_date, AS_OF_TIME, tzinfo=dt.UTC)
-
-
-def _parse_ts(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        ts = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)
 
 
 def load_validation_summary(path: Path) -> ValidationSummary | None:
@@ -212,7 +202,7 @@ def source_freshness(inputs: RunInputs) -> list[SourceFreshness] | None:
     return [
         SourceFreshness(
             source=r.unique_id,
-            max_loaded_at=_parse_ts(r.max_loaded_at),
+            max_loaded_at=parse_ts(r.max_loaded_at),
             status=r.status,
             error=(r.error or "").splitlines()[0][:200] if r.error else None,
         )
