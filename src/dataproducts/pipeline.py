@@ -13,6 +13,7 @@ the generator's faults) and then the nightly steps for that day, so every histor
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -20,7 +21,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -193,18 +194,28 @@ def _judged_record(cfg: ProjectConfig, run: str | None, as_of: dt.date | None) -
     return newest, None
 
 
+@contextlib.contextmanager
+def _judging(
+    cfg: ProjectConfig, command: str, run: str | None, wait: float | None, as_of: dt.date | None
+) -> Iterator[tuple[Record, str | None]]:
+    """What ``dp validate`` and ``dp report`` share: the project lock, leftovers removed, dbt idle, and the
+    record to judge (with a note when it is not the newest build)."""
+    from dataproducts.lock import acquire_lock
+    from dataproducts.runs import remove_leftovers
+
+    with acquire_lock(cfg.runs_dir, command, wait=wait):
+        remove_leftovers(cfg)
+        ensure_dbt_idle(cfg, wait)
+        yield _judged_record(cfg, run, as_of)
+
+
 def validate(
     cfg: ProjectConfig, *, run: str | None = None, wait: float | None = None, **options: Any
 ) -> ValidationRun:
     """``dp validate``: under the project lock, once dbt is idle, on the run record of the newest build."""
-    from dataproducts.lock import acquire_lock
-    from dataproducts.runs import remove_leftovers
     from dataproducts.validation.runner import run_validation
 
-    with acquire_lock(cfg.runs_dir, "dp validate", wait=wait):
-        remove_leftovers(cfg)
-        ensure_dbt_idle(cfg, wait)
-        record, _note = _judged_record(cfg, run, options.get("as_of"))
+    with _judging(cfg, "dp validate", run, wait, options.get("as_of")) as (record, _note):
         return run_validation(cfg, record, **options)
 
 
@@ -212,13 +223,9 @@ def report(
     cfg: ProjectConfig, *, run: str | None = None, wait: float | None = None, **options: Any
 ) -> WrittenReport:
     """``dp report``: under the project lock, once dbt is idle, on the latest complete run record."""
-    from dataproducts.lock import acquire_lock
-    from dataproducts.runs import prune, remove_leftovers
+    from dataproducts.runs import prune
 
-    with acquire_lock(cfg.runs_dir, "dp report", wait=wait):
-        remove_leftovers(cfg)
-        ensure_dbt_idle(cfg, wait)
-        record, note = _judged_record(cfg, run, options.get("as_of"))
+    with _judging(cfg, "dp report", run, wait, options.get("as_of")) as (record, note):
         written = run_report(cfg, record, **options)
         prune(cfg)
     if note:
