@@ -43,6 +43,15 @@ _FILE_MODE = 0o666  # less the umask, applied by the kernel
 _DIR_MODE = 0o777
 
 
+def display_path(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` (POSIX separators) when it lies below it, else as given: how messages
+    and reports name a file."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def current_umask() -> int:
     """The process umask, read without changing it where the OS allows (Linux: ``/proc/self/status``)."""
     try:

@@ -40,7 +40,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from dataproducts.artifacts import RunResults, load_manifest, load_run_results, load_sources
 from dataproducts.config import ProjectConfig
 from dataproducts.errors import ArtifactError, OutputError, RunRecordError, WarehouseError, first_line
-from dataproducts.fileio import make_staging_dir, write_atomic
+from dataproducts.fileio import display_path, make_staging_dir, write_atomic
+from dataproducts.warehouse import open_read_only
 
 RECORD_SCHEMA_VERSION = 1
 RECORD_FILE = "run.json"
@@ -333,10 +334,7 @@ def read_ledger(warehouse: Path) -> list[LedgerRow]:
     """The warehouse's invocation ledger, oldest first ([] when there is none yet)."""
     if not warehouse.is_file():
         return []
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error as exc:
-        raise WarehouseError(f"{warehouse}: cannot open read-only ({first_line(exc)})") from exc
+    con = open_read_only(warehouse)
     try:
         exists = con.execute(
             "select count(*) from information_schema.tables "
@@ -423,10 +421,7 @@ def _target_build(cfg: ProjectConfig) -> BuildCandidate | None:
 
 
 def _display(path: Path, cfg: ProjectConfig) -> str:
-    try:
-        return path.resolve().relative_to(cfg.project_dir).as_posix()
-    except ValueError:
-        return str(path)
+    return display_path(path, cfg.project_dir)
 
 
 def unfinished_build(cfg: ProjectConfig, after: dt.datetime | None) -> LedgerRow | None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from dataproducts.artifacts import Manifest, Node
 from dataproducts.config import ProjectConfig
+from dataproducts.constants import OBJECTIVE_SLIS
 from dataproducts.descriptor import DescriptorProblem, missing_keys
 from dataproducts.errors import ExitCode, SuiteError
 from dataproducts.governance.parsing import ManifestSource, RefusedReference, manifest_from
@@ -37,7 +38,6 @@ from dataproducts.validation.suites import load_suite
 
 UNIQUENESS_TESTS = frozenset({"unique", "unique_combination_of_columns"})
 DESCRIPTOR_DOC = "docs/descriptor.md"
-SLO_OBJECTIVES = ("freshness", "availability", "completeness", "validity")
 
 
 @dataclass(frozen=True)
@@ -262,9 +262,9 @@ def _descriptor_problems(ctx: Context, p: DataProduct) -> Iterator[str]:
         )
     slo = d.model.slo
     if slo is not None and not reported("slo"):
-        objectives = [d.slo.for_sli(name).objective for name in SLO_OBJECTIVES]
+        objectives = [d.slo.for_sli(name).objective for name in OBJECTIVE_SLIS]
         if all(v is None for v in objectives) and slo.objective is None:
-            yield problem("slo", f"has no objective ({', '.join(SLO_OBJECTIVES)})")
+            yield problem("slo", f"has no objective ({', '.join(OBJECTIVE_SLIS)})")
 
 
 def check_descriptor(ctx: Context) -> Iterator[Finding]:

@@ -21,15 +21,15 @@ from typing import Any
 import yaml
 
 from dataproducts.config import ProjectConfig
+from dataproducts.constants import OBJECTIVE_SLIS
 from dataproducts.errors import DataProductsError, DbtError
-from dataproducts.governance._io import write_all_atomic
+from dataproducts.fileio import write_all_atomic
 from dataproducts.governance.parsing import manifest_from
 from dataproducts.governance.standards import normalize_type
 from dataproducts.products import Column, DataProduct, ProductVersion, load_products
 from dataproducts.validation.suites import load_suite
 
 API_VERSION = "v3.1.0"
-SLIS = ("freshness", "availability", "completeness", "validity")
 _CYCLE_DAYS = {"hourly": (1, "h"), "daily": (1, "d"), "weekly": (7, "d"), "monthly": (1, "M")}
 
 
@@ -206,7 +206,7 @@ def _sla(product: DataProduct) -> list[dict[str, Any]]:
                 "description": "The newest data is at most this old at the daily as-of time (D 06:00 UTC).",
             }
         )
-    for name in SLIS:
+    for name in OBJECTIVE_SLIS:
         objective = d.slo.for_sli(name)
         if objective.objective is None:
             continue

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dataproducts.errors import WarehouseError
+from dataproducts.warehouse import open_read_only, quote_ident, relation_sql
+
 _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
 _SQL_BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _SQL_LINE_COMMENT = re.compile(r"--[^\n]*")
@@ -71,14 +74,6 @@ class DataComparison:
     detail: str = ""
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def relation_sql(schema: str | None, alias: str | None) -> str:
-    return f"{_quote(schema or 'main')}.{_quote(alias or '')}"
-
-
 class Warehouse:
     """A read-only DuckDB connection used to compare relations; opened lazily, closed by the caller."""
 
@@ -89,15 +84,10 @@ class Warehouse:
 
     def connect(self) -> Any:
         if self._con is None and self.error is None:
-            if not self.path.is_file():
-                self.error = f"warehouse {self.path} not found"
-                return None
-            import duckdb
-
             try:
-                self._con = duckdb.connect(str(self.path), read_only=True)
-            except duckdb.Error as exc:
-                self.error = f"warehouse {self.path} cannot be opened ({str(exc).splitlines()[0]})"
+                self._con = open_read_only(self.path)
+            except WarehouseError as exc:
+                self.error = str(exc)
         return self._con
 
     def has_relation(self, schema: str | None, alias: str | None) -> bool:
@@ -119,7 +109,7 @@ class Warehouse:
         """Compare ``columns`` of two relations as multisets of rows."""
         con = self.connect()
         assert con is not None
-        cols = ", ".join(_quote(c) for c in columns)
+        cols = ", ".join(quote_ident(c) for c in columns)
         a, b = relation_sql(*left), relation_sql(*right)
         import duckdb
 

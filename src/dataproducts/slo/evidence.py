@@ -26,12 +26,13 @@ from dataproducts.artifacts import (
     load_sources,
 )
 from dataproducts.config import ProjectConfig
-from dataproducts.errors import ArtifactError, RunRecordError, WarehouseError
+from dataproducts.constants import as_of_datetime
+from dataproducts.errors import ArtifactError, RunRecordError
+from dataproducts.fileio import display_path
 from dataproducts.products import DataProduct
 from dataproducts.runs import VALIDATIONS, Record, parse_ts
 from dataproducts.slo.slis import Check, SourceFreshness
-
-AS_OF_TIME = dt.time(6)  # a run for as-of day D is judged at D 06:00 UTC
+from dataproducts.warehouse import open_read_only, quote_ident
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class RunInputs:
     @property
     def as_of_time(self) -> dt.datetime:
         """The as-of time: D 06:00 UTC."""
-        return dt.datetime.combine(self.as_of_date, AS_OF_TIME, tzinfo=dt.UTC)
+        return as_of_datetime(self.as_of_date)
 
 
 def load_validation_summary(path: Path) -> ValidationSummary | None:
@@ -187,10 +188,7 @@ def load_inputs(
 
 
 def _rel(path: Path, cfg: ProjectConfig) -> str:
-    try:
-        return path.resolve().relative_to(cfg.project_dir).as_posix()
-    except ValueError:
-        return str(path)
+    return display_path(path, cfg.project_dir)
 
 
 # --- per-product evidence from the artifacts -----------------------------------------------------------------
@@ -310,10 +308,6 @@ class WarehouseFacts:
     errors: dict[str, str] = field(default_factory=dict)  # relation -> why it could not be read
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def read_warehouse(
     path: Path,
     relations: Sequence[tuple[str, str]],
@@ -323,13 +317,7 @@ def read_warehouse(
     each column's non-NULL count, in one query per relation. Read-only; nothing is loaded into memory."""
     import duckdb
 
-    if not path.is_file():
-        raise WarehouseError(f"{path}: warehouse not found (run dp generate and dbt build first)")
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-        raise WarehouseError(f"{path}: cannot open the warehouse read-only ({first})") from exc
+    con = open_read_only(path)
     facts = WarehouseFacts()
     try:
         if relations:
@@ -347,9 +335,11 @@ def read_warehouse(
             if relation not in facts.columns:
                 facts.errors[relation] = "relation not found"
                 continue
-            select = ", ".join(["count(*)", *(f"count({_ident(c)})" for c in present)])
+            select = ", ".join(["count(*)", *(f"count({quote_ident(c)})" for c in present)])
             try:
-                row = con.execute(f"select {select} from {_ident(schema)}.{_ident(name)}").fetchone()
+                row = con.execute(
+                    f"select {select} from {quote_ident(schema)}.{quote_ident(name)}"
+                ).fetchone()
             except duckdb.Error as exc:
                 facts.errors[relation] = str(exc).strip().splitlines()[0]
                 continue

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from dataproducts import descriptor
+from dataproducts.constants import SLI_NAMES
 from dataproducts.products import DataProduct
 
 
@@ -40,8 +41,6 @@ def worst(statuses: Iterable[Status]) -> Status:
     """The most severe status (``met`` for none)."""
     return max(statuses, key=lambda s: s.rank, default=Status.MET)
 
-
-SLI_NAMES: tuple[str, ...] = ("freshness", "availability", "completeness", "validity", "schema_stability")
 
 # Defaults for targets a descriptor leaves out (documented in docs/slo.md; the descriptor model owns them).
 DEFAULT_OBJECTIVE = descriptor.DEFAULT_OBJECTIVE
