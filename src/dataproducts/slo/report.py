@@ -17,18 +17,26 @@ import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from dataproducts.config import ProjectConfig
+from dataproducts.constants import SLI_NAMES
 from dataproducts.errors import ArtifactError, ExitCode, OutputError, RunRecordError
-from dataproducts.fileio import ensure_dir, make_staging_dir, output_error, swap_in_dir
+from dataproducts.fileio import display_path, ensure_dir, make_staging_dir, output_error, swap_in_dir
 from dataproducts.products import DataProduct, load_products, select_products
 from dataproducts.runs import REPORTS, Record, publish_dir, staging_dir, stamp
 from dataproducts.slo import document as report_document
 from dataproducts.slo import evidence
 from dataproducts.slo.budgets import Budget, exit_code, overall_status, product_status, run_status
-from dataproducts.slo.history import CheckpointError, ProductRecord, RunRecord, read_history, record_run
-from dataproducts.slo.model import SLI_NAMES, VOLUME_BASELINE_RUNS, SliResult, Status, Targets, targets_for
+from dataproducts.slo.history import (
+    CheckpointError,
+    HistoryReader,
+    ProductRecord,
+    RunRecord,
+    read_history,
+    record_run,
+)
+from dataproducts.slo.model import VOLUME_BASELINE_RUNS, SliResult, Status, Targets, targets_for
 from dataproducts.slo.slis import (
     Check,
     availability_sli,
@@ -95,13 +103,6 @@ class WrittenReport:
 
 def _iso(ts: dt.datetime) -> str:
     return ts.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _rel(path: Path, base: Path) -> str:
-    try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _link(path: Path, from_dir: Path) -> str:
@@ -189,13 +190,65 @@ class _Judged:
     previous_invocation: str | None
 
 
+_Previous = tuple[str, dict[str, dict[str, str | None]]]
+
+
+def _completeness(
+    product: DataProduct, targets: Targets, facts: evidence.WarehouseFacts, baseline: Sequence[int]
+) -> SliResult:
+    relation = product.relation
+    if relation in facts.errors:
+        return _unknown(
+            "completeness", "ratio", {}, f"{relation}: cannot count rows ({facts.errors[relation]})"
+        )
+    row_count = facts.row_counts.get(relation)
+    non_null = facts.non_null.get(relation, {})
+    rows = row_count or 0
+    required = {c: (rows - non_null[c] if c in non_null else None) for c in _required_columns(product)}
+    return completeness_sli(row_count, baseline, targets.min_volume_ratio, targets.max_volume_ratio, required)
+
+
+def _validity(
+    product: DataProduct, targets: Targets, inputs: evidence.RunInputs
+) -> tuple[SliResult, list[Check]]:
+    """The GX suite's expectations and the product's own dbt data tests."""
+    gx = evidence.gx_checks(inputs, product)
+    checks = evidence.dbt_checks(inputs, product)
+    if gx is None:
+        reason = inputs.validation_note or f"no GX result for {product.id} in the validation summary"
+        checks.append(Check("gx", "GX suite", None, "critical", "error", message=reason))
+    else:
+        checks = gx + checks
+    return validity_sli(checks, targets.min_pass_rate), checks
+
+
+def _schema_stability(
+    product: DataProduct, facts: evidence.WarehouseFacts, previous: _Previous | None
+) -> tuple[SliResult, dict[str, dict[str, str]], list[dict[str, Any]]]:
+    """Every version's relation against its contract and the previous run's columns."""
+    contract = {v.relation: {c.name: c.data_type for c in v.columns} for v in product.versions}
+    actual = {rel: facts.columns[rel] for rel in contract if rel in facts.columns}
+    sli, changes = schema_stability_sli(actual, contract, previous[1] if previous else None)
+    if previous:
+        sli = SliResult(
+            sli.name,
+            sli.status,
+            sli.value,
+            sli.unit,
+            sli.target,
+            sli.reason,
+            {**sli.details, "previous_invocation_id": previous[0]},
+        )
+    return sli, actual, changes
+
+
 def _judge(
     product: DataProduct,
     targets: Targets,
     inputs: evidence.RunInputs,
     facts: evidence.WarehouseFacts,
     baseline: Sequence[int],
-    previous: tuple[str, dict[str, dict[str, str | None]]] | None,
+    previous: _Previous | None,
     freshness_inputs: Sequence[Any] | None,
 ) -> _Judged:
     own = evidence.run_statuses(inputs, product.unique_ids)
@@ -212,63 +265,24 @@ def _judge(
     slis["availability"] = availability_sli(own, upstream, tests)
     latest_status = own.get(product.unique_id)
     built = latest_status == "success"
-    not_built = f"not built in this run ({latest_status or 'not in run_results.json'})"
-
-    relation = product.relation
-    row_count = facts.row_counts.get(relation) if built else None
     checks: list[Check] = []
     changes: list[dict[str, Any]] = []
     columns: dict[str, dict[str, str]] | None = None
-    if not built:
+    if built:
+        slis["completeness"] = _completeness(product, targets, facts, baseline)
+        slis["validity"], checks = _validity(product, targets, inputs)
+        slis["schema_stability"], columns, changes = _schema_stability(product, facts, previous)
+    else:
+        not_built = f"not built in this run ({latest_status or 'not in run_results.json'})"
         slis["completeness"] = _unknown("completeness", "ratio", {}, not_built)
         slis["validity"] = _unknown("validity", "ratio", {"min": targets.min_pass_rate}, not_built)
         slis["schema_stability"] = _unknown("schema_stability", "count", {"max": 0}, not_built)
-    else:
-        # completeness
-        if relation in facts.errors:
-            slis["completeness"] = _unknown(
-                "completeness", "ratio", {}, f"{relation}: cannot count rows ({facts.errors[relation]})"
-            )
-        else:
-            non_null = facts.non_null.get(relation, {})
-            rows = row_count or 0
-            required = {
-                c: (rows - non_null[c] if c in non_null else None) for c in _required_columns(product)
-            }
-            slis["completeness"] = completeness_sli(
-                row_count, baseline, targets.min_volume_ratio, targets.max_volume_ratio, required
-            )
-        # validity: the GX suite's expectations and the product's own dbt data tests
-        gx = evidence.gx_checks(inputs, product)
-        checks = evidence.dbt_checks(inputs, product)
-        if gx is None:
-            reason = inputs.validation_note or f"no GX result for {product.id} in the validation summary"
-            checks.append(Check("gx", "GX suite", None, "critical", "error", message=reason))
-        else:
-            checks = gx + checks
-        slis["validity"] = validity_sli(checks, targets.min_pass_rate)
-        # schema stability: every version's relation
-        contract = {v.relation: {c.name: c.data_type for c in v.columns} for v in product.versions}
-        actual = {rel: facts.columns[rel] for rel in contract if rel in facts.columns}
-        columns = actual
-        sli, changes = schema_stability_sli(actual, contract, previous[1] if previous else None)
-        if previous:
-            sli = SliResult(
-                sli.name,
-                sli.status,
-                sli.value,
-                sli.unit,
-                sli.target,
-                sli.reason,
-                {**sli.details, "previous_invocation_id": previous[0]},
-            )
-        slis["schema_stability"] = sli
     return _Judged(
         product=product,
         targets=targets,
         slis=slis,
         run_status=run_status(s.status for s in slis.values()),
-        row_count=row_count,
+        row_count=facts.row_counts.get(product.relation) if built else None,
         columns=columns,
         checks=checks,
         changes=[{"product": product.id, **c} for c in changes],
@@ -279,24 +293,26 @@ def _judge(
 # --- the report -------------------------------------------------------------------------------------------------
 
 
-def build_report(
-    cfg: ProjectConfig,
-    record: Record,
-    *,
-    as_of: dt.date | None = None,
-    window_days: int | None = None,
-    select: Sequence[str] | None = None,
-    sources_note: str | None = None,
-    validation_note: str | None = None,
-    now: dt.datetime | None = None,
-    final_record: Path | None = None,
-) -> SloReport:
-    """Compute the report of one run record; writes nothing. ``final_record``: where the record will be
-    when it is still being built (the nightly job), for the report's links."""
-    inputs = evidence.load_inputs(
-        cfg, record, as_of=as_of, sources_note=sources_note, validation_note=validation_note
-    )
-    final_record = final_record or record.path
+class ReportOptions(TypedDict, total=False):
+    """What ``dp report`` (and the nightly) may choose about a report; every key optional."""
+
+    as_of: dt.date | None
+    window_days: int | None
+    select: Sequence[str] | None
+    sources_note: str | None
+    validation_note: str | None
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The products a report judges, and whether (and to which selection) it is partial."""
+
+    products: list[DataProduct]
+    partial: bool
+    selection: list[str] | None
+
+
+def _scope(record: Record, inputs: evidence.RunInputs, select: Sequence[str] | None) -> _Scope:
     products = load_products(inputs.manifest)
     if not products:
         raise ArtifactError(f"{inputs.manifest_path}: no public data products in the manifest")
@@ -314,12 +330,13 @@ def build_report(
     selection = (
         sorted({*(record.meta.selection or []), *(p.id for p in products if select)}) if partial else None
     )
-    now = now or dt.datetime.now(dt.UTC)
-    invocation = inputs.invocation_id
-    run_id = inputs.run_id
-    as_of_time = inputs.as_of_time
-    freshness_inputs = evidence.source_freshness(inputs)
+    return _Scope(products, partial, selection)
 
+
+def _read_facts(
+    cfg: ProjectConfig, inputs: evidence.RunInputs, products: Sequence[DataProduct]
+) -> evidence.WarehouseFacts:
+    """Row counts, non-null counts and columns of every version's relation (one read-only query pass)."""
     relations = [(v.schema or "", v.alias or "") for p in products for v in p.versions]
     built = evidence.run_statuses(inputs, [p.unique_id for p in products])
     counts = {
@@ -327,180 +344,255 @@ def build_report(
         for p in products
         if built.get(p.unique_id) == "success"
     }
-    report_dir = cfg.reports_dir / "latest"
+    return evidence.read_warehouse(cfg.warehouse, relations, counts)
+
+
+def _judge_all(
+    history: HistoryReader,
+    inputs: evidence.RunInputs,
+    facts: evidence.WarehouseFacts,
+    products: Sequence[DataProduct],
+    window_days: int | None,
+) -> list[_Judged]:
+    freshness_inputs = evidence.source_freshness(inputs)
+    run_id, as_of_time = inputs.run_id, inputs.as_of_time
+    judged: list[_Judged] = []
+    for product in products:
+        targets = targets_for(product, window_days)
+        baseline = history.volume_baseline(product.id, VOLUME_BASELINE_RUNS, run_id=run_id, as_of=as_of_time)
+        previous = history.previous_columns(product.id, run_id=run_id, as_of=as_of_time)
+        judged.append(_judge(product, targets, inputs, facts, baseline, previous, freshness_inputs))
+    return judged
+
+
+def _run_record(
+    inputs: evidence.RunInputs, scope: _Scope, judged: Sequence[_Judged], now: dt.datetime
+) -> RunRecord:
+    return RunRecord(
+        run_id=inputs.run_id,
+        dbt_invocation_id=inputs.invocation_id,
+        partial=scope.partial,
+        selection=scope.selection,
+        as_of=inputs.as_of_time,
+        generated_at=now,
+        project=inputs.manifest.metadata.project_name,
+        overall_status=overall_status(j.run_status for j in judged).value,
+        products=tuple(
+            ProductRecord(
+                product_id=j.product.id,
+                status=j.run_status.value,
+                row_count=j.row_count,
+                columns=j.columns,
+                slis={n: {k: v for k, v in s.to_dict().items() if k != "details"} for n, s in j.slis.items()},
+            )
+            for j in judged
+        ),
+    )
+
+
+def _error_budget(history: HistoryReader, j: _Judged) -> tuple[Status, str, dict[str, Any]]:
+    """The product's status, its reason and its error budget over the window (overall and per SLI)."""
+    p, t = j.product, j.targets
+    counts_by_sli = history.sli_counts(p.id, t.window_days)
+    missed = len(history.missed_days(p.id, t.window_days))
+    # a night without a run: bad for availability (and so for the product) unless the descriptor says
+    # slo.availability.count_missed_runs: false
+    missed_bad = missed if t.count_missed_runs else 0
+    per_sli = {}
+    for name in SLI_NAMES:
+        c = counts_by_sli.get(name)
+        extra = missed_bad if name == "availability" else 0
+        per_sli[name] = _budget(
+            t.objective(name), c.good if c else 0, (c.bad if c else 0) + extra, t.window_days
+        ).to_dict(with_good=False)
+    pc = history.product_counts(p.id, t.window_days)
+    product_budget = _budget(t.product_objective, pc.good, pc.bad + missed_bad, t.window_days)
+    status, reason = product_status(j.slis, product_budget)
+    budget = {
+        "window_days": t.window_days,
+        **product_budget.to_dict(),
+        "missed_runs": missed,
+        "per_sli": per_sli,
+    }
+    return status, reason, budget
+
+
+def _trend(history: HistoryReader, j: _Judged) -> list[dict[str, Any]]:
+    return [
+        {
+            "date": point.date.isoformat(),
+            "run_id": point.run_id,
+            "invocation_id": point.dbt_invocation_id,
+            "status": point.status,
+            "slis": {n: point.slis[n] for n in SLI_NAMES if n in point.slis},
+        }
+        for point in history.trend(j.product.id, j.targets.window_days)
+    ]
+
+
+def _versions(p: DataProduct) -> list[dict[str, Any]]:
+    return [
+        {
+            "version": v.version,
+            "relation": v.relation,
+            "is_latest": v.is_latest,
+            "deprecation_date": v.deprecation_date.isoformat() if v.deprecation_date else None,
+        }
+        for v in p.versions
+    ]
+
+
+@dataclass(frozen=True)
+class _Links:
+    """Where the report's links start from and point to."""
+
+    cfg: ProjectConfig
+    inputs: evidence.RunInputs
+    report_dir: Path
+    final_record: Path
+
+    def of(self, p: DataProduct) -> dict[str, Any]:
+        docs = _link(self.cfg.target_dir / DOCS_SUBDIR / DOCS_PAGE, self.report_dir)
+        return {
+            "dbt_docs": docs + f"#!/model/{p.unique_id}",
+            "data_docs": _data_docs_link(self.inputs, p, self.report_dir, self.final_record),
+        }
+
+
+def _entry(history: HistoryReader, j: _Judged, links: _Links) -> tuple[Status, dict[str, Any]]:
+    """One product's section of the report, and its status."""
+    p = j.product
+    status, reason, budget = _error_budget(history, j)
+    return status, {
+        "id": p.id,
+        "name": p.name,
+        "domain": p.domain,
+        "owner": _owner(p),
+        "description": p.description,
+        "relation": p.relation,
+        "unique_id": p.unique_id,
+        "versions": _versions(p),
+        "status": status.value,
+        "run_status": j.run_status.value,
+        "status_reason": reason,
+        "row_count": j.row_count,
+        "slis": {n: j.slis[n].to_dict() for n in SLI_NAMES},
+        "error_budget": budget,
+        "trend": _trend(history, j),
+        "failing_checks": _failing(j.checks),
+        "links": links.of(p),
+        "schema_changes": j.changes,
+        "exposures": [
+            {"name": e.name, "type": e.type, "owner": _exposure_owner(e.owner), "url": e.url}
+            for e in p.exposures
+        ],
+    }
+
+
+def _worst_first(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    order = {s: s.rank for s in Status}
+    return sorted(
+        entries,
+        key=lambda e: (-order[Status(e["status"])], -(e["error_budget"]["burn_rate"] or 0.0), e["id"]),
+    )
+
+
+def _inputs_section(
+    cfg: ProjectConfig, inputs: evidence.RunInputs, final_record: Path, history_runs: int
+) -> dict[str, Any]:
+    """Which files the report was judged from (paths relative to the project)."""
+
+    def rel(path: Path) -> str:
+        return display_path(path, cfg.project_dir)
+
+    return {
+        "project_dir": str(cfg.project_dir),
+        "run_record": rel(final_record),
+        "as_of_origin": inputs.as_of_origin,
+        "manifest": {
+            "path": rel(inputs.manifest_path),
+            "invocation_id": inputs.manifest.metadata.invocation_id,
+        },
+        "run_results": {
+            "path": rel(inputs.run_results_path),
+            "invocation_id": inputs.invocation_id,
+            "generated_at": inputs.run_results.metadata.generated_at,
+        },
+        "sources": {
+            "path": rel(inputs.sources_path),
+            "invocation_id": inputs.sources.metadata.invocation_id if inputs.sources else None,
+            "used": inputs.sources is not None,
+            "note": inputs.sources_note,
+        },
+        "validation": {
+            "path": rel(inputs.validation_path),
+            "invocation_id": inputs.validation.invocation_id if inputs.validation else None,
+            "used": inputs.validation is not None,
+            "note": inputs.validation_note,
+        },
+        "warehouse": rel(cfg.warehouse),
+        "history": {"path": rel(cfg.history), "runs_before": history_runs},
+        "dbt_docs": rel(cfg.target_dir / DOCS_SUBDIR / DOCS_PAGE),
+    }
+
+
+def _check_history_day(cfg: ProjectConfig, history: HistoryReader, inputs: evidence.RunInputs) -> None:
+    recorded = history.recorded_run(inputs.run_id)
+    if recorded is not None and recorded[0] != inputs.as_of_date:
+        raise RunRecordError(
+            f"{cfg.history}: run {inputs.run_id} is recorded for as-of day {recorded[0]}, not "
+            f"{inputs.as_of_date}; history is never rewritten under another day"
+        )
+
+
+def build_report(
+    cfg: ProjectConfig,
+    record: Record,
+    *,
+    now: dt.datetime | None = None,
+    final_record: Path | None = None,
+    **options: Unpack[ReportOptions],
+) -> SloReport:
+    """Compute the report of one run record; writes nothing. ``final_record``: where the record will be
+    when it is still being built (the nightly job), for the report's links."""
+    inputs = evidence.load_inputs(
+        cfg,
+        record,
+        as_of=options.get("as_of"),
+        sources_note=options.get("sources_note"),
+        validation_note=options.get("validation_note"),
+    )
+    final_record = final_record or record.path
+    scope = _scope(record, inputs, options.get("select"))
+    now = now or dt.datetime.now(dt.UTC)
+    links = _Links(cfg, inputs, cfg.reports_dir / "latest", final_record)
     with read_history(cfg.history) as history:
         history_runs = history.runs_in_history()
-        recorded = history.recorded_run(run_id)
-        if recorded is not None and recorded[0] != inputs.as_of_date:
-            raise RunRecordError(
-                f"{cfg.history}: run {run_id} is recorded for as-of day {recorded[0]}, not "
-                f"{inputs.as_of_date}; history is never rewritten under another day"
-            )
-        facts = evidence.read_warehouse(cfg.warehouse, relations, counts)
-        judged: list[_Judged] = []
-        for product in products:
-            targets = targets_for(product, window_days)
-            baseline = history.volume_baseline(
-                product.id, VOLUME_BASELINE_RUNS, run_id=run_id, as_of=as_of_time
-            )
-            previous = history.previous_columns(product.id, run_id=run_id, as_of=as_of_time)
-            judged.append(_judge(product, targets, inputs, facts, baseline, previous, freshness_inputs))
-
-        run = RunRecord(
-            run_id=run_id,
-            dbt_invocation_id=invocation,
-            partial=partial,
-            selection=selection,
-            as_of=as_of_time,
-            generated_at=now,
-            project=inputs.manifest.metadata.project_name,
-            overall_status=overall_status(j.run_status for j in judged).value,
-            products=tuple(
-                ProductRecord(
-                    product_id=j.product.id,
-                    status=j.run_status.value,
-                    row_count=j.row_count,
-                    columns=j.columns,
-                    slis={
-                        n: {k: v for k, v in s.to_dict().items() if k != "details"} for n, s in j.slis.items()
-                    },
-                )
-                for j in judged
-            ),
-        )
+        _check_history_day(cfg, history, inputs)
+        facts = _read_facts(cfg, inputs, scope.products)
+        judged = _judge_all(history, inputs, facts, scope.products, options.get("window_days"))
+        run = _run_record(inputs, scope, judged, now)
         history.set_current(run)
-
-        entries: list[dict[str, Any]] = []
-        reported: list[Status] = []
-        for j in judged:
-            p, t = j.product, j.targets
-            counts_by_sli = history.sli_counts(p.id, t.window_days)
-            missed = len(history.missed_days(p.id, t.window_days))
-            # a night without a run: bad for availability (and so for the product) unless the descriptor
-            # says slo.availability.count_missed_runs: false
-            missed_bad = missed if t.count_missed_runs else 0
-            per_sli = {}
-            for name in SLI_NAMES:
-                c = counts_by_sli.get(name)
-                extra = missed_bad if name == "availability" else 0
-                per_sli[name] = _budget(
-                    t.objective(name), c.good if c else 0, (c.bad if c else 0) + extra, t.window_days
-                ).to_dict(with_good=False)
-            pc = history.product_counts(p.id, t.window_days)
-            product_budget = _budget(t.product_objective, pc.good, pc.bad + missed_bad, t.window_days)
-            status, reason = product_status(j.slis, product_budget)
-            reported.append(status)
-            trend = [
-                {
-                    "date": point.date.isoformat(),
-                    "run_id": point.run_id,
-                    "invocation_id": point.dbt_invocation_id,
-                    "status": point.status,
-                    "slis": {n: point.slis[n] for n in SLI_NAMES if n in point.slis},
-                }
-                for point in history.trend(p.id, t.window_days)
-            ]
-            entries.append(
-                {
-                    "id": p.id,
-                    "name": p.name,
-                    "domain": p.domain,
-                    "owner": _owner(p),
-                    "description": p.description,
-                    "relation": p.relation,
-                    "unique_id": p.unique_id,
-                    "versions": [
-                        {
-                            "version": v.version,
-                            "relation": v.relation,
-                            "is_latest": v.is_latest,
-                            "deprecation_date": v.deprecation_date.isoformat()
-                            if v.deprecation_date
-                            else None,
-                        }
-                        for v in p.versions
-                    ],
-                    "status": status.value,
-                    "run_status": j.run_status.value,
-                    "status_reason": reason,
-                    "row_count": j.row_count,
-                    "slis": {n: j.slis[n].to_dict() for n in SLI_NAMES},
-                    "error_budget": {
-                        "window_days": t.window_days,
-                        **product_budget.to_dict(),
-                        "missed_runs": missed,
-                        "per_sli": per_sli,
-                    },
-                    "trend": trend,
-                    "failing_checks": _failing(j.checks),
-                    "links": {
-                        "dbt_docs": _link(cfg.target_dir / DOCS_SUBDIR / DOCS_PAGE, report_dir)
-                        + f"#!/model/{p.unique_id}",
-                        "data_docs": _data_docs_link(inputs, p, report_dir, final_record),
-                    },
-                    "schema_changes": j.changes,
-                    "exposures": [
-                        {"name": e.name, "type": e.type, "owner": _exposure_owner(e.owner), "url": e.url}
-                        for e in p.exposures
-                    ],
-                }
-            )
-
-    order = {s: s.rank for s in Status}
-    entries.sort(
-        key=lambda e: (
-            -order[Status(e["status"])],
-            -(e["error_budget"]["burn_rate"] or 0.0),
-            e["id"],
-        )
-    )
-    overall = overall_status(reported)
+        sections = [_entry(history, j, links) for j in judged]
+    reported = [status for status, _ in sections]
     windows = sorted({j.targets.window_days for j in judged})
     document: dict[str, Any] = {
         "schema_version": REPORT_SCHEMA_VERSION,
         "generated_at": _iso(now),
-        "as_of": _iso(as_of_time),
+        "as_of": _iso(inputs.as_of_time),
         "as_of_date": inputs.as_of_date.isoformat(),
-        "invocation_id": invocation,
-        "run_id": run_id,
-        "partial": partial,
-        "selection": selection,
+        "invocation_id": inputs.invocation_id,
+        "run_id": inputs.run_id,
+        "partial": scope.partial,
+        "selection": scope.selection,
         "project": inputs.manifest.metadata.project_name,
         "window_days": windows[0] if len(windows) == 1 else max(windows),
-        "overall_status": overall.value,
+        "overall_status": overall_status(reported).value,
         "summary": {s.value: sum(1 for r in reported if r is s) for s in Status},
-        "products": entries,
-        "deprecations": _deprecations(products, inputs.as_of_date),
+        "products": _worst_first([entry for _, entry in sections]),
+        "deprecations": _deprecations(scope.products, inputs.as_of_date),
         "schema_changes": [c for j in judged for c in j.changes],
-        "inputs": {
-            "project_dir": str(cfg.project_dir),
-            "run_record": _rel(final_record, cfg.project_dir),
-            "as_of_origin": inputs.as_of_origin,
-            "manifest": {
-                "path": _rel(inputs.manifest_path, cfg.project_dir),
-                "invocation_id": inputs.manifest.metadata.invocation_id,
-            },
-            "run_results": {
-                "path": _rel(inputs.run_results_path, cfg.project_dir),
-                "invocation_id": invocation,
-                "generated_at": inputs.run_results.metadata.generated_at,
-            },
-            "sources": {
-                "path": _rel(inputs.sources_path, cfg.project_dir),
-                "invocation_id": inputs.sources.metadata.invocation_id if inputs.sources else None,
-                "used": inputs.sources is not None,
-                "note": inputs.sources_note,
-            },
-            "validation": {
-                "path": _rel(inputs.validation_path, cfg.project_dir),
-                "invocation_id": inputs.validation.invocation_id if inputs.validation else None,
-                "used": inputs.validation is not None,
-                "note": inputs.validation_note,
-            },
-            "warehouse": _rel(cfg.warehouse, cfg.project_dir),
-            "history": {"path": _rel(cfg.history, cfg.project_dir), "runs_before": history_runs},
-            "dbt_docs": _rel(cfg.target_dir / DOCS_SUBDIR / DOCS_PAGE, cfg.project_dir),
-        },
+        "inputs": _inputs_section(cfg, inputs, final_record, history_runs),
     }
     document = _jsonable(document)
     validate_document(document)
@@ -642,24 +734,8 @@ def write_report(
 
 
 def run_report(
-    cfg: ProjectConfig,
-    record: Record,
-    *,
-    as_of: dt.date | None = None,
-    window_days: int | None = None,
-    select: Sequence[str] | None = None,
-    sources_note: str | None = None,
-    validation_note: str | None = None,
-    record_history: bool = True,
+    cfg: ProjectConfig, record: Record, *, record_history: bool = True, **options: Unpack[ReportOptions]
 ) -> WrittenReport:
     """Build and write the report of one run record (the library entry point of ``dp report``)."""
-    report = build_report(
-        cfg,
-        record,
-        as_of=as_of,
-        window_days=window_days,
-        select=select,
-        sources_note=sources_note,
-        validation_note=validation_note,
-    )
+    report = build_report(cfg, record, **options)
     return write_report(cfg, report, record, record_history=record_history)
