@@ -76,8 +76,8 @@ def _add_run(p: argparse.ArgumentParser, verb: str) -> None:
     )
 
 
-def _common() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+def _common() -> _Parser:
+    common = _Parser(add_help=False)
     common.add_argument(
         "--project-dir",
         default=argparse.SUPPRESS,
@@ -127,7 +127,7 @@ def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 # --- generate ---------------------------------------------------------------------------------------------
 
 
-def _add_generate(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def _add_generate(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     p = sub.add_parser(
         "generate",
         parents=[common],
@@ -170,7 +170,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 # --- validate ---------------------------------------------------------------------------------------------
 
 
-def _add_validate(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def _add_validate(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     p = sub.add_parser(
         "validate",
         parents=[common],
@@ -240,7 +240,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 # --- check (governance) -----------------------------------------------------------------------------------
 
 
-def _add_check(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def _add_check(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     p = sub.add_parser(
         "check",
         parents=[common],
@@ -328,7 +328,7 @@ def _add_slo_options(p: argparse.ArgumentParser) -> None:
     _add_paths(p, "warehouse", "target_dir", "reports_dir", "history", "runs_dir")
 
 
-def _add_report(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def _add_report(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     p = sub.add_parser(
         "report",
         parents=[common],
@@ -375,7 +375,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 # --- nightly and simulate -----------------------------------------------------------------------------------
 
 
-def _add_nightly(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def _add_nightly(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     p = sub.add_parser(
         "nightly",
         parents=[common],
@@ -424,7 +424,7 @@ def _cmd_nightly(args: argparse.Namespace) -> int:
     return int(result.exit_code)
 
 
-def _add_simulate(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def _add_simulate(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     p = sub.add_parser(
         "simulate",
         parents=[common],
@@ -490,7 +490,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 # --- diff (governance) ------------------------------------------------------------------------------------
 
 
-def _add_diff(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def _add_diff(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     p = sub.add_parser(
         "diff",
         parents=[common],
@@ -532,7 +532,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 # --- catalog and export (governance) ----------------------------------------------------------------------
 
 
-def _add_catalog(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def _add_catalog(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     p = sub.add_parser(
         "catalog",
         parents=[common],
@@ -570,7 +570,7 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _add_export(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def _add_export(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     p = sub.add_parser(
         "export",
         parents=[common],
@@ -607,7 +607,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 # --- registry -----------------------------------------------------------------------------------------------
 
-_COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = [
+_COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser], _Parser], None]] = [
     _add_generate,
     _add_validate,
     _add_check,

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from dataproducts.errors import ExitCode
-from dataproducts.slo.model import SLI_NAMES, SliResult, Status, worst
+from dataproducts.constants import SLI_NAMES
+from dataproducts.slo.model import SliResult, Status, worst
 
 
 @dataclass(frozen=True)

@@ -254,7 +254,6 @@ def dbt_checks(inputs: RunInputs, product: DataProduct) -> list[Check]:
                 status=status,
                 unexpected_count=result.failures,
                 message=message,
-                extra={"unique_id": uid},
             )
         )
     return checks
@@ -291,7 +290,6 @@ def gx_checks(inputs: RunInputs, product: DataProduct) -> list[Check] | None:
                 element_count=e.get("element_count"),
                 samples=tuple(samples if isinstance(samples, list) else []),
                 message=message,
-                extra={"kwargs": e.get("kwargs") or {}},
             )
         )
     return checks

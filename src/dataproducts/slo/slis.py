@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from dataproducts.slo.model import (
@@ -213,8 +213,6 @@ class Check:
     element_count: int | None = None
     samples: tuple[Any, ...] = ()
     message: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
     @property
     def label(self) -> str:
         return f"{self.name}({self.column})" if self.column else self.name
