@@ -41,6 +41,9 @@ ObjectiveValue = Annotated[float, Field(gt=0, lt=1, description="Share of runs i
 Ratio = Annotated[float, Field(gt=0)]
 Text = Annotated[str, Field(min_length=1)]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", description="An email address.")]
+ProductId = Annotated[
+    str, Field(pattern=r"^[^.\s]+\.[^.\s]+$", description="A product id, `<domain>.<product>`.")
+]
 
 
 def _required_in_schema(schema: dict[str, Any], cls: type[BaseModel]) -> None:
@@ -151,6 +154,10 @@ class DescriptorModel(_Strict):
     interfaces: list[InterfaceModel] | None = None
     suite: Text | None = Field(default=None, description="Path of the GX suite from the repository root.")
     slo: SloModel | None = None
+    formerly: list[ProductId] | None = Field(
+        default=None,
+        description="The ids the product had before a rename; its SLO history is read under them too.",
+    )
 
 
 # --- problems ---------------------------------------------------------------------------------------------

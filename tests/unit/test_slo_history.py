@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -53,6 +54,29 @@ def test_windows_budgets_and_trend_include_the_current_run(tmp_path: Path) -> No
         trend = history.trend("sales.fct_orders", 28)
         assert [p.date.day for p in trend] == [1, 2, 3, 4, 5, 6]
         assert trend[3].status == "breached" and trend[3].slis["freshness"] == "breached"
+
+
+def test_a_renamed_product_reads_the_history_of_its_former_id(tmp_path: Path) -> None:
+    path = tmp_path / "h.duckdb"
+    for day in range(5):
+        record_run(path, _run(day, "breached" if day == 3 else "met", rows=100 + day))
+    old = _run(5, rows=90)
+    current = dataclasses.replace(
+        old, products=(dataclasses.replace(old.products[0], product_id="sales.orders"),)
+    )
+    with read_history(path, formerly={"sales.orders": ["sales.fct_orders"]}) as history:
+        assert history.volume_baseline("sales.orders", 2, run_id="inv-5", as_of=current.as_of) == [104, 103]
+        previous = history.previous_columns("sales.orders", run_id="inv-5", as_of=current.as_of)
+        assert previous is not None and previous[0] == "inv-4"
+        history.set_current(current)
+        assert [p.date.day for p in history.trend("sales.orders", 28)] == [1, 2, 3, 4, 5, 6]
+        assert history.missed_days("sales.orders", 28) == []
+        assert history.product_counts("sales.orders", 28).bad == 1
+        assert history.sli_counts("sales.orders", 28)["freshness"].good == 5
+        assert all(p.run_id is None for p in history.trend("sales.fct_orders", 28))
+    with read_history(path) as history:  # without ``formerly`` the trend restarts
+        history.set_current(current)
+        assert [p.date.day for p in history.trend("sales.orders", 28)] == [6]
 
 
 def test_recording_is_idempotent_per_invocation(tmp_path: Path) -> None:

@@ -15,7 +15,8 @@ Recording replaces the run's own rows in one transaction (re-running ``dp report
 idempotent); a partial run replaces only its selected products' rows. Windows count one *effective* run per
 product and as-of day: a complete run before a partial one, then the newest; so a partial run never
 replaces or dilutes a complete run's rows. Days without any run of a product since its first recorded day
-are *missed*. A file that is not a readable history raises ``HistoryError`` and is left as is.
+are *missed*. A file that is not a readable history raises ``HistoryError`` and is left as is. A renamed
+product's rows recorded under its former ids (descriptor ``formerly``) are read as its own.
 """
 
 from __future__ import annotations
@@ -128,10 +129,12 @@ def _naive(ts: dt.datetime) -> dt.datetime:
 class HistoryReader:
     """Read-only view of the history plus the current run (see the module docstring)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, formerly: Mapping[str, Sequence[str]] | None = None) -> None:
         self.path = path
         self.exists = path.is_file()
         self._current: RunRecord | None = None
+        # a former product id -> the product's id now (``sales.fct_orders`` -> ``sales.orders``)
+        self._renamed = {old: new for new, olds in (formerly or {}).items() for old in olds if old != new}
         self._con = duckdb.connect(":memory:")
         try:
             if self.exists:
@@ -152,8 +155,12 @@ class HistoryReader:
         return self._current
 
     def _views(self, version: str) -> None:
+        renamed = " ".join(f"when {_quote(old)} then {_quote(new)}" for old, new in self._renamed.items())
         for table in ("slo_runs", "slo_product_runs", "slo_sli_results"):
             body = _V1_VIEWS[table] if version == "1" else f"select * from h.{table}"
+            if renamed and table != "slo_runs":
+                new_id = f"case product_id {renamed} else product_id end"
+                body = f"select * replace ({new_id} as product_id) from ({body})"
             self._con.execute(f"create temp view rec_{table[4:]} as {body}")
 
     def _attach(self) -> None:
@@ -371,9 +378,10 @@ class HistoryReader:
 
 
 @contextmanager
-def read_history(path: Path) -> Iterator[HistoryReader]:
-    """Open the history read-only; raises ``HistoryError`` (file untouched) if it is unreadable."""
-    reader = HistoryReader(path)
+def read_history(path: Path, formerly: Mapping[str, Sequence[str]] | None = None) -> Iterator[HistoryReader]:
+    """Open the history read-only; raises ``HistoryError`` (file untouched) if it is unreadable. ``formerly``
+    maps a product id to the ids it had before a rename, whose rows are read as the product's."""
+    reader = HistoryReader(path, formerly)
     try:
         yield reader
     finally:
