@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dataproducts.artifacts import Manifest
 from dataproducts.config import ProjectConfig
+from dataproducts.constants import SLI_NAMES
 from dataproducts.errors import DbtError
 from dataproducts.fileio import write_all_atomic, write_atomic
 from dataproducts.governance.parsing import manifest_from
 from dataproducts.products import CARD_MARKER, DataProduct, load_products
-from dataproducts.render.safe import html_text, md_code, md_escape, md_inline, md_link, safe_href
-
-SLIS = ("freshness", "availability", "completeness", "validity", "schema_stability")
+from dataproducts.render.safe import md_code, md_escape, md_inline, md_link
+from dataproducts.render.templates import render_page
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class Catalog:
 def _slo(product: DataProduct) -> dict[str, Any]:
     slo = product.descriptor.slo
     targets: dict[str, Any] = {"window_days": slo.window_days}
-    for name in SLIS:
+    for name in SLI_NAMES:
         objective = slo.for_sli(name)
         if objective.objective is not None or objective.params:
             targets[name] = {"objective": objective.objective, **dict(objective.params)}
@@ -188,7 +188,7 @@ def render_json(catalog: Catalog) -> str:
 
 def _slo_text(slo: Mapping[str, Any]) -> list[str]:
     lines = []
-    for name in SLIS:
+    for name in SLI_NAMES:
         target = slo.get(name)
         if not isinstance(target, Mapping):
             continue
@@ -276,102 +276,9 @@ def render_markdown(catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
-_STYLE = """
-body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#1f2933}
-h1{margin-bottom:.2rem} h2{margin-top:2.5rem;border-bottom:1px solid #d9e2ec;padding-bottom:.3rem}
-table{border-collapse:collapse;margin:.5rem 0} td,th{border:1px solid #d9e2ec;padding:.3rem .6rem;text-align:left}
-th{background:#f0f4f8} code{background:#f0f4f8;padding:0 .2rem;border-radius:3px}
-.muted{color:#627d98} .tag{display:inline-block;background:#e3f8ff;border-radius:3px;padding:0 .4rem;margin-right:.3rem}
-"""
-
-
-_h = html_text
-
-
-def _link(url: str | None) -> str:
-    """An exposure's URL: a link only when ``safe_href`` allows it (http, https, mailto), else plain text."""
-    href = safe_href(url)
-    if href is None:
-        return f'<span class="url">{_h(url)}</span>' if url else ""
-    return f'<a href="{_h(href)}" rel="noopener noreferrer">{_h(url)}</a>'
-
-
-def _links(ids: Sequence[str]) -> str:
-    return ", ".join(f'<a href="#{_anchor(i)}"><code>{_h(i)}</code></a>' for i in ids) or "-"
-
-
-def _list(items: Sequence[str]) -> str:
-    return (
-        "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>" if items else "<p>none declared</p>"
-    )
-
-
 def render_html(catalog: Catalog) -> str:
-    out = [
-        "<!doctype html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        "<title>Data product catalog</title>",
-        f"<style>{_STYLE}</style></head><body>",
-        "<h1>Data product catalog</h1>",
-        f'<p class="muted">{len(catalog.products)} data products in {len(catalog.domains)} domains'
-        + (f", from the manifest of {_h(catalog.generated_at)}" if catalog.generated_at else "")
-        + "</p>",
-        "<table><tr><th>domain</th><th>owner</th><th>products</th></tr>",
-    ]
-    for domain in catalog.domains:
-        out.append(
-            f"<tr><td>{_h(domain.name)}</td><td>{_h(domain.owner)}</td><td>{_links(domain.products)}</td></tr>"
-        )
-    out.append("</table>")
-    for e in catalog.products:
-        owner = f"{e.owner} <{e.owner_email}>" if e.owner_email else e.owner
-        refresh = (e.refresh_cycle or "-") + (f" ({e.refresh_schedule})" if e.refresh_schedule else "")
-        classification = (e.classification or "-") + (", personal data" if e.personal_data else "")
-        out += [
-            f'<section id="{_anchor(e.id)}">',
-            f"<h2>{_h(e.id)}</h2>",
-            f"<p>{_h(e.description)}</p>",
-            "<table>",
-            f"<tr><th>domain</th><td>{_h(e.domain)}</td></tr>",
-            f'<tr><th>owner</th><td class="owner">{_h(owner)}</td></tr>',
-            f"<tr><th>address</th><td><code>{_h(e.address)}</code></td></tr>",
-            f"<tr><th>table</th><td><code>{_h(e.table)}</code></td></tr>",
-            f"<tr><th>primary key</th><td>{_h(', '.join(e.primary_key) or '-')}</td></tr>",
-            f"<tr><th>refresh</th><td>{_h(refresh)}</td></tr>",
-            f"<tr><th>classification</th><td>{_h(classification)}</td></tr>",
-            "</table>",
-            "<h3>Versions</h3>",
-            _list(
-                [
-                    (f"v{_h(v.version)}" if v.version else "unversioned")
-                    + (" (latest)" if v.is_latest and v.version else "")
-                    + f": <code>{_h(v.table)}</code>, {v.columns} columns"
-                    + (f", deprecated on {_h(v.deprecation_date)}" if v.deprecation_date else "")
-                    for v in e.versions
-                ]
-            ),
-            "<h3>Interfaces</h3>",
-            _list([f"{_h(i.get('type'))}: <code>{_h(i.get('address'))}</code>" for i in e.interfaces]),
-            f'<h3>SLO targets <span class="muted">(rolling {_h(e.slo.get("window_days"))} days)</span></h3>',
-            _list([_h(line) for line in _slo_text(e.slo)]),
-            "<h3>Consumers</h3>",
-            _list(
-                [
-                    f"<code>{_h(c.name)}</code> ({_h(c.type)}, reads {_h(', '.join(c.reads) or 'latest')}), "
-                    f"owned by {_h(c.owner)}" + (f" {_link(c.url)}" if c.url else "")
-                    for c in e.consumers
-                ]
-            ),
-            "<h3>Lineage</h3>",
-            "<ul>",
-            f"<li>upstream products: {_links(e.upstream_products)}</li>",
-            f"<li>downstream products: {_links(e.downstream_products)}</li>",
-            f"<li>upstream sources: {_h(', '.join(e.upstream_sources) or '-')}</li>",
-            "</ul>",
-            "</section>",
-        ]
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"
+    """The catalog page: ``templates/catalog.html.j2`` on the layout and stylesheet of the SLO report."""
+    return render_page("catalog.html.j2", catalog=catalog, slo_text=_slo_text, anchor=_anchor)
 
 
 def write_catalog(catalog: Catalog, directory: Path) -> list[Path]:

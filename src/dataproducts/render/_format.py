@@ -11,6 +11,8 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from dataproducts.constants import SLI_NAMES
+
 #: Statuses the report speaks of, worst first (the order products are shown in).
 STATUS_ORDER: tuple[str, ...] = ("breached", "unknown", "at_risk", "met")
 STATUS_LABELS: dict[str, str] = {
@@ -19,8 +21,6 @@ STATUS_LABELS: dict[str, str] = {
     "at_risk": "at risk",
     "met": "met",
 }
-#: The SLIs in the order they are shown; any other SLI a later report adds follows in its own order.
-SLI_ORDER: tuple[str, ...] = ("freshness", "availability", "completeness", "validity", "schema_stability")
 SLI_LABELS: dict[str, str] = {
     "freshness": "Freshness",
     "availability": "Availability",
@@ -89,8 +89,10 @@ def products_worst_first(report: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def sli_names(slis: Mapping[str, Any]) -> list[str]:
-    known = [name for name in SLI_ORDER if name in slis]
-    return known + [name for name in slis if name not in SLI_ORDER]
+    """The SLIs in report order (``constants.SLI_NAMES``); any other SLI a later report adds follows in its
+    own order."""
+    known = [name for name in SLI_NAMES if name in slis]
+    return known + [name for name in slis if name not in SLI_NAMES]
 
 
 def sli_label(name: str) -> str:

@@ -9,7 +9,6 @@ the chart has an accessible title and description.
 from __future__ import annotations
 
 import datetime as dt
-from html import escape
 from typing import Any
 
 from dataproducts.render._format import (
@@ -22,6 +21,7 @@ from dataproducts.render._format import (
     status_of,
     text,
 )
+from dataproducts.render.safe import html_text as escape
 
 CELL = 16  # pitch of one day, in viewBox units
 BOX = 13  # drawn square inside the pitch
