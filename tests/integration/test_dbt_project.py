@@ -114,34 +114,32 @@ def test_build_succeeds_without_failures(clean: Scenario) -> None:
     assert statuses <= {"success", "pass", "warn", "no-op"}, statuses
 
 
-def test_fct_orders_has_one_row_per_raw_order(clean: Scenario) -> None:
+def test_orders_has_one_row_per_raw_order(clean: Scenario) -> None:
     raw = clean.scalar("select count(*) from raw_shop.orders")
-    rows, distinct_ids = clean.query("select count(*), count(distinct order_id) from sales.fct_orders")[0]
+    rows, distinct_ids = clean.query("select count(*), count(distinct order_id) from sales.orders")[0]
     assert rows == raw
     assert distinct_ids == rows
 
 
-def test_fct_order_items_has_one_row_per_raw_line(clean: Scenario) -> None:
+def test_order_items_has_one_row_per_raw_line(clean: Scenario) -> None:
     raw = clean.scalar("select count(*) from raw_shop.order_items")
-    assert clean.scalar("select count(distinct order_item_id) from sales.fct_order_items") == raw
+    assert clean.scalar("select count(distinct order_item_id) from sales.order_items") == raw
 
 
 def test_order_amounts_add_up(clean: Scenario) -> None:
     mismatches = clean.scalar(
         """
         select count(*)
-        from sales.fct_orders as o
+        from sales.orders as o
         left join (
-            select order_id, sum(net_amount) as net_amount from sales.fct_order_items group by order_id
+            select order_id, sum(net_amount) as net_amount from sales.order_items group by order_id
         ) as i on o.order_id = i.order_id
         where o.net_amount <> i.net_amount or o.net_amount <> o.gross_amount - o.discount_amount
         """
     )
     assert mismatches == 0
     # clean data: every order's succeeded payment equals its net total
-    assert (
-        clean.scalar("select count(*) from sales.fct_orders where is_paid and paid_amount <> net_amount") == 0
-    )
+    assert clean.scalar("select count(*) from sales.orders where is_paid and paid_amount <> net_amount") == 0
 
 
 def test_sales_daily_has_one_row_per_day(clean: Scenario) -> None:
@@ -157,25 +155,54 @@ def test_sales_daily_has_one_row_per_day(clean: Scenario) -> None:
     assert clean.scalar("select count(*) from sales.sales_daily where order_count_vs_prior_7d is null") == 7
 
 
-def test_dim_customers_pointer_shows_the_latest_version(clean: Scenario) -> None:
+def test_customers_pointer_and_old_versions_show_the_latest_version(clean: Scenario) -> None:
     tables: dict[str, str] = dict(
         clean.query(
             "select table_name, table_type from information_schema.tables where table_schema = 'customers'"
         )
     )
+    # v3 is the table; the relations of the product's old name stay until 2027-06-30 as views of it
     assert tables == {
+        "customers": "BASE TABLE",
         "dim_customers": "VIEW",
-        "dim_customers_v1": "BASE TABLE",
-        "dim_customers_v2": "BASE TABLE",
+        "dim_customers_v1": "VIEW",
+        "dim_customers_v2": "VIEW",
     }
 
-    def columns(relation: str) -> list[str]:
-        return [str(row[0]) for row in clean.query(f"describe customers.{relation}")]
+    def columns(relation: str) -> list[tuple[str, str]]:
+        return [(str(row[0]), str(row[1])) for row in clean.query(f"describe customers.{relation}")]
 
-    assert columns("dim_customers") == columns("dim_customers_v2")
-    assert "full_name" in columns("dim_customers_v1")
+    assert columns("dim_customers") == columns("dim_customers_v2") == columns("customers")
+    assert [c for c, _ in columns("dim_customers_v1")] == [
+        *("customer_id", "email", "phone", "city", "country_code", "signup_date", "updated_at"),
+        *("full_name", "status"),
+    ]
     raw = clean.scalar("select count(*) from raw_crm.customers")
-    assert clean.scalar("select count(distinct customer_id) from customers.dim_customers") == raw
+    assert clean.scalar("select count(distinct customer_id) from customers.customers") == raw
+    for old in ("dim_customers", "dim_customers_v2"):
+        assert (
+            clean.scalar(f"select count(*) from (from customers.{old} except all from customers.customers)")
+            == 0
+        )
+
+
+def test_renamed_sales_products_keep_their_old_relations(clean: Scenario) -> None:
+    tables: dict[str, str] = dict(
+        clean.query(
+            "select table_name, table_type from information_schema.tables where table_schema = 'sales'"
+        )
+    )
+    for new, old in (
+        ("orders", "fct_orders"),
+        ("order_items", "fct_order_items"),
+        ("products", "dim_products"),
+    ):
+        assert (tables[new], tables[old]) == ("BASE TABLE", "VIEW")
+        assert clean.query(f"describe sales.{old}") == clean.query(f"describe sales.{new}")
+        assert clean.scalar(f"select count(*) from (from sales.{old} except all from sales.{new})") == 0
+        assert clean.scalar(f"select count(*) from sales.{old}") == clean.scalar(
+            f"select count(*) from sales.{new}"
+        )
 
 
 def test_service_health_has_one_row_per_service_and_day(clean: Scenario) -> None:
@@ -225,14 +252,14 @@ def test_source_freshness_passes_at_the_as_of_time(clean: Scenario) -> None:
 def test_nulls_and_duplicates_reach_the_products(faulty: Scenario) -> None:
     assert faulty.build.returncode == 0, faulty.build.stdout[-4000:]
     warned = {str(r["unique_id"]) for r in faulty.run_results() if r["status"] == "warn"}
-    assert any("not_null_fct_orders_customer_id" in uid for uid in warned), warned
+    assert any("not_null_orders_v2_customer_id" in uid for uid in warned), warned
     raw_nulls = faulty.scalar("select count(*) from raw_shop.orders where customer_id is null")
     assert raw_nulls > 0
-    assert faulty.scalar("select count(*) from sales.fct_orders where customer_id is null") == raw_nulls
+    assert faulty.scalar("select count(*) from sales.orders where customer_id is null") == raw_nulls
     # re-registered customers: same email under a second customer_id
     assert (
         faulty.scalar(
-            "select count(*) from (select email from customers.dim_customers where email is not null "
+            "select count(*) from (select email from customers.customers where email is not null "
             "group by email having count(*) > 1)"
         )
         > 0
@@ -240,7 +267,7 @@ def test_nulls_and_duplicates_reach_the_products(faulty: Scenario) -> None:
     # double-submitted orders: distinct order_id, same customer and timestamp
     assert (
         faulty.scalar(
-            "select count(*) from (select customer_id, ordered_at from sales.fct_orders "
+            "select count(*) from (select customer_id, ordered_at from sales.orders "
             "where customer_id is not null group by all having count(*) > 1)"
         )
         > 0
@@ -250,14 +277,15 @@ def test_nulls_and_duplicates_reach_the_products(faulty: Scenario) -> None:
 # --- schema drift breaks the build on the contract --------------------------------------------------------
 
 
-def test_schema_drift_fails_on_the_dim_customers_contract(drifted: Scenario) -> None:
+def test_schema_drift_fails_on_the_customers_contract(drifted: Scenario) -> None:
     assert drifted.build.returncode != 0
     output = drifted.build.stdout
     assert "contract" in output.lower()
     assert "signup_date" in output
     errors = [r for r in drifted.run_results() if r["status"] == "error"]
     assert errors
-    assert {str(r["unique_id"]).rsplit(".", 2)[-2] for r in errors} == {"dim_customers"}
+    # the latest version's table fails; the old versions, views of it, are skipped
+    assert {str(r["unique_id"]) for r in errors} == {"model.dataproducts.customers.v3"}
     assert all("signup_date" in str(r["message"]) for r in errors)
     tables = {
         row[0]
@@ -265,4 +293,4 @@ def test_schema_drift_fails_on_the_dim_customers_contract(drifted: Scenario) -> 
             "select table_name from information_schema.tables where table_schema = 'customers'"
         )
     }
-    assert "dim_customers_v2" not in tables
+    assert not tables & {"customers", "dim_customers_v1", "dim_customers_v2"}

@@ -139,13 +139,13 @@ def test_failed_build_still_writes_the_report(drifted: Night) -> None:
     assert "[3/5] dbt build: failed" in drifted.stdout
     doc = drifted.report
     jsonschema.validate(doc, SCHEMA)
-    customers = drifted.product("customers.dim_customers")
+    customers = drifted.product("customers.customers")
     assert customers["status"] == "breached"
     assert customers["slis"]["availability"]["status"] == "breached"
     for sli in ("completeness", "validity", "schema_stability"):
         assert customers["slis"][sli]["status"] == "unknown"
         assert "not built" in customers["slis"][sli]["reason"]
     # products that do not depend on the customer master are judged as usual
-    for product_id in ("sales.dim_products", "operations.service_health_daily"):
+    for product_id in ("sales.products", "operations.service_health_daily"):
         product = drifted.product(product_id)
         assert product["status"] == "met", (product_id, product["status_reason"])

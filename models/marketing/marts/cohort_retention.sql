@@ -2,13 +2,13 @@ with
 
 customers as (
 
-    select * from {{ ref('dim_customers') }}
+    select * from {{ ref('customers') }}
 
 ),
 
 orders as (
 
-    select * from {{ ref('fct_orders') }}
+    select * from {{ ref('orders') }}
 
 ),
 

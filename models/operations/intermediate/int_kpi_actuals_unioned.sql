@@ -8,7 +8,7 @@ service_health as (
 
 orders as (
 
-    select * from {{ ref('fct_orders') }}
+    select * from {{ ref('orders') }}
 
 ),
 

@@ -54,13 +54,7 @@ targets_joined_to_actuals as (
 statuses_assigned as (
 
     select
-        kpi_name,
-        activity_date,
-        service,
-        unit,
-        comparison,
-        target_value,
-        actual_value,
+        targets_joined_to_actuals.*,
         case
             when actual_value is null then 'off_track'
             when comparison = '>=' and actual_value >= target_value then 'on_track'

@@ -24,7 +24,7 @@ renamed as (
         lower(trim(status)) as customer_status,
 
         -- dates: passed through untouched, so that a retyped source column reaches the
-        -- dim_customers contract (which names it) instead of failing on a cast here
+        -- customers contract (which names it) instead of failing on a cast here
         signup_date,
 
         -- timestamps

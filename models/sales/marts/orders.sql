@@ -8,7 +8,7 @@ orders as (
 
 order_items as (
 
-    select * from {{ ref('int_order_items_priced') }}
+    select * from {{ ref('order_items') }}
 
 ),
 
@@ -87,15 +87,15 @@ amounts_converted_to_eur as (
         cast(coalesce(discount_amount, 0) as decimal(12, 2)) as discount_amount,
         cast(coalesce(net_amount, 0) as decimal(12, 2)) as net_amount,
         rate_to_eur,
-        cast(round(coalesce(gross_amount, 0) * rate_to_eur, 2) as decimal(12, 2)) as gross_amount_eur,
-        cast(round(coalesce(discount_amount, 0) * rate_to_eur, 2) as decimal(12, 2)) as discount_amount_eur,
-        cast(round(coalesce(net_amount, 0) * rate_to_eur, 2) as decimal(12, 2)) as net_amount_eur,
+        {{ dataproducts.to_eur('coalesce(gross_amount, 0)') }} as gross_amount_eur,
+        {{ dataproducts.to_eur('coalesce(discount_amount, 0)') }} as discount_amount_eur,
+        {{ dataproducts.to_eur('coalesce(net_amount, 0)') }} as net_amount_eur,
         cast(coalesce(payment_attempt_count, 0) as integer) as payment_attempt_count,
         cast(coalesce(failed_payment_count, 0) as integer) as failed_payment_count,
         cast(coalesce(paid_amount, 0) as decimal(12, 2)) as paid_amount,
         cast(coalesce(refunded_amount, 0) as decimal(12, 2)) as refunded_amount,
-        cast(round(coalesce(paid_amount, 0) * rate_to_eur, 2) as decimal(12, 2)) as paid_amount_eur,
-        cast(round(coalesce(refunded_amount, 0) * rate_to_eur, 2) as decimal(12, 2)) as refunded_amount_eur,
+        {{ dataproducts.to_eur('coalesce(paid_amount, 0)') }} as paid_amount_eur,
+        {{ dataproducts.to_eur('coalesce(refunded_amount, 0)') }} as refunded_amount_eur,
         coalesce(is_paid, false) as is_paid,
         coalesce(is_refunded, false) as is_refunded,
         paid_at

@@ -52,32 +52,26 @@ line_amounts_computed as (
         currency_code,
         quantity,
         unit_price,
-        rate_to_eur,
         cast(quantity * unit_price as decimal(12, 2)) as gross_amount,
         cast(discount_amount as decimal(12, 2)) as discount_amount,
-        cast(quantity * unit_price - discount_amount as decimal(12, 2)) as net_amount
+        cast(quantity * unit_price - discount_amount as decimal(12, 2)) as net_amount,
+        rate_to_eur
     from order_items_joined_to_orders
+
+),
+
+net_amounts_converted_to_eur as (
+
+    select
+        line_amounts_computed.*,
+        {{ dataproducts.to_eur('net_amount') }} as net_amount_eur
+    from line_amounts_computed
 
 ),
 
 final as (
 
-    select
-        order_item_id,
-        order_id,
-        product_id,
-        customer_id,
-        ordered_at,
-        order_date,
-        currency_code,
-        quantity,
-        unit_price,
-        gross_amount,
-        discount_amount,
-        net_amount,
-        rate_to_eur,
-        cast(round(net_amount * rate_to_eur, 2) as decimal(12, 2)) as net_amount_eur
-    from line_amounts_computed
+    select * from net_amounts_converted_to_eur
 
 )
 
