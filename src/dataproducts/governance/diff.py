@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -351,80 +351,83 @@ def _same_shape(a: DataProduct, b: DataProduct) -> bool:
     return shape(a) == shape(b)
 
 
+def _renamed_products(old: Mapping[str, DataProduct], new: Mapping[str, DataProduct]) -> dict[str, str]:
+    """Old name -> new name for each product gone from ``old`` whose columns a new product has exactly."""
+    fresh = [n for n in new if n not in old]
+    renamed: dict[str, str] = {}
+    for old_name in (n for n in old if n not in new):
+        twin = next(
+            (n for n in fresh if n not in renamed.values() and _same_shape(old[old_name], new[n])),
+            None,
+        )
+        if twin is not None:
+            renamed[old_name] = twin
+    return renamed
+
+
+def _removed(old: DataProduct, renamed_to: DataProduct | None, as_of: dt.date) -> ProductDiff:
+    change = _removal(old.latest, "product", as_of, None)
+    if renamed_to is not None:
+        kind = change.kind
+        detail = f"renamed to `{renamed_to.id}` ({change.detail})"
+        change = Change(kind, "product renamed" if kind is Kind.BREAKING else "product retired", detail)
+    return ProductDiff(
+        old.id,
+        old.name,
+        "removed",
+        (Change(change.kind, change.what, change.detail),),
+        old.owner.label(),
+        old.exposures,
+    )
+
+
+def _changed(
+    old: DataProduct, new: DataProduct, old_manifest: Manifest, new_manifest: Manifest, as_of: dt.date
+) -> ProductDiff | None:
+    changes = compare_products(old, new, old_manifest, new_manifest, as_of)
+    if not changes:
+        return None
+    _, _, added = _match_versions(old, new)
+    return ProductDiff(
+        new.id,
+        new.name,
+        "changed",
+        tuple(sorted(changes, key=lambda c: _ORDER[c.kind])),
+        new.owner.label(),
+        _affected(changes, (*old.exposures, *new.exposures)),
+        tuple(v.version or "" for v in added),
+    )
+
+
+def _added(new: DataProduct, renamed_from: DataProduct | None) -> ProductDiff:
+    detail = f"renamed from `{renamed_from.id}`" if renamed_from else "a new data product"
+    return ProductDiff(
+        new.id, new.name, "added", (Change(Kind.NON_BREAKING, "product added", detail),), new.owner.label()
+    )
+
+
 def diff_manifests(
     old_manifest: Manifest, new_manifest: Manifest, *, as_of: dt.date, state: str = ""
 ) -> DiffReport:
     old_products = {p.name: p for p in load_products(old_manifest, strict=False)}  # an older release's rules
     new_products = {p.name: p for p in load_products(new_manifest)}
+    renamed = _renamed_products(old_products, new_products)
     diffs: list[ProductDiff] = []
     unchanged: list[str] = []
-    gone = [n for n in old_products if n not in new_products]
-    fresh = [n for n in new_products if n not in old_products]
-    renamed: dict[str, str] = {}
-    for old_name in gone:
-        twin = next(
-            (
-                n
-                for n in fresh
-                if n not in renamed.values() and _same_shape(old_products[old_name], new_products[n])
-            ),
-            None,
-        )
-        if twin is not None:
-            renamed[old_name] = twin
     for name, old in old_products.items():
         new = new_products.get(name)
         if new is None:
-            latest = old.latest
-            change = _removal(latest, "product", as_of, None)
-            if name in renamed:
-                target = new_products[renamed[name]]
-                kind = change.kind
-                detail = f"renamed to `{target.id}` ({change.detail})"
-                change = Change(
-                    kind, "product renamed" if kind is Kind.BREAKING else "product retired", detail
-                )
-            diffs.append(
-                ProductDiff(
-                    old.id,
-                    name,
-                    "removed",
-                    (Change(change.kind, change.what, change.detail),),
-                    old.owner.label(),
-                    old.exposures,
-                )
-            )
+            diffs.append(_removed(old, new_products[renamed[name]] if name in renamed else None, as_of))
             continue
-        changes = compare_products(old, new, old_manifest, new_manifest, as_of)
-        if not changes:
+        changed = _changed(old, new, old_manifest, new_manifest, as_of)
+        if changed is None:
             unchanged.append(new.id)
-            continue
-        exposures = _affected(changes, (*old.exposures, *new.exposures))
-        _, _, added = _match_versions(old, new)
-        diffs.append(
-            ProductDiff(
-                new.id,
-                name,
-                "changed",
-                tuple(sorted(changes, key=lambda c: _ORDER[c.kind])),
-                new.owner.label(),
-                exposures,
-                tuple(v.version or "" for v in added),
-            )
-        )
-    for name in fresh:
-        new = new_products[name]
-        origin = next((o for o, n in renamed.items() if n == name), None)
-        detail = f"renamed from `{old_products[origin].id}`" if origin else "a new data product"
-        diffs.append(
-            ProductDiff(
-                new.id,
-                name,
-                "added",
-                (Change(Kind.NON_BREAKING, "product added", detail),),
-                new.owner.label(),
-            )
-        )
+        else:
+            diffs.append(changed)
+    origins = {n: o for o, n in renamed.items()}
+    for name in (n for n in new_products if n not in old_products):
+        origin = origins.get(name)
+        diffs.append(_added(new_products[name], old_products[origin] if origin else None))
     diffs.sort(key=lambda d: (_ORDER[d.kind], d.product))
     return DiffReport(
         tuple(diffs),
