@@ -171,6 +171,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _add_validate(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    from dataproducts.validation.registry import DEFAULT_ENGINE, ENGINE_NAMES
+
     p = sub.add_parser(
         "validate",
         parents=[common],
@@ -203,8 +205,8 @@ def _add_validate(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> 
     )
     p.add_argument(
         "--engine",
-        choices=["auto", "gx", "sql"],
-        default="auto",
+        choices=ENGINE_NAMES,
+        default=DEFAULT_ENGINE.value,
         help="validation engine: sql (compiled, one scan per table), gx (Great Expectations), "
         "auto (compiled where supported, GX for the rest; default)",
     )
@@ -405,19 +407,17 @@ def _add_nightly(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
 
 
 def _cmd_nightly(args: argparse.Namespace) -> int:
-    from dataproducts.pipeline import nightly
+    from dataproducts.pipeline import NightlyOptions, nightly
 
-    cfg = _config(args)
-    result = nightly(
-        cfg,
+    options = NightlyOptions(
         as_of=args.as_of,
         select=args.select,
         window_days=args.window_days,
         fail_on=args.fail_on,
         docs=not args.no_docs,
         data_docs=not args.no_docs,
-        wait=args.wait,
     )
+    result = nightly(_config(args), options, wait=args.wait)
     print(result.report.summary())
     if result.report.checkpoint_error:
         print(f"dp: error: {result.report.checkpoint_error}", file=sys.stderr)

@@ -329,15 +329,22 @@ def _preflight(
     return problems, selectors
 
 
+@dataclass(frozen=True)
+class NightlyOptions:
+    """What one nightly run does (the options of ``dp nightly``)."""
+
+    as_of: dt.date | None = None  # default: today (UTC)
+    select: Sequence[str] | None = None
+    window_days: int | None = None
+    fail_on: str = "breached"
+    docs: bool = True
+    data_docs: bool = True
+
+
 def nightly(
     cfg: ProjectConfig,
+    options: NightlyOptions | None = None,
     *,
-    as_of: dt.date | None = None,
-    select: Sequence[str] | None = None,
-    window_days: int | None = None,
-    fail_on: str = "breached",
-    docs: bool = True,
-    data_docs: bool = True,
     progress: Progress | None = None,
     wait: float | None = None,
 ) -> NightlyResult:
@@ -345,112 +352,121 @@ def nightly(
     from dataproducts.lock import acquire_lock
 
     with acquire_lock(cfg.runs_dir, "dp nightly", wait=wait):
-        return run_nightly(
-            cfg,
-            as_of=as_of,
-            select=select,
-            window_days=window_days,
-            fail_on=fail_on,
-            docs=docs,
-            data_docs=data_docs,
-            progress=progress,
-        )
+        return run_nightly(cfg, options, progress=progress)
 
 
 def run_nightly(
-    cfg: ProjectConfig,
-    *,
-    as_of: dt.date | None = None,
-    select: Sequence[str] | None = None,
-    window_days: int | None = None,
-    fail_on: str = "breached",
-    docs: bool = True,
-    data_docs: bool = True,
-    progress: Progress | None = None,
+    cfg: ProjectConfig, options: NightlyOptions | None = None, *, progress: Progress | None = None
 ) -> NightlyResult:
     """The nightly job itself; the caller holds the project lock. See the module docstring."""
-    from dataproducts.runs import RECORD_FILE, RunMeta, create_record, new_run_id, prune, remove_leftovers
+    return _Nightly(cfg, options or NightlyOptions(), progress).run()
 
-    as_of = as_of or dt.datetime.now(dt.UTC).date()
-    progress = progress or Progress(6 if docs else 5)
-    dbt_vars = {"as_of": as_of.isoformat()}
-    steps: list[StepResult] = []
-    remove_leftovers(cfg)
 
-    def record(name: str, status: str, seconds: float, detail: str = "") -> None:
-        steps.append(StepResult(name, status, seconds, detail))
-        progress.done(status, seconds, detail)
+class _Nightly:
+    """One nightly run, step by step; each step records its outcome as a ``StepResult``."""
 
-    work = make_staging_dir(cfg.runs_dir, ".staging-nightly-")
-    try:
-        # 0. check before acting: options, descriptors, suites, history, locks, outputs; all at once
-        progress.start("checks")
-        started = time.perf_counter()
-        problems, selectors = _preflight(cfg, work, select, dbt_vars)
-        if problems:
-            record("checks", "failed", time.perf_counter() - started, f"{len(problems)} problem(s)")
-            raise ConfigError(
-                "dp nightly ran nothing: "
-                + (
-                    problems[0]
-                    if len(problems) == 1
-                    else " | ".join(f"({i}) {p}" for i, p in enumerate(problems, 1))
-                )
-            )
-        record("checks", "ok", time.perf_counter() - started)
+    def __init__(self, cfg: ProjectConfig, options: NightlyOptions, progress: Progress | None) -> None:
+        self.cfg = cfg
+        self.options = options
+        self.as_of = options.as_of or dt.datetime.now(dt.UTC).date()
+        self.progress = progress or Progress(6 if options.docs else 5)
+        self.dbt_vars = {"as_of": self.as_of.isoformat()}
+        self.steps: list[StepResult] = []
+        self.sources_note: str | None = None
+        self.validation_note: str | None = None
 
-        # 1. source freshness: a stale source is a finding, not a reason to stop
-        progress.start("dbt source freshness")
-        fresh = run_dbt(
-            cfg, ["source", "freshness", "--quiet"], dbt_vars=dbt_vars, quiet=True, target_dir=work
+    def record(self, name: str, status: str, seconds: float, detail: str = "") -> None:
+        self.steps.append(StepResult(name, status, seconds, detail))
+        self.progress.done(status, seconds, detail)
+
+    def run(self) -> NightlyResult:
+        from dataproducts.runs import prune, remove_leftovers
+
+        remove_leftovers(self.cfg)
+        work = make_staging_dir(self.cfg.runs_dir, ".staging-nightly-")
+        try:
+            selectors = self.checks(work)
+            self.freshness(work)
+            self.build(work, selectors)
+            run_record = self.keep(work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        self.validate(run_record)
+        written = self.report(run_record)
+        if self.options.docs:
+            self.docs()
+        prune(self.cfg)
+        return NightlyResult(
+            self.as_of, tuple(self.steps), written, _exit_code(written, self.options.fail_on)
         )
-        sources_note = None
+
+    def checks(self, work: Path) -> list[str]:
+        """Check before acting: options, descriptors, suites, history, locks, outputs; all at once."""
+        self.progress.start("checks")
+        started = time.perf_counter()
+        problems, selectors = _preflight(self.cfg, work, self.options.select, self.dbt_vars)
+        if problems:
+            self.record("checks", "failed", time.perf_counter() - started, f"{len(problems)} problem(s)")
+            listed = (
+                problems[0]
+                if len(problems) == 1
+                else " | ".join(f"({i}) {p}" for i, p in enumerate(problems, 1))
+            )
+            raise ConfigError(f"dp nightly ran nothing: {listed}")
+        self.record("checks", "ok", time.perf_counter() - started)
+        return selectors
+
+    def freshness(self, work: Path) -> None:
+        """dbt source freshness: a stale source is a finding, not a reason to stop."""
+        self.progress.start("dbt source freshness")
+        fresh = run_dbt(
+            self.cfg, ["source", "freshness", "--quiet"], dbt_vars=self.dbt_vars, quiet=True, target_dir=work
+        )
         if fresh.crashed:
-            sources_note = (
+            self.sources_note = (
                 f"dbt source freshness could not run (exit {fresh.returncode}); freshness not checked"
             )
-            record("dbt source freshness", "failed", fresh.seconds, sources_note)
+            self.record("dbt source freshness", "failed", fresh.seconds, self.sources_note)
             (work / "sources.json").unlink(missing_ok=True)
-        else:
-            status = "ok" if fresh.success else "failed"
-            record(
-                "dbt source freshness", status, fresh.seconds, _dbt_detail(cfg, work / "sources.json", fresh)
-            )
+            return
+        detail = _dbt_detail(self.cfg, work / "sources.json", fresh)
+        self.record("dbt source freshness", "ok" if fresh.success else "failed", fresh.seconds, detail)
 
-        # 2. build: failures are judged by the report; a dbt that could not run stops the job
-        progress.start("dbt build")
-        build = run_dbt(cfg, ["build", "--quiet", *selectors], dbt_vars=dbt_vars, quiet=True, target_dir=work)
-        record(
-            "dbt build",
-            "ok" if build.success else "failed",
-            build.seconds,
-            _dbt_detail(cfg, work / "run_results.json", build),
+    def build(self, work: Path, selectors: Sequence[str]) -> None:
+        """dbt build: failures are judged by the report; a dbt that could not run stops the job."""
+        self.progress.start("dbt build")
+        build = run_dbt(
+            self.cfg, ["build", "--quiet", *selectors], dbt_vars=self.dbt_vars, quiet=True, target_dir=work
         )
+        detail = _dbt_detail(self.cfg, work / "run_results.json", build)
+        self.record("dbt build", "ok" if build.success else "failed", build.seconds, detail)
         lock = build.lock_conflict()
         if lock:
             raise LockError(
-                f"{cfg.warehouse}: dbt build could not write it, locked by another program ({lock})"
+                f"{self.cfg.warehouse}: dbt build could not write it, locked by another program ({lock})"
             )
         if build.crashed:
-            raise DbtError(f"dbt build could not run (exit {build.returncode}); see {_dbt_log(cfg)}")
+            raise DbtError(f"dbt build could not run (exit {build.returncode}); see {_dbt_log(self.cfg)}")
 
-        # the run record: the build's artifacts, written once
+    def keep(self, work: Path) -> Record:
+        """The run record: the build's artifacts, written once."""
         from dataproducts.artifacts import load_run_results
+        from dataproducts.runs import RECORD_FILE, RunMeta, create_record, new_run_id
 
         results = load_run_results(work / "run_results.json")
         invocation = results.metadata.invocation_id or ""
         built_at = _parse_ts(results.metadata.generated_at) or dt.datetime.now(dt.UTC)
-        chosen = _selected_ids(work, select)
+        sources_note = self.sources_note
         meta = RunMeta(
             run_id=new_run_id(built_at, invocation),
             origin="nightly",
             dbt_invocation_id=invocation,
             dbt_command="build",
-            as_of=as_of,
-            as_of_origin="dp nightly --as-of" if as_of else "dp nightly (today)",
+            as_of=self.as_of,
+            as_of_origin="dp nightly --as-of" if self.options.as_of else "dp nightly (today)",
             built_at=_iso(built_at),
             recorded_at=_iso(dt.datetime.now(dt.UTC)),
-            selection=chosen,
+            selection=_selected_ids(work, self.options.select),
             manifest_invocation_id=invocation,
             sources_invocation_id=None if sources_note else _invocation(work / "sources.json"),
         )
@@ -462,65 +478,65 @@ def run_nightly(
                     shutil.copyfile(work / name, staging / "dbt" / name)
             (staging / RECORD_FILE).write_text(json.dumps(meta.model_dump(mode="json"), indent=2) + "\n")
 
-        run_record = create_record(cfg.runs_dir, meta.run_id, fill)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        return create_record(self.cfg.runs_dir, meta.run_id, fill)
 
-    # 3. validate (library call) the products that were built; an input or warehouse error leaves
-    # validity unknown, never met
-    progress.start("dp validate")
-    started = time.perf_counter()
-    validation_note = None
-    try:
+    def validate(self, run_record: Record) -> None:
+        """dp validate (library call) on the products that were built; an input or warehouse error leaves
+        validity unknown, never met."""
         from dataproducts.validation.runner import run_validation
 
-        built = _built_products(run_record, select)
-        if not built:
-            raise DbtError("no data product was built")
-        run = run_validation(cfg, run_record, select=select, only=built, data_docs=data_docs)
+        self.progress.start("dp validate")
+        started = time.perf_counter()
+        select = self.options.select
+        try:
+            built = _built_products(run_record, select)
+            if not built:
+                raise DbtError("no data product was built")
+            run = run_validation(
+                self.cfg, run_record, select=select, only=built, data_docs=self.options.data_docs
+            )
+        except (ConfigError, SuiteError):
+            raise  # the project's own configuration is wrong: exit 2, never a quiet `unknown`
+        except DataProductsError as exc:
+            self.validation_note = f"dp validate could not run: {exc}"
+            self.record("dp validate", "failed", time.perf_counter() - started, str(exc))
+            return
         failed = sum(1 for p in run.products if p.status != "passed")
-        record(
-            "dp validate",
-            "ok" if not failed else "failed",
-            time.perf_counter() - started,
-            f"{len(run.products) - failed} of {len(run.products)} products passed",
+        passed = f"{len(run.products) - failed} of {len(run.products)} products passed"
+        self.record("dp validate", "ok" if not failed else "failed", time.perf_counter() - started, passed)
+
+    def report(self, run_record: Record) -> WrittenReport:
+        self.progress.start("dp report")
+        started = time.perf_counter()
+        written = run_report(
+            self.cfg,
+            run_record,
+            window_days=self.options.window_days,
+            select=self.options.select,
+            sources_note=self.sources_note,
+            validation_note=self.validation_note,
         )
-    except (ConfigError, SuiteError):
-        raise  # the project's own configuration is wrong: exit 2, never a quiet `unknown`
-    except DataProductsError as exc:
-        validation_note = f"dp validate could not run: {exc}"
-        record("dp validate", "failed", time.perf_counter() - started, str(exc))
+        doc = written.report.document
+        counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in doc["summary"].items() if n)
+        self.record(
+            "dp report",
+            "ok",
+            time.perf_counter() - started,
+            f"{doc['overall_status']} ({counts}) -> {written.latest_dir}",
+        )
+        return written
 
-    # 4. report
-    progress.start("dp report")
-    started = time.perf_counter()
-    written = run_report(
-        cfg,
-        run_record,
-        window_days=window_days,
-        select=select,
-        sources_note=sources_note,
-        validation_note=validation_note,
-    )
-    doc = written.report.document
-    record(
-        "dp report",
-        "ok",
-        time.perf_counter() - started,
-        f"{doc['overall_status']} ("
-        + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in doc["summary"].items() if n)
-        + f") -> {written.latest_dir}",
-    )
-
-    # 5. the dbt docs site the report links to, in its own target path
-    if docs:
-        progress.start("dbt docs generate")
-        docs_cfg = dataclasses.replace(cfg, target_dir=cfg.target_dir / DOCS_SUBDIR)
-        gen = run_dbt(docs_cfg, ["docs", "generate", "--static", "--quiet"], dbt_vars=dbt_vars, quiet=True)
-        detail = str(docs_cfg.target_dir / "static_index.html") if gen.success else f"see {_dbt_log(cfg)}"
-        record("dbt docs generate", "ok" if gen.success else "failed", gen.seconds, detail)
-    prune(cfg)
-    return NightlyResult(as_of, tuple(steps), written, _exit_code(written, fail_on))
+    def docs(self) -> None:
+        """The dbt docs site the report links to, in its own target path."""
+        self.progress.start("dbt docs generate")
+        docs_cfg = dataclasses.replace(self.cfg, target_dir=self.cfg.target_dir / DOCS_SUBDIR)
+        gen = run_dbt(
+            docs_cfg, ["docs", "generate", "--static", "--quiet"], dbt_vars=self.dbt_vars, quiet=True
+        )
+        detail = (
+            str(docs_cfg.target_dir / "static_index.html") if gen.success else f"see {_dbt_log(self.cfg)}"
+        )
+        self.record("dbt docs generate", "ok" if gen.success else "failed", gen.seconds, detail)
 
 
 def _exit_code(written: WrittenReport, fail_on: str) -> ExitCode:
@@ -711,15 +727,10 @@ def _simulate(
         generate(cfg.warehouse, scale=scale, seed=seed, as_of=day, faults=faults)
         steps = 6 if docs and is_last else 5
         progress = Progress(steps, stream, prefix=f"  day {number}/{days} ", quiet=not verbose)
-        last = run_nightly(
-            cfg,
-            as_of=day,
-            window_days=window_days,
-            fail_on="never",
-            docs=docs and is_last,
-            data_docs=is_last,
-            progress=progress,
+        options = NightlyOptions(
+            as_of=day, window_days=window_days, fail_on="never", docs=docs and is_last, data_docs=is_last
         )
+        last = run_nightly(cfg, options, progress=progress)
         doc = last.report.report.document
         breaches = tuple(
             f"{p['id']}: " + ", ".join(n for n, s in p["slis"].items() if s["status"] == "breached")

@@ -411,26 +411,6 @@ def load_products(manifest: Manifest, *, strict: bool = True) -> list[DataProduc
         own_ids = {n.unique_id for n in nodes}
         ancestors = _ancestors(manifest, own_ids)
         upstream_models = tuple(a for a in ancestors if a.startswith("model.") and a not in own_ids)
-        tests = sorted(
-            {
-                child
-                for uid in (*own_ids, *upstream_models)
-                for child in manifest.child_map.get(uid, [])
-                if child.startswith(("test.", "unit_test."))
-            }
-        )
-        exposures = tuple(
-            ExposureRef(
-                unique_id=e.unique_id,
-                name=e.name,
-                type=e.type,
-                owner=_owner(e.owner.model_dump()),
-                url=e.url,
-                depends_on=tuple(e.depends_on.nodes),
-            )
-            for e in sorted(manifest.exposures.values(), key=lambda e: e.name)
-            if own_ids & set(e.depends_on.nodes)
-        )
         products.append(
             DataProduct(
                 name=name,
@@ -442,16 +422,46 @@ def load_products(manifest: Manifest, *, strict: bool = True) -> list[DataProduc
                 descriptor=descriptor,
                 group_owner=group_owner,
                 versions=versions,
-                exposures=exposures,
+                exposures=_exposures(manifest, own_ids),
                 upstream_sources=tuple(sorted(a for a in ancestors if a.startswith("source."))),
                 upstream_models=tuple(sorted(upstream_models)),
                 upstream_products=tuple(sorted({public_ids[a] for a in upstream_models if a in public_ids})),
-                tests=tuple(tests),
+                tests=_tests(manifest, (*own_ids, *upstream_models)),
                 original_file_path=latest_node.original_file_path,
                 descriptor_problems=tuple(p for n in nodes for p in descriptors[n.unique_id].problems),
             )
         )
     return sorted(products, key=lambda p: p.id)
+
+
+def _tests(manifest: Manifest, unique_ids: Iterable[str]) -> tuple[str, ...]:
+    """The data and unit tests attached to ``unique_ids``, sorted."""
+    return tuple(
+        sorted(
+            {
+                child
+                for uid in unique_ids
+                for child in manifest.child_map.get(uid, [])
+                if child.startswith(("test.", "unit_test."))
+            }
+        )
+    )
+
+
+def _exposures(manifest: Manifest, own_ids: set[str]) -> tuple[ExposureRef, ...]:
+    """The exposures that depend on any of ``own_ids``, by name."""
+    return tuple(
+        ExposureRef(
+            unique_id=e.unique_id,
+            name=e.name,
+            type=e.type,
+            owner=_owner(e.owner.model_dump()),
+            url=e.url,
+            depends_on=tuple(e.depends_on.nodes),
+        )
+        for e in sorted(manifest.exposures.values(), key=lambda e: e.name)
+        if own_ids & set(e.depends_on.nodes)
+    )
 
 
 def select_products(products: Sequence[DataProduct], selectors: Iterable[str] | None) -> list[DataProduct]:
