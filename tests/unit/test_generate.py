@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -257,8 +258,8 @@ def test_failed_generate_keeps_previous_landing_data(tmp_path: Path, monkeypatch
     before = _fingerprint(path)
     real = gen_module._statements
 
-    def failing(**kwargs: object) -> list[str]:  # the run dies after replacing the schemas
-        return [*real(**kwargs), "select * from no_such_table"]
+    def failing(**kwargs: Any) -> list[tuple[str, dict[str, object]]]:  # dies after replacing the schemas
+        return [*real(**kwargs), ("select * from no_such_table", {})]
 
     monkeypatch.setattr(gen_module, "_statements", failing)
     with pytest.raises(WarehouseError, match="no_such_table"):
@@ -291,3 +292,15 @@ def test_locked_warehouse_is_a_one_line_error(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_generator_sql_is_package_data_with_every_parameter_bound() -> None:
+    """Every script exists, every fault has one, and each statement gets exactly the parameters it names."""
+    from dataproducts import generate as gen_module
+
+    assert sorted(gen_module._FAULT_ORDER) == sorted(FAULTS)
+    statements = gen_module._statements(scale=0.01, seed=7, as_of=AS_OF, faults=tuple(FAULTS))
+    scripts = [*gen_module._TABLE_SCRIPTS, *(f"fault_{name}" for name in gen_module._FAULT_ORDER)]
+    assert len(statements) == sum(len(duckdb.extract_statements(gen_module._script(s))) for s in scripts)
+    for sql, params in statements:
+        assert set(params) == set(duckdb.extract_statements(sql)[0].named_parameters)
