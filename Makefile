@@ -36,8 +36,14 @@ lint: install
 parse: install
 	$(BIN)/dbt parse --no-partial-parse --show-all-deprecations --warn-error --quiet
 
+# The generator's SQL (src/dataproducts/sql) holds $name parameters, not Jinja: sqlfluff takes the templater
+# from the command line or the root .sqlfluff only, so it has a call of its own (rules come from the root
+# .sqlfluff, parameter values from src/dataproducts/sql/generate/.sqlfluff).
+GENERATOR_SQL := src/dataproducts/sql --templater placeholder
+
 sqlfluff: install
 	$(BIN)/sqlfluff lint models macros --processes 2
+	$(BIN)/sqlfluff lint $(GENERATOR_SQL) --processes 2
 
 # Two workers (2 cores; most time is dbt and DuckDB in subprocesses); a file's tests stay on one worker, so
 # its module fixtures are built once.
@@ -56,6 +62,7 @@ format: install
 	$(BIN)/ruff format $(PYDIRS)
 	$(BIN)/ruff check --fix $(PYDIRS)
 	$(BIN)/sqlfluff fix models macros --processes 2
+	$(BIN)/sqlfluff fix $(GENERATOR_SQL) --processes 2
 
 bench: install
 	$(BIN)/python bench/run.py
