@@ -78,7 +78,11 @@ def _generator_version() -> str:
     """A digest of the generator's code: a bench warehouse made by other code is generated again."""
     import hashlib
 
-    return hashlib.sha256((REPO / "src" / "dataproducts" / "generate.py").read_bytes()).hexdigest()[:16]
+    package = REPO / "src" / "dataproducts"
+    digest = hashlib.sha256()
+    for path in [package / "generate.py", *sorted((package / "sql" / "generate").glob("*.sql"))]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _json_line(text: str) -> dict[str, Any]:
