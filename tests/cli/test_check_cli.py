@@ -19,6 +19,10 @@ from conftest import build_project, dp
 SALES_MODELS = Path("models/sales/marts/_sales__models.yml")
 MARKETING_MODELS = Path("models/marketing/marts/_marketing__models.yml")
 SALES_EXPOSURES = Path("models/sales/marts/_sales__exposures.yml")
+# the contract of sales_daily, an unversioned product (a versioned one has a finding per version)
+SALES_DAILY_CONTRACT = (
+    "{{ doc('dp_card_sales_daily') }}\n    config:\n      access: public\n      contract: {enforced: true}"
+)
 
 
 def _check(project: Path, tmp_path: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
@@ -58,27 +62,39 @@ def test_the_project_passes(project_copy: Path, tmp_path: Path) -> None:
     code, data, err = _check(project_copy, tmp_path, "--no-warehouse")
     assert code == 0, (data, err)
     assert data["status"] == "ok" and data["violations"] == []
-    assert len(data["products"]) >= 9 and "sales.fct_orders" in data["products"]
+    assert len(data["products"]) >= 9 and "sales.orders" in data["products"]
 
 
 def test_text_output_names_product_rule_and_fix(project_copy: Path, tmp_path: Path) -> None:
-    _edit(project_copy / SALES_MODELS, "contract: {enforced: true}", "contract: {enforced: false}")
+    _edit(project_copy / SALES_MODELS, SALES_DAILY_CONTRACT, SALES_DAILY_CONTRACT.replace("true", "false"))
     proc = dp(
         "check", "--project-dir", str(project_copy), "--target-dir", str(tmp_path / "t"), "--no-warehouse"
     )
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == (
-        "sales.fct_orders: DP003 contract-enforced: contract not enforced "
+        "sales.sales_daily: DP003 contract-enforced: contract not enforced "
         "(fix: set config.contract.enforced: true and give every column a data_type)"
     )
     assert lines[-1].startswith("dp check FAILED: 1 violation(s) in 1 product(s)")
 
 
 def test_removed_contract(project_copy: Path, tmp_path: Path) -> None:
-    _edit(project_copy / SALES_MODELS, "contract: {enforced: true}", "contract: {enforced: false}")
+    _edit(project_copy / SALES_MODELS, SALES_DAILY_CONTRACT, SALES_DAILY_CONTRACT.replace("true", "false"))
     code, data, _ = _check(project_copy, tmp_path, "--no-warehouse")
-    assert code == 1 and _found(data) == {("sales.fct_orders", "DP003")}
+    assert code == 1 and _found(data) == {("sales.sales_daily", "DP003")}
+
+
+def test_removed_contract_of_a_versioned_product_names_each_version(
+    project_copy: Path, tmp_path: Path
+) -> None:
+    _edit(project_copy / SALES_MODELS, "contract: {enforced: true}", "contract: {enforced: false}")  # orders
+    code, data, _ = _check(project_copy, tmp_path, "--no-warehouse")
+    assert code == 1 and _found(data) == {("sales.orders", "DP003")}
+    assert sorted(v["message"] for v in data["violations"]) == [
+        "v1: contract not enforced",
+        "v2: contract not enforced",
+    ]
 
 
 def test_retyped_conformed_column(project_copy: Path, tmp_path: Path) -> None:
@@ -96,13 +112,13 @@ def test_retyped_conformed_column(project_copy: Path, tmp_path: Path) -> None:
 def test_exposure_on_a_private_model_is_reported_not_a_parse_error(
     project_copy: Path, tmp_path: Path
 ) -> None:
-    _append_exposure(project_copy, "finance_board", "ref('int_order_items_priced')")
+    _append_exposure(project_copy, "finance_board", "ref('int_payments_pivoted_to_orders')")
     code, data, err = _check(project_copy, tmp_path, "--no-warehouse")
     assert code == 1, err
     assert _found(data) == {("exposure.finance_board", "DP009")}
     (violation,) = data["violations"]
     assert (
-        "int_order_items_priced" in violation["message"]
+        "int_payments_pivoted_to_orders" in violation["message"]
         and violation["rule_name"] == "exposure-on-public-only"
     )
     assert any("dbt parse refused the project" in n for n in data["notes"])
@@ -110,12 +126,12 @@ def test_exposure_on_a_private_model_is_reported_not_a_parse_error(
 
 def test_private_model_referenced_from_another_group(project_copy: Path, tmp_path: Path) -> None:
     (project_copy / "models/marketing/marts/order_item_margins.sql").write_text(
-        "select order_item_id, net_amount_eur from {{ ref('int_order_items_priced') }}\n"
+        "select order_id, paid_amount from {{ ref('int_payments_pivoted_to_orders') }}\n"
     )
     code, data, err = _check(project_copy, tmp_path, "--no-warehouse")
     assert code == 1, err
     assert _found(data) == {("marketing.order_item_margins", "DP010")}
-    assert "sales.int_order_items_priced" in data["violations"][0]["message"]
+    assert "sales.int_payments_pivoted_to_orders" in data["violations"][0]["message"]
 
 
 def test_personal_data_column_in_an_internal_product(project_copy: Path, tmp_path: Path) -> None:
@@ -132,29 +148,32 @@ def test_personal_data_column_in_an_internal_product(project_copy: Path, tmp_pat
 
 
 def _add_copy_product(project: Path, *, select_star: bool) -> list[str]:
-    """A public product `sales.dim_products_copy` that only republishes `dim_products`, complete otherwise."""
+    """A public product `sales.products_copy` that only republishes `products`, complete otherwise."""
     entries = yaml.safe_load((project / SALES_MODELS).read_text())["models"]
-    entry = next(e for e in entries if e["name"] == "dim_products")
-    entry["name"] = "dim_products_copy"
+    entry = next(e for e in entries if e["name"] == "products")
+    entry["name"] = "products_copy"
+    # one unversioned copy, carrying the latest version's descriptor (not the old relation names again)
+    latest = next(v for v in entry.pop("versions") if v["v"] == entry.pop("latest_version"))
+    entry["config"]["meta"] = {"data_product": latest["config"]["meta"]["data_product"]}
     descriptor = entry["config"]["meta"]["data_product"]
-    descriptor["interfaces"] = [{"type": "sql", "address": "sales.dim_products_copy"}]
-    descriptor["suite"] = "expectations/sales/dim_products_copy.json"
+    descriptor["interfaces"] = [{"type": "sql", "address": "sales.products_copy"}]
+    descriptor["suite"] = "expectations/sales/products_copy.json"
     (project / "models/sales/marts/_sales__copy.yml").write_text(yaml.safe_dump({"models": [entry]}))
     columns = [c["name"] for c in entry["columns"]]
     select = "*" if select_star else ",\n    ".join(columns)
-    (project / "models/sales/marts/dim_products_copy.sql").write_text(
-        f"with products as (\n    select * from {{{{ ref('dim_products') }}}}\n)\n\nselect\n    {select}\nfrom products\n"
+    (project / "models/sales/marts/products_copy.sql").write_text(
+        f"with products as (\n    select * from {{{{ ref('products') }}}}\n)\n\nselect\n    {select}\nfrom products\n"
     )
-    suite = (project / "expectations/sales/dim_products.json").read_text()
-    (project / "expectations/sales/dim_products_copy.json").write_text(suite)
-    _append_exposure(project, "catalog_feed", "ref('dim_products_copy')")
+    suite = (project / "expectations/sales/products.json").read_text()
+    (project / "expectations/sales/products_copy.json").write_text(suite)
+    _append_exposure(project, "catalog_feed", "ref('products_copy')")
     return columns
 
 
 def test_select_star_pass_through_without_a_warehouse(project_copy: Path, tmp_path: Path) -> None:
     _add_copy_product(project_copy, select_star=True)
     code, data, _ = _check(project_copy, tmp_path, "--no-warehouse")
-    assert code == 1 and _found(data) == {("sales.dim_products_copy", "DP013")}
+    assert code == 1 and _found(data) == {("sales.products_copy", "DP013")}
     assert "SQL text only" in data["violations"][0]["message"]
     assert any("DP013" in n and "SQL text only" in n for n in data["notes"])
 
@@ -168,14 +187,14 @@ def test_pass_through_is_proven_on_the_data(project_copy: Path, tmp_path: Path) 
     built = build_project(tmp_path / "built", project_dir=project_copy)
     assert built.build_returncode == 0
     code, data, _ = _check(project_copy, tmp_path, "--warehouse", str(built.config.warehouse))
-    assert code == 1 and _found(data) == {("sales.dim_products_copy", "DP013")}
+    assert code == 1 and _found(data) == {("sales.products_copy", "DP013")}
     assert "proven on the data" in data["violations"][0]["message"]
 
 
 def test_waivers_accept_a_violation_with_a_reason(project_copy: Path, tmp_path: Path) -> None:
-    _edit(project_copy / SALES_MODELS, "contract: {enforced: true}", "contract: {enforced: false}")
+    _edit(project_copy / SALES_MODELS, SALES_DAILY_CONTRACT, SALES_DAILY_CONTRACT.replace("true", "false"))
     (project_copy / "waivers.yml").write_text(
-        "waivers:\n  - {product: sales.fct_orders, rule: DP003, reason: 'migrating to v2', expires: 2999-01-01}\n"
+        "waivers:\n  - {product: sales.sales_daily, rule: DP003, reason: 'migrating to v2', expires: 2999-01-01}\n"
     )
     code, data, _ = _check(project_copy, tmp_path, "--no-warehouse")
     assert code == 0 and data["summary"]["waived"] == 1
@@ -183,7 +202,7 @@ def test_waivers_accept_a_violation_with_a_reason(project_copy: Path, tmp_path: 
 
 
 def test_config_errors_exit_2_in_one_line(project_copy: Path, tmp_path: Path) -> None:
-    (project_copy / "waivers.yml").write_text("waivers:\n  - {product: sales.fct_orders, rule: DP003}\n")
+    (project_copy / "waivers.yml").write_text("waivers:\n  - {product: sales.sales_daily, rule: DP003}\n")
     code, _, err = _check(project_copy, tmp_path, "--no-warehouse")
     assert code == 2 and re.fullmatch(r"dp: error: .*needs a reason\n", err)
     (project_copy / "waivers.yml").unlink()

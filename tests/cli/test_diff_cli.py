@@ -62,25 +62,27 @@ def _product(data: dict, product: str) -> dict:
 def test_removed_column_fails_and_the_changelog_names_exposures_and_owners(
     project_copy: Path, state: Path, tmp_path: Path
 ) -> None:
+    # sales_daily: an unversioned product (a change to a versioned one is reported per version)
     _edit(
         project_copy / SALES_MODELS,
-        "      - name: shipping_country_code\n        data_type: varchar\n"
-        "        description: \"{{ doc('shipping_country_code') }}\"\n",
+        "      - name: refunded_amount_eur\n        data_type: decimal(14,2)\n"
+        "        description: Sum of the refunds on that day's orders, in EUR.\n"
+        "        constraints: [{type: not_null}]\n",
         "",
     )
     code, data, changelog = _diff(project_copy, state, tmp_path)
     assert code == 1
-    orders = _product(data, "sales.fct_orders")
-    assert orders["kind"] == "breaking"
+    daily = _product(data, "sales.sales_daily")
+    assert daily["kind"] == "breaking"
     assert {
         "kind": "breaking",
         "what": "column removed",
-        "detail": "`shipping_country_code`",
+        "detail": "`refunded_amount_eur`",
         "version": None,
-    } in orders["changes"]
-    assert "sales_performance_dashboard" in {e["name"] for e in orders["affected_exposures"]}
-    assert "Sales Analytics <sales-analytics@example.com>" in orders["owners_to_tell"]
-    assert "## `sales.fct_orders`: breaking" in changelog
+    } in daily["changes"]
+    assert "sales_performance_dashboard" in {e["name"] for e in daily["affected_exposures"]}
+    assert "Sales Analytics <sales-analytics@example.com>" in daily["owners_to_tell"]
+    assert "## `sales.sales_daily`: breaking" in changelog
     assert "`sales_performance_dashboard` (dashboard)" in changelog
     assert "Tell: Sales Analytics \\<sales-analytics@example.com\\>" in changelog  # Markdown-escaped
 
@@ -88,17 +90,17 @@ def test_removed_column_fails_and_the_changelog_names_exposures_and_owners(
 def test_retyped_column_fails(project_copy: Path, state: Path, tmp_path: Path) -> None:
     _edit(
         project_copy / SALES_MODELS,
-        "      - name: line_count\n        data_type: integer",
-        "      - name: line_count\n        data_type: bigint",
+        "      - name: order_count\n        data_type: integer",
+        "      - name: order_count\n        data_type: bigint",
     )
     code, data, changelog = _diff(project_copy, state, tmp_path)
     assert code == 1
-    changes = _product(data, "sales.fct_orders")["changes"]
+    changes = _product(data, "sales.sales_daily")["changes"]
     assert [c for c in changes if c["kind"] == "breaking"] == [
         {
             "kind": "breaking",
             "what": "type changed",
-            "detail": "`line_count`: integer -> bigint",
+            "detail": "`order_count`: integer -> bigint",
             "version": None,
         }
     ]
@@ -116,11 +118,11 @@ def test_version_removed_before_its_deprecation_date_fails(
         t for t in data.get("unit_tests", []) if 1 not in t.get("versions", {}).get("include", [])
     ]
     path.write_text(yaml.safe_dump(data, sort_keys=False))
-    (project_copy / "models/customers/marts/dim_customers_v1.sql").unlink()
-    _edit(project_copy / CUSTOMERS_EXPOSURES, "ref('dim_customers', v=1)", "ref('dim_customers')")
+    (project_copy / "models/customers/marts/customers_v1.sql").unlink()
+    _edit(project_copy / CUSTOMERS_EXPOSURES, "ref('customers', v=1)", "ref('customers')")
     code, result, changelog = _diff(project_copy, state, tmp_path)
     assert code == 1
-    customers = _product(result, "customers.dim_customers")
+    customers = _product(result, "customers.customers")
     assert {
         "kind": "breaking",
         "what": "version removed",
@@ -135,13 +137,13 @@ def test_version_removed_before_its_deprecation_date_fails(
 def test_added_column_passes(project_copy: Path, state: Path, tmp_path: Path) -> None:
     _edit(
         project_copy / SALES_MODELS,
-        "      - name: line_count\n",
-        "      - name: sales_channel\n        data_type: varchar\n        description: Where the order came from.\n"
-        "      - name: line_count\n",
+        "      - name: paid_order_count\n",
+        "      - name: sales_channel\n        data_type: varchar\n        description: Where the orders came from.\n"
+        "      - name: paid_order_count\n",
     )
     code, data, changelog = _diff(project_copy, state, tmp_path)
     assert code == 0, data
-    orders = _product(data, "sales.fct_orders")
+    orders = _product(data, "sales.sales_daily")
     assert orders["kind"] == "non-breaking"
     assert {
         "kind": "non-breaking",
