@@ -71,8 +71,8 @@ def main(argv: list[str]) -> int:
         print(json.dumps({"total": time.perf_counter() - started, "products": per}))
         return 0
 
-    from dataproducts.validation.engine import GxEngine, result_format
-    from dataproducts.validation.sql.engine import open_engine
+    from dataproducts.validation.engine import open_engine, result_format
+    from dataproducts.validation.gx_engine import GxEngine
 
     suites = load_product_suites(cfg, products)
     params = suite_parameters(as_of)
@@ -92,7 +92,7 @@ def main(argv: list[str]) -> int:
         from handwritten import product_queries
 
         queries = product_queries(cfg, as_of)
-        con = engine.sql._con  # the engine's connection: the same DuckDB settings for (a) and (b)
+        con = engine.connection  # the engine's connection: the same DuckDB settings for (a) and (b)
         minimum = max(1, int(os.environ.get("DP_BENCH_INNER_REPEAT", "5")))
         out: dict[str, Any] = {}
         for p in products:

@@ -1,5 +1,6 @@
-"""Compare two GX suite validation results expectation by expectation (the ``sql``/``auto`` engines against
-``gx``): used by the differential tests and by ``bench/`` to prove the engines agree at scale.
+"""Test support: compare two GX suite validation results expectation by expectation (the ``sql``/``auto``
+engines against ``gx``), for the differential tests (``tests/unit/test_sql_engine_*.py``,
+``tests/integration/test_engine_differential.py``).
 
 What must be equal: the expectation (type and kwargs), ``success``, whether it raised, the set of result
 keys, every count and percentage, ``observed_value`` (as GX serializes it to JSON), and the unexpected

@@ -15,11 +15,12 @@ import pytest
 from conftest import BuiltProject, build_project
 from dataproducts.artifacts import load_manifest
 from dataproducts.products import load_products
-from dataproducts.validation.engine import GxEngine, result_format
+from dataproducts.validation.auto_engine import AutoEngine
+from dataproducts.validation.engine import open_engine, result_format
+from dataproducts.validation.gx_engine import GxEngine
 from dataproducts.validation.runner import load_product_suites
-from dataproducts.validation.sql.differential import suite_differences
-from dataproducts.validation.sql.engine import open_engine
 from dataproducts.validation.suites import suite_parameters
+from differential import suite_differences
 
 pytestmark = pytest.mark.integration
 
@@ -54,6 +55,7 @@ def test_auto_equals_gx_on_every_project_suite(which: str, request: pytest.Fixtu
     built: BuiltProject = request.getfixturevalue(which)
     theirs, _ = _validate_all(built, "gx")
     ours, auto = _validate_all(built, "auto")
+    assert isinstance(auto, AutoEngine)
     assert auto.delegated == {}, f"expectations handed to GX: {auto.delegated}"
     assert sorted(theirs) == sorted(ours)
     diffs = [d for pid in theirs for d in suite_differences(theirs[pid], ours[pid])]

@@ -11,16 +11,17 @@ import re
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import great_expectations
+import great_expectations.expectations as gxe
 import pytest
 import sqlalchemy
 
-great_expectations = pytest.importorskip("great_expectations")
-gxe = pytest.importorskip("great_expectations.expectations")
-
-from dataproducts.validation import gx_duckdb  # noqa: E402
+from dataproducts.validation import gx_duckdb
 
 ROWS = 1000
 
@@ -47,7 +48,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def batch(warehouse: Path):  # type: ignore[no-untyped-def]
+def batch(warehouse: Path) -> Iterator[Any]:
     context = great_expectations.get_context(mode="ephemeral")
     datasource = gx_duckdb.open_duckdb_datasource(context, "w", warehouse)
     asset = datasource.add_table_asset("t", table_name="t", schema_name="s")
@@ -55,13 +56,13 @@ def batch(warehouse: Path):  # type: ignore[no-untyped-def]
     datasource.get_execution_engine().close()
 
 
-def _sql(batch, query: str) -> int:  # type: ignore[no-untyped-def]
+def _sql(batch: Any, query: str) -> int:
     # Plain SQL on the same read-only connection (DuckDB refuses a second, differently configured one).
     with batch.data.execution_engine.get_connection() as connection:
         return int(connection.execute(sqlalchemy.text(query)).scalar_one())
 
 
-def _raised(result) -> bool:  # type: ignore[no-untyped-def]
+def _raised(result: Any) -> bool:
     info = result.exception_info or {}
     if "raised_exception" in info:
         return bool(info["raised_exception"])
@@ -93,7 +94,7 @@ def test_sqlalchemy_below_2_1() -> None:
 # --- the workaround works -------------------------------------------------------------------------------------
 
 
-def test_engine_is_the_duckdb_engine(batch) -> None:  # type: ignore[no-untyped-def]
+def test_engine_is_the_duckdb_engine(batch: Any) -> None:
     assert isinstance(batch.data.execution_engine, gx_duckdb.DuckDBExecutionEngine)
 
 
@@ -124,14 +125,16 @@ def test_engine_is_the_duckdb_engine(batch) -> None:  # type: ignore[no-untyped-
         ),
     ],
 )
-def test_expectations_evaluate_with_counts(batch, expectation, expected_unexpected) -> None:  # type: ignore[no-untyped-def]
+def test_expectations_evaluate_with_counts(
+    batch: Any, expectation: Callable[[], Any], expected_unexpected: str
+) -> None:
     result = batch.validate(expectation(), result_format="SUMMARY")
     assert not _raised(result), result.exception_info
     assert result.result["element_count"] == ROWS
     assert result.result["unexpected_count"] == _sql(batch, expected_unexpected)
 
 
-def test_table_metrics(batch) -> None:  # type: ignore[no-untyped-def]
+def test_table_metrics(batch: Any) -> None:
     rows = batch.validate(gxe.ExpectTableRowCountToBeBetween(min_value=ROWS, max_value=ROWS))
     assert rows.success and rows.result["observed_value"] == ROWS
     mean = batch.validate(gxe.ExpectColumnMeanToBeBetween(column="id", min_value=499, max_value=500))
@@ -157,7 +160,7 @@ def test_regex_semantics_match_python_search(regex: str, text: str) -> None:
     assert bool(row[0]) == bool(re.search(regex, text))
 
 
-def test_opens_read_only(batch) -> None:  # type: ignore[no-untyped-def]
+def test_opens_read_only(batch: Any) -> None:
     engine = batch.data.execution_engine
     with (
         pytest.raises(sqlalchemy.exc.DBAPIError, match="read-only"),
@@ -166,7 +169,7 @@ def test_opens_read_only(batch) -> None:  # type: ignore[no-untyped-def]
         connection.execute(sqlalchemy.text("create table s.u (i integer)"))
 
 
-def test_a_failing_metric_does_not_poison_the_shared_connection(batch) -> None:  # type: ignore[no-untyped-def]
+def test_a_failing_metric_does_not_poison_the_shared_connection(batch: Any) -> None:
     broken = batch.validate(gxe.ExpectColumnValuesToMatchRegex(column="name", regex="("))  # invalid in DuckDB
     assert not broken.success and _raised(broken)
     after = batch.validate(gxe.ExpectColumnValuesToNotBeNull(column="id"), result_format="SUMMARY")
@@ -229,7 +232,8 @@ def canary(warehouse: Path) -> dict[str, dict[str, object]]:
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     line = next(line for line in proc.stdout.splitlines() if line.startswith("CANARY"))
-    return json.loads(line.removeprefix("CANARY"))  # type: ignore[no-any-return]
+    found: dict[str, Any] = json.loads(line.removeprefix("CANARY"))
+    return found
 
 
 _UPSTREAM_FIXED = (
@@ -238,7 +242,7 @@ _UPSTREAM_FIXED = (
 )
 
 
-def test_canary_results_read_after_connection_closed(canary) -> None:  # type: ignore[no-untyped-def]
+def test_canary_results_read_after_connection_closed(canary: dict[str, Any]) -> None:
     info = canary["not_null"]["exception_info"]
     assert "IndexError" in info, _UPSTREAM_FIXED.format(
         version=great_expectations.__version__, what="IndexError, GX issues #10738/#11579"
@@ -246,7 +250,7 @@ def test_canary_results_read_after_connection_closed(canary) -> None:  # type: i
     assert canary["not_null"]["success"] is False
 
 
-def test_canary_regex_refused_for_duckdb(canary) -> None:  # type: ignore[no-untyped-def]
+def test_canary_regex_refused_for_duckdb(canary: dict[str, Any]) -> None:
     info = canary["regex"]["exception_info"]
     assert "IndexError" in info or "not supported" in info, _UPSTREAM_FIXED.format(
         version=great_expectations.__version__, what="regex not supported for duckdb"

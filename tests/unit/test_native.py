@@ -8,14 +8,14 @@ import math
 from typing import Any
 
 import pytest
+from great_expectations.expectations import expectation_configuration as gx_config
+from great_expectations.expectations.registry import get_expectation_impl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dataproducts.validation import native
-from dataproducts.validation.native import NATIVE_TYPES, SPECS, NotNative
-
-gx_config = pytest.importorskip("great_expectations.expectations.expectation_configuration")
-from great_expectations.expectations.registry import get_expectation_impl  # noqa: E402
+from dataproducts.validation.native import NotNative
+from dataproducts.validation.registry import NATIVE_TYPES, native_spec
 
 BASE_FIELDS = {
     "id",
@@ -34,6 +34,14 @@ BASE_FIELDS = {
 }
 
 
+def normalize(etype: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    return native.normalize(native_spec(etype), kwargs)
+
+
+def check_config(raw: dict[str, Any]) -> None:
+    native.check_config(raw, native_spec(str(raw.get("type"))))
+
+
 def _gx(etype: str, kwargs: dict[str, Any]) -> Any:
     return gx_config.ExpectationConfiguration(type=etype, kwargs=dict(kwargs)).to_domain_obj()
 
@@ -42,19 +50,17 @@ def _gx_json(etype: str, kwargs: dict[str, Any], metrics: dict[str, Any], fmt: d
     expectation = _gx(etype, kwargs)
     runtime = {"result_format": gx_config.parse_result_format(dict(fmt))}
     raw = expectation._validate(metrics=dict(metrics), runtime_configuration=runtime)
-    if fmt["result_format"] == "BOOLEAN_ONLY":
-        raw["result"] = {}
     out = expectation._build_evr(raw_response=raw).to_json_dict()
     out["expectation_config"].pop("id", None)
     return out
 
 
 def _native_json(etype: str, kwargs: dict[str, Any], metrics: dict[str, Any], fmt: dict[str, Any]) -> dict:
-    normalized = native.normalize(etype, kwargs)
+    normalized = normalize(etype, kwargs)
     config = native.config_json({"type": etype, "kwargs": kwargs, "severity": "critical"}, normalized, "x")
     config.pop("id")
     result_format = native.ResultFormat(fmt["result_format"], fmt.get("partial_unexpected_count", 20))
-    return native.result_json(config, native.evaluate(etype, normalized, metrics, result_format))
+    return native.result_json(config, native.evaluate(native_spec(etype), normalized, metrics, result_format))
 
 
 def _same(etype: str, kwargs: dict[str, Any], metrics: dict[str, Any], fmt: dict[str, Any]) -> None:
@@ -75,11 +81,11 @@ def _same(etype: str, kwargs: dict[str, Any], metrics: dict[str, Any], fmt: dict
 @pytest.mark.parametrize("etype", NATIVE_TYPES)
 def test_native_fields_are_gx_model_fields_with_gx_defaults(etype: str) -> None:
     fields = get_expectation_impl(etype).__fields__
-    ours = {name: default for name, _, default in SPECS[etype].fields}
+    ours = {name: default for name, _, default in native_spec(etype).fields}
     theirs = {name: f for name, f in fields.items() if name not in BASE_FIELDS}
     assert set(ours) == set(theirs), f"GX {etype} has fields {sorted(theirs)}"
     for name, default in ours.items():
-        if default is native._REQUIRED:
+        if default is native.REQUIRED:
             assert theirs[name].required, name
         else:
             assert not theirs[name].required and theirs[name].default == default, name
@@ -181,18 +187,19 @@ EDGE_CASES: list[tuple[str, dict[str, Any]]] = [
 
 @pytest.mark.parametrize(("etype", "kwargs"), KWARG_CASES)
 def test_normalized_kwargs_are_what_gx_keeps(etype: str, kwargs: dict[str, Any]) -> None:
-    ours = native.to_json(native.normalize(etype, {"batch_id": "b", **kwargs}))
+    ours = native.to_json(normalize(etype, {"batch_id": "b", **kwargs}))
     theirs = _gx(etype, {"batch_id": "b", **kwargs}).configuration.to_json_dict()["kwargs"]
     assert ours == theirs
     assert list(ours) == list(theirs)  # and in GX's order
-    native.check_config({"type": etype, "kwargs": kwargs, "severity": "warning"})
+    check_config({"type": etype, "kwargs": kwargs, "severity": "warning"})
 
 
 @pytest.mark.parametrize(("etype", "kwargs"), NOT_NATIVE_CASES)
 def test_what_native_is_unsure_of_is_left_to_gx(etype: str, kwargs: dict[str, Any]) -> None:
     with pytest.raises(NotNative):
-        native.check_config({"type": etype, "kwargs": kwargs, "severity": "critical"})
-        native.normalize(etype, kwargs)
+        check_config({"type": etype, "kwargs": kwargs, "severity": "critical"})
+    with pytest.raises(NotNative):
+        normalize(etype, kwargs)
 
 
 @pytest.mark.parametrize(("etype", "kwargs"), EDGE_CASES)
@@ -200,7 +207,7 @@ def test_what_native_accepts_gx_accepts(etype: str, kwargs: dict[str, Any]) -> N
     """A suite is checked without GX only when GX would accept it too: no lost load error."""
     raw = {"type": etype, "kwargs": kwargs, "severity": "critical"}
     try:
-        native.check_config(raw)
+        check_config(raw)
     except NotNative:
         return
     gx_config.ExpectationConfiguration(**raw).to_domain_obj()
@@ -221,7 +228,7 @@ def test_parameters_are_substituted_by_name_only() -> None:
             native.substitute({"max_value": value}, params)
     # a parameter for something that is not a bound is GX's to check
     with pytest.raises(NotNative):
-        native.check_config(
+        check_config(
             {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": {"$PARAMETER": "x"}}}
         )
 
@@ -230,7 +237,7 @@ def test_parameters_are_substituted_by_name_only() -> None:
 
 FORMATS = st.fixed_dictionaries(
     {
-        "result_format": st.sampled_from(["BOOLEAN_ONLY", "BASIC", "SUMMARY"]),
+        "result_format": st.sampled_from(["BASIC", "SUMMARY"]),
         "partial_unexpected_count": st.integers(0, 25),
     }
 )
@@ -362,7 +369,7 @@ def test_aggregate_bounds_match_gx(
     kwargs: dict[str, Any] = {"column": "c", "min_value": lo, "max_value": hi}
     kwargs.update({"strict_min": strict[0], "strict_max": strict[1]})
     try:
-        native.normalize(etype, kwargs)
+        normalize(etype, kwargs)
     except NotNative:
         return  # GX decides those (e.g. no bound, min > max)
     _same(etype, kwargs, {BETWEEN[etype]: value}, fmt)
@@ -385,7 +392,7 @@ def test_row_counts_and_column_lists_match_gx(count: int, lo: Any, hi: Any, fmt:
     if lo is not None or hi is not None:
         kwargs = {"min_value": lo, "max_value": hi}
         try:
-            native.normalize("expect_table_row_count_to_be_between", kwargs)
+            normalize("expect_table_row_count_to_be_between", kwargs)
         except NotNative:
             return
         _same("expect_table_row_count_to_be_between", kwargs, {"table.row_count": count}, fmt)
@@ -460,3 +467,39 @@ def test_iso_strings_are_read_as_dateutil_reads_them(text: str) -> None:
 
     assert native._parse_datetime(text) == parse(text)
     assert native._parse_datetime(text).tzinfo is None
+
+
+# --- the version gate: native.py stands in for GX 1.24 only ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("version", "runs"),
+    [
+        ("1.24.1", True),
+        ("1.24.0", True),
+        ("1.24.12", True),
+        ("1.24.2rc1", True),
+        ("1.24", True),
+        ("1.25.0", False),
+        ("1.23.9", False),
+        ("1.2.4", False),
+        ("1.240.0", False),
+        ("2.24.0", False),
+        ("0.18.21", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_native_runs_only_under_the_gx_release_it_was_written_for(version: str | None, runs: bool) -> None:
+    assert native.runs_under(version) is runs
+    notice = native.gate_notice(version)
+    assert "\n" not in notice and "--engine gx" in notice and native.WRITTEN_FOR_GX in notice
+
+
+def test_the_installed_gx_is_the_release_native_was_written_for() -> None:
+    """The tests above hold native.py against the installed GX: that must be the release it is gated on
+    (an upgrade fails here first; then re-check every rule and move WRITTEN_FOR_GX)."""
+    import great_expectations
+
+    assert native.installed_gx_version() == great_expectations.__version__
+    assert native.runs_under(native.installed_gx_version())

@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import pytest
 
 from dataproducts.errors import SuiteError
-from dataproducts.validation.engine import result_format
-from dataproducts.validation.sql import SUPPORTED_TYPES, SqlEngine, Unsupported
-from dataproducts.validation.sql.compiler import Scan, Table, compile_expectation, type_family
+from dataproducts.products import DataProduct
+from dataproducts.validation import native
+from dataproducts.validation.engine import open_engine, result_format
+from dataproducts.validation.gx_engine import GxEngine
+from dataproducts.validation.registry import (
+    COMPILED_TYPES,
+    ENGINE_NAMES,
+    EXPECTATIONS,
+    GX_EVALUATED_TYPES,
+    NATIVE_TYPES,
+    Engine,
+    compile_expectation,
+)
+from dataproducts.validation.sql.compiler import Scan, Table, Unsupported, type_family
+from dataproducts.validation.sql.engine import SqlEngine
 from dataproducts.validation.suites import load_suite
+
+REPO = Path(__file__).resolve().parents[2]
 
 TABLE = Table(
     relation='"m"."t"',
@@ -96,7 +111,7 @@ def test_map_metric_names_are_gx_own() -> None:
     for kind, kwargs in samples.items():
         check = compile_expectation(kind, kwargs, TABLE)
         assert getattr(check, "metric", None) == get_expectation_impl(kind).map_metric, kind
-    assert set(samples) <= set(SUPPORTED_TYPES)
+    assert set(samples) <= set(COMPILED_TYPES)
 
 
 def _warehouse(tmp_path: Path, rows: int) -> Path:
@@ -119,7 +134,10 @@ def _suite(tmp_path: Path, expectations: list[dict[str, Any]]) -> Any:
     return load_suite(path)
 
 
-PRODUCT = SimpleNamespace(id="test.t", name="t", latest=SimpleNamespace(schema="m", alias="t"))
+# the fields of a data product the engines read
+PRODUCT = cast(
+    DataProduct, SimpleNamespace(id="test.t", name="t", latest=SimpleNamespace(schema="m", alias="t"))
+)
 
 
 @pytest.mark.parametrize(("small_table_rows", "statements"), [(0, 2), (5000, 1)])
@@ -156,7 +174,7 @@ def test_a_passing_suite_is_one_scan_plus_one_group_by_per_uniqueness(
     try:
         assert len(engine.queries) == 1 and "duckdb_columns()" in engine.queries[0]
         engine.queries.clear()
-        result = engine.validate(PRODUCT, suite, {})  # type: ignore[arg-type]
+        result = engine.validate(PRODUCT, suite, {})
     finally:
         engine.close()
     assert result.success
@@ -183,7 +201,7 @@ def test_samples_are_read_only_for_failed_expectations(tmp_path: Path) -> None:
     )
     try:
         engine.queries.clear()
-        result = engine.validate(PRODUCT, suite, {})  # type: ignore[arg-type]
+        result = engine.validate(PRODUCT, suite, {})
     finally:
         engine.close()
     assert [r["success"] for r in result.results] == [False, True]
@@ -201,6 +219,67 @@ def test_the_sql_engine_names_what_it_does_not_compile(tmp_path: Path) -> None:
     )
     try:
         with pytest.raises(SuiteError, match="expect_column_values_to_be_increasing.*--engine auto"):
-            engine.validate(PRODUCT, suite, {})  # type: ignore[arg-type]
+            engine.validate(PRODUCT, suite, {})
     finally:
         engine.close()
+
+
+# --- the registry: one table of types, engines named once ---------------------------------------------------
+
+
+def test_every_compiled_type_is_native_or_deliberately_gx_evaluated() -> None:
+    assert set(COMPILED_TYPES) == set(NATIVE_TYPES) | set(GX_EVALUATED_TYPES)
+    assert not set(NATIVE_TYPES) & set(GX_EVALUATED_TYPES)
+    assert GX_EVALUATED_TYPES == ("expect_table_columns_to_match_set",)
+    for etype, entry in EXPECTATIONS.items():
+        assert callable(entry.build), etype
+        if entry.native is None:
+            assert entry.gx_reason, f"{etype}: evaluated by GX without a reason"
+        else:
+            assert entry.native.kind in native._EVALUATORS, etype
+    with pytest.raises(ValueError):
+        type(EXPECTATIONS[COMPILED_TYPES[0]])(build=EXPECTATIONS[COMPILED_TYPES[0]].build)  # neither
+
+
+def test_engine_names_are_the_cli_choices_and_the_summary_values() -> None:
+    from dataproducts.cli import build_parser
+    from dataproducts.validation.results import ValidationSummaryModel
+
+    assert ENGINE_NAMES == ("auto", "gx", "sql")
+    assert ValidationSummaryModel.model_fields["engine"].annotation is Engine
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    engine = next(a for a in commands.choices["validate"]._actions if a.dest == "engine")
+    assert tuple(engine.choices) == ENGINE_NAMES
+
+
+def test_docs_list_every_compiled_type_and_engine() -> None:
+    text = (REPO / "docs" / "engine.md").read_text(encoding="utf-8")
+    for etype in COMPILED_TYPES:
+        assert f"`{etype}`" in text, etype
+    for etype in GX_EVALUATED_TYPES:
+        assert EXPECTATIONS[etype].gx_reason in " ".join(text.split()), etype
+    for name in ENGINE_NAMES:
+        assert f"| `{name}`" in text, name
+
+
+def test_another_gx_release_validates_with_gx_for_everything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    warehouse = _warehouse(tmp_path, 10)
+    now = dt.datetime.now(dt.UTC)
+    for name in ("auto", "sql"):
+        engine = open_engine(
+            name, warehouse, result_format=result_format(), run_name="r", run_time=now, gx_version="1.25.0"
+        )
+        try:
+            assert isinstance(engine, GxEngine) and engine.name == Engine.GX
+        finally:
+            engine.close()
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "great_expectations 1.25.0" in err and "--engine gx" in err
+    engine = open_engine("sql", warehouse, result_format=result_format(), run_name="r", run_time=now)
+    try:
+        assert isinstance(engine, SqlEngine) and engine.name == Engine.SQL
+    finally:
+        engine.close()
+    assert capsys.readouterr().err == ""

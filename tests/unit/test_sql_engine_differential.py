@@ -21,10 +21,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dataproducts.validation.engine import GxEngine, result_format
-from dataproducts.validation.sql import SUPPORTED_TYPES, AutoEngine, SqlEngine
-from dataproducts.validation.sql.differential import suite_differences
+from dataproducts.validation.auto_engine import AutoEngine
+from dataproducts.validation.engine import result_format
+from dataproducts.validation.gx_engine import GxEngine
+from dataproducts.validation.registry import COMPILED_TYPES
+from dataproducts.validation.sql.engine import SqlEngine
 from dataproducts.validation.suites import load_suite, suite_parameters
+from differential import suite_differences
 
 AS_OF = dt.date(2026, 11, 20)
 COLUMNS = {
@@ -103,7 +106,7 @@ def _run_both(
     product = _product(name)
     params = suite_parameters(AS_OF)
     now = dt.datetime.now(dt.UTC)
-    rf = result_format(fmt, 20) if fmt != "BOOLEAN_ONLY" else {"result_format": "BOOLEAN_ONLY"}
+    rf = result_format(fmt, 20)
     sql = SqlEngine(
         warehouse, result_format=rf, run_name=name, run_time=now, small_table_rows=small_table_rows
     )
@@ -251,13 +254,13 @@ def test_every_compiled_type_matches_gx(
 ) -> None:
     """On the small-table path (follow-ups folded into the scan) and on the big-table path alike."""
     rows, expectations = case
-    assert {e["type"] for e in expectations} == set(SUPPORTED_TYPES)  # every claimed type, every example
+    assert {e["type"] for e in expectations} == set(COMPILED_TYPES)  # every claimed type, every example
     theirs, ours = _run_both(tmp, rows, expectations, small_table_rows=0 if big else None)
     diffs = suite_differences(theirs, ours)
     assert not diffs, "\n".join(diffs)
 
 
-@pytest.mark.parametrize("fmt", ["BOOLEAN_ONLY", "BASIC", "SUMMARY"])
+@pytest.mark.parametrize("fmt", ["BASIC", "SUMMARY"])
 def test_result_formats_and_an_empty_table(tmp: Path, fmt: str) -> None:
     rows: list[tuple[Any, ...]] = []
     expectations = [
@@ -321,8 +324,13 @@ def test_auto_hands_what_is_not_compiled_to_gx_and_keeps_gx_order(tmp: Path) -> 
     finally:
         gx.close()
     auto = AutoEngine(
-        SqlEngine(warehouse, result_format=rf, run_name=name, run_time=now),
-        lambda: GxEngine(warehouse, result_format=rf, run_name=name + "-auto", run_time=now),
+        SqlEngine(
+            warehouse,
+            result_format=rf,
+            run_name=name,
+            run_time=now,
+            gx=lambda: GxEngine(warehouse, result_format=rf, run_name=name + "-auto", run_time=now),
+        )
     )
     try:
         ours = auto.validate(product, suite, params).to_json_dict()

@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 from unittest import mock
 
 import duckdb
@@ -33,19 +33,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dataproducts.validation.engine import GxEngine, result_format
-from dataproducts.validation.sql import SqlEngine, compiler
+from dataproducts.products import DataProduct
+from dataproducts.validation.engine import result_format
+from dataproducts.validation.gx_engine import GxEngine
+from dataproducts.validation.native import ResultFormat
+from dataproducts.validation.registry import compile_expectation
+from dataproducts.validation.sql import compiler
 from dataproducts.validation.sql.catalog import Catalog, load_catalog
-from dataproducts.validation.sql.compiler import (
-    MAX_RESULT_RECORDS,
-    Check,
-    Options,
-    Scan,
-    Table,
-    compile_expectation,
-)
-from dataproducts.validation.sql.differential import suite_differences
+from dataproducts.validation.sql.compiler import MAX_RESULT_RECORDS, Check, Scan, Table
+from dataproducts.validation.sql.engine import SqlEngine
 from dataproducts.validation.suites import load_suite
+from differential import suite_differences
 
 DDL = """
 create table mart.t (
@@ -201,8 +199,12 @@ def _suite(tmp: Path, expectations: list[dict[str, Any]]) -> Any:
     return load_suite(path)
 
 
-PRODUCT = SimpleNamespace(
-    id="test.t", name="t", latest=SimpleNamespace(schema="mart", alias="t", relation="mart.t")
+# the fields of a data product the engines read
+PRODUCT = cast(
+    DataProduct,
+    SimpleNamespace(
+        id="test.t", name="t", latest=SimpleNamespace(schema="mart", alias="t", relation="mart.t")
+    ),
 )
 NOW = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
 
@@ -211,33 +213,32 @@ NOW = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
 
 
 def _sql_engine(
-    warehouse: Path, rf: dict[str, Any], adjust: Callable[[Table], Table] = lambda t: t
+    warehouse: Path, rf: ResultFormat, adjust: Callable[[Table], Table] = lambda t: t
 ) -> SqlEngine:
     """``SqlEngine`` reading its tables from the catalog (``adjust`` may change them). The one seam with the
     engine: when the engine builds its tables from the catalog itself, this is where to follow it."""
     engine = SqlEngine(warehouse, result_format=rf, run_name="strategies", run_time=NOW)
-    catalog = load_catalog(engine.query)
-    engine.table = lambda schema, name: adjust(catalog.table(schema, name))  # type: ignore[method-assign]
+    engine.catalog = Catalog({key: adjust(table) for key, table in engine.catalog.tables.items()})
     engine.queries.clear()
     return engine
 
 
 def _validate_sql(
-    warehouse: Path, suite: Any, rf: dict[str, Any], *, big: bool = False
+    warehouse: Path, suite: Any, rf: ResultFormat, *, big: bool = False
 ) -> tuple[Any, list[str]]:
     engine = _sql_engine(warehouse, rf)
     try:
         with mock.patch.object(compiler, "SMALL_TABLE_ROWS", -1 if big else compiler.SMALL_TABLE_ROWS):
-            result = engine.validate(PRODUCT, suite, {})  # type: ignore[arg-type]
+            result = engine.validate(PRODUCT, suite, {})
         return result.to_json_dict(), list(engine.queries)
     finally:
         engine.close()
 
 
-def _validate_gx(warehouse: Path, suite: Any, rf: dict[str, Any]) -> Any:
+def _validate_gx(warehouse: Path, suite: Any, rf: ResultFormat) -> Any:
     gx = GxEngine(warehouse, result_format=rf, run_name="strategies-gx", run_time=NOW)
     try:
-        return gx.validate(PRODUCT, suite, {}).to_json_dict()  # type: ignore[arg-type]
+        return gx.validate(PRODUCT, suite, {}).to_json_dict()
     finally:
         gx.close()
 
@@ -254,12 +255,8 @@ def tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_constraints_folds_and_the_big_table_path_give_gx_results(tmp: Path, data: st.DataObject) -> None:
     rows = _constrained(data.draw(raw_rows))
     expectations = data.draw(suites(rows))
-    fmt = data.draw(st.sampled_from(["SUMMARY", "BASIC", "BOOLEAN_ONLY"]))
-    rf = (
-        result_format(fmt, data.draw(st.sampled_from([20, 3])))
-        if fmt != "BOOLEAN_ONLY"
-        else {"result_format": fmt}
-    )
+    fmt = data.draw(st.sampled_from(["SUMMARY", "BASIC"]))
+    rf = result_format(fmt, data.draw(st.sampled_from([20, 3, 0])))
     warehouse = _warehouse(tmp, rows)
     suite = _suite(tmp, expectations)
     theirs = _validate_gx(warehouse, suite, rf)
@@ -338,8 +335,8 @@ def test_empty_tables_and_all_null_keys_give_gx_results(tmp: Path) -> None:
     for rows in ([], [(1, None, None, None), (2, None, None, None), (3, None, 1, None), (4, None, 1, None)]):
         warehouse = _warehouse(tmp, rows, ddl)
         suite = _suite(tmp, [dict(x) for x in expectations])
-        for fmt in ("SUMMARY", "BOOLEAN_ONLY"):
-            rf = result_format(fmt, 20) if fmt != "BOOLEAN_ONLY" else {"result_format": fmt}
+        for fmt, samples in (("SUMMARY", 20), ("BASIC", 0)):
+            rf = result_format(fmt, samples)
             theirs = _validate_gx(warehouse, suite, rf)
             for big in (False, True):
                 ours, _ = _validate_sql(warehouse, suite, rf, big=big)
@@ -414,7 +411,7 @@ def _metrics(
     con: duckdb.DuckDBPyConnection,
     table: Table,
     checks: Sequence[Check],
-    options: Options,
+    options: ResultFormat,
     *,
     convert: bool = True,
 ) -> tuple[list[dict[str, Any]], list[str]]:
@@ -432,8 +429,8 @@ def _metrics(
     return [check.metrics(row, rec, options) for check in checks], rec.sql
 
 
-SUMMARY = Options("SUMMARY", 20)
-BOOLEAN_ONLY = Options("BOOLEAN_ONLY", 20)
+SUMMARY = ResultFormat("SUMMARY", 20)
+NO_SAMPLES = ResultFormat("BASIC", 0)
 
 ORDERS_DDL = """
 create table mart.orders (
@@ -549,9 +546,9 @@ def test_the_big_table_path_counts_first_and_reads_duplicates_only_when_needed(
     clean = ("expect_column_values_to_be_unique", {"column": "amount"})  # distinct: range / 3, one each
     for (kind, kwargs), options, expected in (
         (dup, SUMMARY, 2),
-        (dup, BOOLEAN_ONLY, 1),
+        (dup, NO_SAMPLES, 1),
         (single, SUMMARY, 2),
-        (single, Options("SUMMARY", 0), 1),
+        (single, ResultFormat("SUMMARY", 0), 1),
         (clean, SUMMARY, 1),
     ):
         m, sql = _metrics(orders, table, [compile_expectation(kind, kwargs, table)], options)
@@ -679,7 +676,7 @@ def test_every_strategy_hands_gx_the_plain_paths_metrics(tmp: Path, data: st.Dat
         table = load_catalog(Recorder(con)).table("mart", "t")
         assert table.unique_keys and table.estimated_rows == len(rows)
         plain = Table(table.relation, table.columns)
-        for options in (SUMMARY, Options("BASIC", 3), BOOLEAN_ONLY):
+        for options in (SUMMARY, ResultFormat("BASIC", 3), NO_SAMPLES):
             for e in expectations:
                 kind, kwargs = e["type"], e["kwargs"]
                 if kind == "expect_column_median_to_be_between" and kwargs["column"] == "f":
@@ -702,7 +699,7 @@ def test_folded_samples_stop_at_gx_cap(orders: duckdb.DuckDBPyConnection) -> Non
     assert MAX_RESULT_RECORDS == GX_CAP
     table = load_catalog(Recorder(orders)).table("mart", "orders")
     kwargs = {"column": "order_id", "max_value": 0, "mostly": 0.0}
-    options = Options("SUMMARY", 500)
+    options = ResultFormat("SUMMARY", 500)
     folded, sql = _metrics(
         orders, table, [compile_expectation("expect_column_values_to_be_between", kwargs, table)], options
     )
@@ -753,7 +750,7 @@ def test_the_folded_median_is_gx_median(
             "expect_column_median_to_be_between", kwargs, table, small_table_rows=10**6
         )
         plain = compile_expectation("expect_column_median_to_be_between", kwargs, table, small_table_rows=-1)
-        options = Options("SUMMARY", 20)
+        options = ResultFormat("SUMMARY", 20)
         (ours,), _ = _metrics(con, table, [folded], options)
         (theirs,), _ = _metrics(con, table, [plain], options)
     finally:

@@ -50,8 +50,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import great_expectations as gx
-from great_expectations.datasource.fluent import SQLDatasource
-from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+from great_expectations.datasource.fluent.sql_datasource import SQLDatasource
+from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine
 from sqlalchemy.dialects import postgresql as _postgresql_dialect_module
 
 # GX releases this workaround was written for and tested against (inclusive lower, exclusive upper).

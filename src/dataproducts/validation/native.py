@@ -18,6 +18,11 @@ Anything this module is not certain to reproduce raises :class:`NotNative` and i
 instead (by the compiled engine through GX's expectation classes, or by the GX engine). The tests
 ``tests/unit/test_native.py`` hold every rule here against GX itself, and the differential suites compare
 whole runs.
+
+This copies GX internals, so it runs only under the GX release its tests were written for
+(:data:`WRITTEN_FOR_GX`, checked through package metadata by :func:`runs_under`); under any other release
+``dp validate`` uses GX for everything (``docs/engine.md``, "The version gate"). Which expectation types
+are evaluated here is said once, in :mod:`dataproducts.validation.registry`.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
+import functools
 import math
 import re
 import traceback
@@ -33,11 +39,48 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import zip_longest
-from typing import Any
+from typing import Any, TypeGuard, cast
+
+from dataproducts.constants import MAX_DISTINCT_VALUES
 
 
 class NotNative(Exception):
     """GX's own code must evaluate this expectation (an option, value or type not reproduced here)."""
+
+
+# --- the version gate -----------------------------------------------------------------------------------------
+
+# The GX release (major.minor) whose internals this module reproduces and tests/unit/test_native.py checks.
+WRITTEN_FOR_GX = "1.24"
+
+
+@functools.cache
+def installed_gx_version() -> str | None:
+    """The installed ``great_expectations`` version, from package metadata (GX is not imported)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("great_expectations")
+    except PackageNotFoundError:
+        return None
+
+
+def runs_under(gx_version: str | None) -> bool:
+    """Whether this module may stand in for GX ``gx_version`` (e.g. ``"1.24.1"``): only the release its
+    tests were written for (:data:`WRITTEN_FOR_GX`); pre-releases and local builds of it count too."""
+    if not gx_version:
+        return False
+    release = re.match(r"^(\d+)\.(\d+)(?:[.\-+a-z]|$)", gx_version.strip())
+    return release is not None and f"{int(release[1])}.{int(release[2])}" == WRITTEN_FOR_GX
+
+
+def gate_notice(gx_version: str | None) -> str:
+    """The one line ``dp validate`` prints when :func:`runs_under` refuses ``gx_version``."""
+    found = f"great_expectations {gx_version}" if gx_version else "no great_expectations package"
+    return (
+        f"note: {found} is not the {WRITTEN_FOR_GX} release the compiled engine reproduces; "
+        "validating with Great Expectations for everything (--engine gx)"
+    )
 
 
 # --- field coercion: GX's pydantic (v1) models, field by field ------------------------------------------------
@@ -47,20 +90,21 @@ _DATETIME_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2
 _PARAM_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> TypeGuard[int | float]:
+    """An int or float, not a bool (GX's numeric bound fields)."""
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _column(value: Any) -> Any:  # StrictStr, min_length 1
+def as_column(value: Any) -> Any:  # StrictStr, min_length 1
     if not isinstance(value, str) or not value:
         raise NotNative("column is not a non-empty string")
     return value
 
 
-def _comparable(value: Any) -> Any:  # Union[float, SuiteParameterDict, date, datetime, None]
+def as_comparable(value: Any) -> Any:  # Union[float, SuiteParameterDict, date, datetime, None]
     if value is None:
         return None
-    if _is_number(value):
+    if is_number(value):
         return float(value)
     if isinstance(value, str):
         try:
@@ -92,59 +136,59 @@ def _comparable(value: Any) -> Any:  # Union[float, SuiteParameterDict, date, da
     raise NotNative(f"bound {value!r}")
 
 
-def _optional(coerce: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def optional(coerce: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda value: None if value is None else coerce(value)
 
 
-def _float(value: Any) -> Any:
-    if _is_number(value):
+def as_float(value: Any) -> Any:
+    if is_number(value):
         return float(value)
     raise NotNative(f"{value!r} is not a number")
 
 
-def _int(value: Any) -> Any:
+def as_int(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     raise NotNative(f"{value!r} is not an integer")
 
 
-def _bool(value: Any) -> Any:
+def as_bool(value: Any) -> Any:
     if isinstance(value, bool):
         return value
     raise NotNative(f"{value!r} is not a boolean")
 
 
-def _mostly(value: Any) -> Any:
-    if _is_number(value) and 0 <= value <= 1:
+def as_mostly(value: Any) -> Any:
+    if is_number(value) and 0 <= value <= 1:
         return float(value)
     raise NotNative(f"mostly {value!r}")
 
 
-def _value_set(value: Any) -> Any:
+def as_value_set(value: Any) -> Any:
     if isinstance(value, list):
         return list(value)
     raise NotNative("value_set is not a list")
 
 
-def _str(value: Any) -> Any:
+def as_str(value: Any) -> Any:
     if isinstance(value, str):
         return value
     raise NotNative(f"{value!r} is not a string")
 
 
-def _str_list(value: Any) -> Any:
+def as_str_list(value: Any) -> Any:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return list(value)
     raise NotNative("not a list of strings")
 
 
-def _column_list(value: Any) -> Any:  # Sequence[str] of at least two columns
+def as_column_list(value: Any) -> Any:  # Sequence[str] of at least two columns
     if isinstance(value, list) and len(value) >= 2 and all(isinstance(v, str) and v for v in value):
         return list(value)
     raise NotNative("not a list of two or more column names")
 
 
-def _literal(*allowed: str) -> Callable[[Any], Any]:
+def literal(*allowed: str) -> Callable[[Any], Any]:
     def coerce(value: Any) -> Any:
         if value in allowed and isinstance(value, str):
             return value
@@ -153,26 +197,26 @@ def _literal(*allowed: str) -> Callable[[Any], Any]:
     return coerce
 
 
-_REQUIRED = object()
-_PAIR_IGNORE = _literal("both_values_are_missing", "either_value_is_missing", "neither")
-_MULTI_IGNORE = _literal("all_values_are_missing", "any_value_is_missing", "never")
+REQUIRED = object()
+PAIR_IGNORE = literal("both_values_are_missing", "either_value_is_missing", "neither")
+MULTI_IGNORE = literal("all_values_are_missing", "any_value_is_missing", "never")
 
 # Field = (name, coerce, default); fields in GX's model order.
 Field = tuple[str, Callable[[Any], Any], Any]
 
 
-def _bounds(coerce: Callable[[Any], Any]) -> list[Field]:
+def bounds(coerce: Callable[[Any], Any]) -> list[Field]:
     """``min_value``/``max_value`` read with ``coerce`` (optional), and ``strict_min``/``strict_max``."""
     return [
         ("min_value", coerce, None),
         ("max_value", coerce, None),
-        ("strict_min", _bool, False),
-        ("strict_max", _bool, False),
+        ("strict_min", as_bool, False),
+        ("strict_max", as_bool, False),
     ]
 
 
-_BETWEEN_BOUNDS: list[Field] = _bounds(_comparable)
-_MOSTLY: Field = ("mostly", _mostly, 1)
+BETWEEN_BOUNDS: list[Field] = bounds(as_comparable)
+MOSTLY: Field = ("mostly", as_mostly, 1)
 
 
 @dataclass(frozen=True)
@@ -183,106 +227,22 @@ class Spec:
     metric: str = ""  # the map metric, or the metric a "between" expectation bounds
 
 
-def _map(metric: str, *extra: Field) -> Spec:
-    return Spec("map", (("column", _column, _REQUIRED), _MOSTLY, *extra), metric)
+def map_spec(metric: str, *extra: Field) -> Spec:
+    return Spec("map", (("column", as_column, REQUIRED), MOSTLY, *extra), metric)
 
 
-def _aggregate(metric: str, bounds: Sequence[Field] = _BETWEEN_BOUNDS) -> Spec:
-    return Spec("between", (("column", _column, _REQUIRED), *bounds), metric)
-
-
-SPECS: dict[str, Spec] = {
-    "expect_column_values_to_not_be_null": Spec(
-        "nonnull", (("column", _column, _REQUIRED), _MOSTLY), "column_values.nonnull"
-    ),
-    "expect_column_values_to_be_null": Spec(
-        "null", (("column", _column, _REQUIRED), _MOSTLY), "column_values.null"
-    ),
-    "expect_column_values_to_be_unique": _map("column_values.unique"),
-    "expect_column_values_to_be_in_set": _map("column_values.in_set", ("value_set", _value_set, _REQUIRED)),
-    "expect_column_values_to_not_be_in_set": _map(
-        "column_values.not_in_set", ("value_set", _value_set, _REQUIRED)
-    ),
-    "expect_column_values_to_be_between": _map("column_values.between", *_BETWEEN_BOUNDS),
-    "expect_column_values_to_match_regex": _map("column_values.match_regex", ("regex", _str, "(?s).*")),
-    "expect_column_values_to_not_match_regex": _map(
-        "column_values.not_match_regex", ("regex", _str, _REQUIRED)
-    ),
-    "expect_column_value_lengths_to_be_between": _map(
-        "column_values.value_length.between",
-        *_bounds(_optional(_int)),
-    ),
-    "expect_column_value_lengths_to_equal": _map(
-        "column_values.value_length.equals", ("value", _float, _REQUIRED)
-    ),
-    "expect_column_pair_values_a_to_be_greater_than_b": Spec(
+def pair_spec(metric: str, *options: Field) -> Spec:
+    """A column pair expectation: ``column_A``, ``column_B``, ``mostly``, then ``options``."""
+    return Spec(
         "pair",
-        (
-            ("column_A", _column, _REQUIRED),
-            ("column_B", _column, _REQUIRED),
-            _MOSTLY,
-            ("or_equal", _optional(_bool), None),
-            ("ignore_row_if", _PAIR_IGNORE, "both_values_are_missing"),
-        ),
-        "column_pair_values.a_greater_than_b",
-    ),
-    "expect_column_pair_values_to_be_equal": Spec(
-        "pair",
-        (
-            ("column_A", _column, _REQUIRED),
-            ("column_B", _column, _REQUIRED),
-            _MOSTLY,
-            ("ignore_row_if", _PAIR_IGNORE, "both_values_are_missing"),
-        ),
-        "column_pair_values.equal",
-    ),
-    "expect_compound_columns_to_be_unique": Spec(
-        "multicolumn",
-        (
-            ("column_list", _column_list, _REQUIRED),
-            _MOSTLY,
-            ("ignore_row_if", _MULTI_IGNORE, "all_values_are_missing"),
-        ),
-        "compound_columns.unique",
-    ),
-    "expect_column_max_to_be_between": _aggregate("column.max"),
-    "expect_column_min_to_be_between": _aggregate("column.min"),
-    "expect_column_mean_to_be_between": _aggregate("column.mean"),
-    "expect_column_sum_to_be_between": _aggregate("column.sum"),
-    "expect_column_median_to_be_between": _aggregate("column.median"),
-    "expect_column_unique_value_count_to_be_between": _aggregate(
-        "column.distinct_values.count",
-        _bounds(_optional(_int)),
-    ),
-    "expect_column_proportion_of_unique_values_to_be_between": _aggregate(
-        "column.unique_proportion",
-        _bounds(_optional(_float)),
-    ),
-    "expect_column_proportion_of_non_null_values_to_be_between": _aggregate(
-        "column.non_null_proportion",
-        _bounds(_optional(_float)),
-    ),
-    "expect_column_distinct_values_to_equal_set": Spec(
-        "distinct_set", (("column", _column, _REQUIRED), ("value_set", _value_set, _REQUIRED))
-    ),
-    "expect_table_row_count_to_be_between": Spec(
-        "between",
-        tuple(_bounds(_optional(_int))),
-        "table.row_count",
-    ),
-    "expect_table_row_count_to_equal": Spec("row_count_equal", (("value", _int, _REQUIRED),)),
-    "expect_table_column_count_to_equal": Spec("column_count_equal", (("value", _int, _REQUIRED),)),
-    "expect_table_column_count_to_be_between": Spec(
-        "between",
-        (("min_value", _comparable, None), ("max_value", _comparable, None)),
-        "table.column_count",
-    ),
-    "expect_table_columns_to_match_ordered_list": Spec(
-        "ordered_list", (("column_list", _optional(_str_list), None),)
-    ),
-}
+        (("column_A", as_column, REQUIRED), ("column_B", as_column, REQUIRED), MOSTLY, *options),
+        metric,
+    )
 
-NATIVE_TYPES: tuple[str, ...] = tuple(sorted(SPECS))
+
+def aggregate_spec(metric: str, bounds: Sequence[Field] = BETWEEN_BOUNDS) -> Spec:
+    return Spec("between", (("column", as_column, REQUIRED), *bounds), metric)
+
 
 # Keys of a suite expectation (besides ``type`` and ``kwargs``) that this module carries over unchanged.
 _CONFIG_KEYS = frozenset({"type", "kwargs", "meta", "id", "description", "severity", "notes"})
@@ -325,43 +285,57 @@ def _check_bounds(spec: Spec, kwargs: Mapping[str, Any]) -> None:
             raise NotNative("bounds of different types") from exc
 
 
-def normalize(etype: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    """``kwargs`` (suite parameters already substituted) as GX's model keeps them: coerced, defaults dropped,
-    in the model's field order; ``batch_id`` kept first when given."""
-    spec = SPECS.get(etype)
-    if spec is None:
-        raise NotNative(f"{etype} is not evaluated natively")
+def normalize(spec: Spec, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """``kwargs`` (suite parameters already substituted) as GX's model of the ``spec``'s type keeps them:
+    coerced, defaults dropped, in the model's field order; ``batch_id`` kept first when given."""
     known = {name for name, _, _ in spec.fields}
     extra = set(kwargs) - known - {"batch_id"}
     if extra:
         raise NotNative(f"options {sorted(extra)}")
     out: dict[str, Any] = {}
     if "batch_id" in kwargs:
-        out["batch_id"] = _str(kwargs["batch_id"])
+        out["batch_id"] = as_str(kwargs["batch_id"])
     for name, coerce, default in spec.fields:
         if name not in kwargs:
-            if default is _REQUIRED:
+            if default is REQUIRED:
                 raise NotNative(f"{name} missing")
             continue
         value = coerce(kwargs[name])
-        if default is not _REQUIRED and type(value) is not dict and value == default:
+        if default is not REQUIRED and type(value) is not dict and value == default:
             continue  # pydantic's exclude_defaults
-        if default is _REQUIRED and value is None:
+        if default is REQUIRED and value is None:
             raise NotNative(f"{name} is null")
         out[name] = value
     _check_bounds(spec, out)
     return out
 
 
-def check_config(raw: Mapping[str, Any]) -> None:
-    """A suite expectation GX would build exactly as :func:`normalize` does (``NotNative`` if unsure)."""
+def check_config(raw: Mapping[str, Any], spec: Spec) -> None:
+    """A suite expectation (of the ``spec``'s type) GX would build exactly as :func:`normalize` does
+    (``NotNative`` if unsure)."""
     if set(raw) - _CONFIG_KEYS:
         raise NotNative(f"keys {sorted(set(raw) - _CONFIG_KEYS)}")
-    etype = raw.get("type")
-    if not isinstance(etype, str) or etype not in SPECS:
-        raise NotNative(f"type {etype!r}")
     if not isinstance(raw.get("kwargs"), Mapping):
         raise NotNative("kwargs")
+    _check_fields(raw)
+    # a parameter stands for a bound or value (checked when substituted); anywhere else GX decides
+    plain = {k: v for k, v in raw["kwargs"].items() if not (isinstance(v, Mapping) and "$PARAMETER" in v)}
+    if set(raw["kwargs"]) - set(plain) - {"min_value", "max_value", "value"}:
+        raise NotNative("a suite parameter for an option that is not a bound")
+    names = {f[0] for f in spec.fields}
+    if set(raw["kwargs"]) - names:
+        raise NotNative(f"options {sorted(set(raw['kwargs']) - names)}")
+    for name, coerce, default in spec.fields:
+        if name in plain:
+            coerce(plain[name])
+        elif default is REQUIRED and name not in raw["kwargs"]:
+            raise NotNative(f"{name} missing")
+    if len(plain) == len(raw["kwargs"]):
+        normalize(spec, plain)
+
+
+def _check_fields(raw: Mapping[str, Any]) -> None:
+    """The expectation's own fields (meta, id, description, notes, severity) as GX's model takes them."""
     if raw.get("meta") is not None and not isinstance(raw.get("meta"), dict):
         raise NotNative("meta")
     for key in ("id", "description"):
@@ -379,21 +353,6 @@ def check_config(raw: Mapping[str, Any]) -> None:
             raise NotNative("id is not a UUID") from exc
     if raw.get("severity", "critical") not in _SEVERITIES:
         raise NotNative("severity")
-    # a parameter stands for a bound or value (checked when substituted); anywhere else GX decides
-    plain = {k: v for k, v in raw["kwargs"].items() if not (isinstance(v, Mapping) and "$PARAMETER" in v)}
-    if set(raw["kwargs"]) - set(plain) - {"min_value", "max_value", "value"}:
-        raise NotNative("a suite parameter for an option that is not a bound")
-    spec = SPECS[etype]
-    names = {f[0] for f in spec.fields}
-    if set(raw["kwargs"]) - names:
-        raise NotNative(f"options {sorted(set(raw['kwargs']) - names)}")
-    for name, coerce, default in spec.fields:
-        if name in plain:
-            coerce(plain[name])
-        elif default is _REQUIRED and name not in raw["kwargs"]:
-            raise NotNative(f"{name} missing")
-    if len(plain) == len(raw["kwargs"]):
-        normalize(etype, plain)
 
 
 # --- evaluation: GX's _validate, per kind --------------------------------------------------------------------
@@ -401,10 +360,17 @@ def check_config(raw: Mapping[str, Any]) -> None:
 
 @dataclass(frozen=True)
 class ResultFormat:
-    """GX's parsed result format, for the formats the compiled engine produces."""
+    """GX's parsed result format (``BASIC``, ``SUMMARY`` or ``COMPLETE``), with its sample size."""
 
-    result_format: str  # BOOLEAN_ONLY | BASIC | SUMMARY
+    result_format: str
     partial_unexpected_count: int = 20
+
+    def to_gx(self) -> dict[str, Any]:
+        """The ``result_format`` argument GX's validation takes."""
+        return {
+            "result_format": self.result_format,
+            "partial_unexpected_count": self.partial_unexpected_count,
+        }
 
 
 def _mostly_success(considered: int, unexpected: int, mostly: float) -> bool:
@@ -420,12 +386,10 @@ def _format_map_output(
     unexpected_count: int | None,
     unexpected_list: list[Any] | None,
 ) -> dict[str, Any]:
-    """GX's ``_format_map_output`` for BOOLEAN_ONLY, BASIC and SUMMARY, without unexpected rows or indices."""
+    """GX's ``_format_map_output`` for BASIC and SUMMARY, without unexpected rows or indices."""
     if element_count is None:
         element_count = 0
     out: dict[str, Any] = {"success": success}
-    if fmt.result_format == "BOOLEAN_ONLY":
-        return out
     skip_missing = nonnull_count is None
     missing_count = None if nonnull_count is None else element_count - nonnull_count
     missing_percent = unexpected_percent_total = unexpected_percent_nonmissing = None
@@ -531,94 +495,118 @@ def _value_between(metric_value: Any, kwargs: Mapping[str, Any]) -> dict[str, An
     return {"success": bool(above_min and below_max), "result": {"observed_value": metric_value}}
 
 
-_MAX_DISTINCT_VALUES = 20
+Metrics = Mapping[str, Any]
+Evaluator = Callable[["Spec", Mapping[str, Any], Metrics, "ResultFormat"], dict[str, Any]]
 
 
-def evaluate(etype: str, kwargs: Mapping[str, Any], metrics: Mapping[str, Any], fmt: ResultFormat) -> dict:
-    """``{"success": ..., "result": {...}}`` as GX's expectation ``_validate`` returns it (then, as GX's
-    validator does for BOOLEAN_ONLY, with an empty result)."""
-    spec = SPECS.get(etype)
-    if spec is None:
-        raise NotNative(f"{etype} is not evaluated natively")
+def _column_map(spec: Spec, kwargs: Mapping[str, Any], metrics: Metrics, fmt: ResultFormat) -> dict[str, Any]:
+    """GX's ``ColumnMapExpectation._validate``: nulls are missing, neither expected nor unexpected."""
+    total = metrics.get("table.row_count")
+    nulls = metrics.get("column_values.nonnull.unexpected_count")
+    if total is None or nulls is None:
+        return _counted_map(spec, kwargs, metrics, fmt, 0, 0)
+    return _counted_map(spec, kwargs, metrics, fmt, total, total - nulls)
+
+
+def _null_map(spec: Spec, kwargs: Mapping[str, Any], metrics: Metrics, fmt: ResultFormat) -> dict[str, Any]:
+    """``expect_column_values_to_(not_)be_null``: every row counts, no missing values."""
+    total = metrics.get("table.row_count")
+    unexpected = metrics.get(f"{spec.metric}.unexpected_count")
     mostly = kwargs.get("mostly", 1)
-    raw: dict[str, Any]
-    if spec.kind in ("nonnull", "null"):
-        total = metrics.get("table.row_count")
-        unexpected = metrics.get(f"{spec.metric}.unexpected_count")
-        success = True if total is None or total == 0 else (total - unexpected) / total >= mostly
-        raw = _format_map_output(
-            fmt, success, total, None, unexpected, metrics.get(f"{spec.metric}.unexpected_values")
+    success = True if total is None or total == 0 else (total - unexpected) / total >= mostly
+    samples = metrics.get(f"{spec.metric}.unexpected_values")
+    return _format_map_output(fmt, success, total, None, unexpected, samples)
+
+
+def _multicolumn_map(
+    spec: Spec, kwargs: Mapping[str, Any], metrics: Metrics, fmt: ResultFormat
+) -> dict[str, Any]:
+    """Column pair and compound expectations: counted over GX's filtered domain (``ignore_row_if``)."""
+    filtered = metrics.get(f"{spec.metric}.filtered_row_count")
+    return _counted_map(spec, kwargs, metrics, fmt, metrics.get("table.row_count"), filtered)
+
+
+def _counted_map(
+    spec: Spec, kwargs: Mapping[str, Any], metrics: Metrics, fmt: ResultFormat, total: Any, considered: Any
+) -> dict[str, Any]:
+    """A map expectation's result from its ``considered`` rows (of ``total``): ``mostly`` of them expected,
+    success when there is nothing to judge."""
+    unexpected = metrics.get(f"{spec.metric}.unexpected_count")
+    if total is None or considered is None or unexpected is None or total == 0 or considered == 0:
+        success = True
+    else:
+        success = _mostly_success(considered, unexpected, kwargs.get("mostly", 1))
+    samples = metrics.get(f"{spec.metric}.unexpected_values")
+    return _format_map_output(fmt, success, total, considered, unexpected, samples)
+
+
+def _between(spec: Spec, kwargs: Mapping[str, Any], metrics: Metrics, fmt: ResultFormat) -> dict[str, Any]:
+    return _value_between(metrics.get(spec.metric), kwargs)
+
+
+def _equal(metric: str) -> Evaluator:
+    def evaluate(
+        spec: Spec, kwargs: Mapping[str, Any], metrics: Metrics, fmt: ResultFormat
+    ) -> dict[str, Any]:
+        count = metrics.get(metric)
+        return {"success": count == kwargs.get("value"), "result": {"observed_value": count}}
+
+    return evaluate
+
+
+def _distinct_set(
+    spec: Spec, kwargs: Mapping[str, Any], metrics: Metrics, fmt: ResultFormat
+) -> dict[str, Any]:
+    unexpected = metrics.get("column.distinct_values.not_in_set.count", 0)
+    missing = metrics.get("column.distinct_values.missing_from_column.count", 0)
+    result: dict[str, Any] = {
+        "observed_value": None,
+        "unexpected_count": unexpected,
+        "missing_count": missing,
+    }
+    if fmt.partial_unexpected_count > 0:
+        result["partial_unexpected_list"] = list(
+            metrics.get("column.distinct_values.not_in_set", [])[:MAX_DISTINCT_VALUES]
         )
-    elif spec.kind == "map":
-        total = metrics.get("table.row_count")
-        nulls = metrics.get("column_values.nonnull.unexpected_count")
-        unexpected = metrics.get(f"{spec.metric}.unexpected_count")
-        if total is None or nulls is None:
-            total = nonnull = 0
-        else:
-            nonnull = total - nulls
-        if unexpected is None or total == 0 or nonnull == 0:
-            success = True
-        else:
-            success = _mostly_success(nonnull, unexpected, mostly)
-        raw = _format_map_output(
-            fmt, success, total, nonnull, unexpected, metrics.get(f"{spec.metric}.unexpected_values")
+        result["partial_missing_list"] = list(
+            metrics.get("column.distinct_values.missing_from_column", [])[:MAX_DISTINCT_VALUES]
         )
-    elif spec.kind in ("pair", "multicolumn"):
-        total = metrics.get("table.row_count")
-        unexpected = metrics.get(f"{spec.metric}.unexpected_count")
-        filtered = metrics.get(f"{spec.metric}.filtered_row_count")
-        if total is None or unexpected is None or filtered is None or total == 0 or filtered == 0:
-            success = True
-        else:
-            success = _mostly_success(filtered, unexpected, mostly)
-        raw = _format_map_output(
-            fmt, success, total, filtered, unexpected, metrics.get(f"{spec.metric}.unexpected_values")
-        )
-    elif spec.kind == "between":
-        raw = _value_between(metrics.get(spec.metric), kwargs)
-    elif spec.kind == "row_count_equal":
-        count = metrics.get("table.row_count")
-        raw = {"success": count == kwargs.get("value"), "result": {"observed_value": count}}
-    elif spec.kind == "column_count_equal":
-        count = metrics.get("table.column_count")
-        raw = {"success": count == kwargs.get("value"), "result": {"observed_value": count}}
-    elif spec.kind == "distinct_set":
-        unexpected = metrics.get("column.distinct_values.not_in_set.count", 0)
-        missing = metrics.get("column.distinct_values.missing_from_column.count", 0)
-        result: dict[str, Any] = {
-            "observed_value": None,
-            "unexpected_count": unexpected,
-            "missing_count": missing,
-        }
-        if fmt.partial_unexpected_count > 0:
-            result["partial_unexpected_list"] = list(
-                metrics.get("column.distinct_values.not_in_set", [])[:_MAX_DISTINCT_VALUES]
-            )
-            result["partial_missing_list"] = list(
-                metrics.get("column.distinct_values.missing_from_column", [])[:_MAX_DISTINCT_VALUES]
-            )
-        raw = {"success": unexpected == 0 and missing == 0, "result": result}
-    elif spec.kind == "ordered_list":
-        expected = kwargs.get("column_list")
-        actual = list(metrics["table.columns"])
-        if expected is None or actual == list(expected):
-            raw = {"success": True, "result": {"observed_value": actual}}
-        else:
-            mismatched = [
-                {"Expected Column Position": i, "Expected": k, "Found": v}
-                for i, k, v in zip_longest(range(max(len(expected), len(actual))), list(expected), actual)
-                if k != v
-            ]
-            raw = {
-                "success": False,
-                "result": {"observed_value": actual, "details": {"mismatched": mismatched}},
-            }
-    else:  # pragma: no cover - every kind is handled above
-        raise NotNative(spec.kind)
-    if fmt.result_format == "BOOLEAN_ONLY":
-        raw["result"] = {}
-    return raw
+    return {"success": unexpected == 0 and missing == 0, "result": result}
+
+
+def _ordered_list(
+    spec: Spec, kwargs: Mapping[str, Any], metrics: Metrics, fmt: ResultFormat
+) -> dict[str, Any]:
+    expected = kwargs.get("column_list")
+    actual = list(metrics["table.columns"])
+    if expected is None or actual == list(expected):
+        return {"success": True, "result": {"observed_value": actual}}
+    mismatched = [
+        {"Expected Column Position": i, "Expected": k, "Found": v}
+        for i, k, v in zip_longest(range(max(len(expected), len(actual))), list(expected), actual)
+        if k != v
+    ]
+    return {"success": False, "result": {"observed_value": actual, "details": {"mismatched": mismatched}}}
+
+
+_EVALUATORS: dict[str, Evaluator] = {
+    "map": _column_map,
+    "nonnull": _null_map,
+    "null": _null_map,
+    "pair": _multicolumn_map,
+    "multicolumn": _multicolumn_map,
+    "between": _between,
+    "row_count_equal": _equal("table.row_count"),
+    "column_count_equal": _equal("table.column_count"),
+    "distinct_set": _distinct_set,
+    "ordered_list": _ordered_list,
+}
+
+
+def evaluate(spec: Spec, kwargs: Mapping[str, Any], metrics: Metrics, fmt: ResultFormat) -> dict[str, Any]:
+    """``{"success": ..., "result": {...}}`` as GX's expectation ``_validate`` returns it for the ``spec``'s
+    type, from the compiler's ``metrics``."""
+    return _EVALUATORS[spec.kind](spec, kwargs, metrics, fmt)
 
 
 # --- JSON: GX's serialisation ---------------------------------------------------------------------------------
@@ -724,7 +712,7 @@ class SuiteResult:
 
     @property
     def results(self) -> list[dict[str, Any]]:
-        return self.data["results"]
+        return cast(list[dict[str, Any]], self.data["results"])
 
     @property
     def success(self) -> bool:
@@ -732,11 +720,11 @@ class SuiteResult:
 
     @property
     def statistics(self) -> dict[str, Any]:
-        return self.data["statistics"]
+        return cast(dict[str, Any], self.data["statistics"])
 
     @property
     def meta(self) -> dict[str, Any]:
-        return self.data["meta"]
+        return cast(dict[str, Any], self.data["meta"])
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.data

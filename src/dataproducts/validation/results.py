@@ -29,6 +29,7 @@ from pydantic import (
 
 from dataproducts.errors import ArtifactError
 from dataproducts.schemas import DATE_PATTERN, DATETIME_PATTERN, first_error, model_schema, packaged_schema
+from dataproducts.validation.registry import Engine
 
 SUMMARY_VERSION = 1
 SCHEMA_FILE = "validation_summary.schema.json"
@@ -43,14 +44,6 @@ SCHEMA_DESCRIPTION = (
 Timestamp = Annotated[AwareDatetime, Field(json_schema_extra={"pattern": DATETIME_PATTERN})]
 Day = Annotated[dt.date, Field(json_schema_extra={"pattern": DATE_PATTERN})]
 Number = Annotated[int | float, WithJsonSchema({"type": "number"})]
-
-
-class Engine(StrEnum):
-    """The engine that evaluated the suites (``auto``: compiled SQL, GX where it is unsure)."""
-
-    AUTO = "auto"
-    GX = "gx"
-    SQL = "sql"
 
 
 class OutcomeStatus(StrEnum):

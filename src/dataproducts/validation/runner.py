@@ -20,7 +20,7 @@ import datetime as dt
 import json
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,18 +34,17 @@ from dataproducts.errors import (
     UsageError,
     WarehouseError,
 )
-from dataproducts.fileio import ensure_dir, make_staging_dir, output_error
+from dataproducts.fileio import display_path, ensure_dir, make_staging_dir, output_error
 from dataproducts.products import DataProduct, load_products, select_products
 from dataproducts.runs import VALIDATIONS, Record, publish_dir, stamp
-from dataproducts.validation.engine import DEFAULT_SAMPLES, result_format
+from dataproducts.validation.engine import DEFAULT_SAMPLES, Engine, open_engine, result_format
+from dataproducts.validation.registry import ENGINE_NAMES
 from dataproducts.validation.results import ValidationSummaryModel
-from dataproducts.validation.sql.engine import open_engine
 from dataproducts.validation.suites import Suite, load_suite, read_suite_json, suite_files, suite_parameters
 
 SUMMARY_SCHEMA_VERSION = 1
 SUMMARY_FILE = "summary.json"
 DATA_DOCS_DIR = "data_docs"
-ENGINES: tuple[str, ...] = ("auto", "gx", "sql")
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,6 @@ class ValidationRun:
     engine: str
     products: tuple[ProductOutcome, ...]
     data_docs_index: Path | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -264,20 +262,13 @@ def summarize(
 # --- inputs ---------------------------------------------------------------------------------------------------
 
 
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def load_product_suites(cfg: ProjectConfig, products: Sequence[DataProduct]) -> dict[str, Suite]:
     """Every product's suite, checked; and no suite file for a product that does not exist."""
     suites: dict[str, Suite] = {}
     owned: dict[Path, str] = {}
     for product in products:
         path = product.suite_path(cfg.project_dir)
-        label = _display(path, cfg.project_dir)
+        label = display_path(path, cfg.project_dir)
         if not path.is_file():
             raise SuiteError(f"{label}: suite file not found for data product {product.id}")
         suite = load_suite(path)
@@ -290,14 +281,14 @@ def load_product_suites(cfg: ProjectConfig, products: Sequence[DataProduct]) -> 
         if path.resolve() in owned:
             continue
         name = read_suite_json(path).get("name")
-        label = _display(path, cfg.project_dir)
+        label = display_path(path, cfg.project_dir)
         if name in known:
             raise SuiteError(f"{label}: second suite for data product {name!r} (its suite is elsewhere)")
         raise SuiteError(f"{label}: suite {name!r} is for no data product in the manifest")
     return suites
 
 
-def _check_relations(engine: Any, products: Sequence[DataProduct]) -> None:
+def _check_relations(engine: Engine, products: Sequence[DataProduct]) -> None:
     for product in products:
         version = product.latest
         if not engine.relation_exists(version.schema, version.alias):
@@ -317,6 +308,66 @@ def _write_json(path: Path, data: Any) -> None:
 # --- the run --------------------------------------------------------------------------------------------------
 
 
+def _selection(
+    cfg: ProjectConfig, record: Record, select: Sequence[str] | None, only: Sequence[str] | None
+) -> tuple[list[DataProduct], dict[str, Suite], bool]:
+    """The products to validate, every product's suite (all checked), and whether the run is partial."""
+    manifest = load_manifest(record.manifest_path)
+    products = load_products(manifest)
+    if not products:
+        raise ArtifactError(f"{record.manifest_path}: no public data products in the manifest")
+    suites = load_product_suites(cfg, products)
+    selected = list(select_products(products, select))
+    if only is not None:
+        selected = [p for p in selected if p.id in set(only)]
+    partial = bool(select) or only is not None and len(selected) < len(products)
+    return selected, suites, partial
+
+
+@dataclass(frozen=True)
+class _RunContext:
+    """What every product's validation of one run shares."""
+
+    invocation_id: str | None
+    as_of: dt.date
+    parameters: Mapping[str, Any]
+    data_docs: bool
+
+
+def _validate_into(
+    staging: Path,
+    cfg: ProjectConfig,
+    selected: Sequence[DataProduct],
+    suites: Mapping[str, Suite],
+    engine: Engine,
+    run: _RunContext,
+) -> tuple[str, list[ProductOutcome]]:
+    """Validate every selected product on ``engine`` (closed after), writing GX's result per product (and
+    the Data Docs) into ``staging``; the engine's name and the products' outcomes."""
+    try:
+        _check_relations(engine, selected)
+        outcomes = []
+        for product in selected:
+            suite = suites[product.id]
+            result_file = f"{product.id}.json"
+            result_json = engine.validate(product, suite, run.parameters).to_json_dict()
+            result_json.setdefault("meta", {})["dataproducts"] = {
+                "product": product.id,
+                "unique_id": product.unique_id,
+                "invocation_id": run.invocation_id,
+                "as_of": run.as_of.isoformat(),
+                "engine": engine.name,
+            }
+            _write_json(staging / result_file, result_json)
+            label = display_path(suite.path, cfg.project_dir)
+            outcomes.append(summarize(product, suite, label, result_file, result_json))
+        if run.data_docs:
+            engine.build_data_docs()
+    finally:
+        engine.close()
+    return str(engine.name), outcomes
+
+
 def run_validation(
     cfg: ProjectConfig,
     record: Record,
@@ -332,8 +383,8 @@ def run_validation(
     """Validate the selected products (default: all) of one run record and write their results as a new
     part of the record (``validations/<stamp>/``); see the module docstring. ``as_of`` must be the run's
     own as-of day. ``only``: product ids to validate among the selection (the nightly: those built)."""
-    if engine not in ENGINES:
-        raise UsageError(f"unknown engine {engine!r} (available: {', '.join(ENGINES)})")
+    if engine not in ENGINE_NAMES:
+        raise UsageError(f"unknown engine {engine!r} (available: {', '.join(ENGINE_NAMES)})")
     if as_of is not None and as_of != record.meta.as_of:
         raise RunRecordError(
             f"--as-of {as_of}: run {record.run_id} was built for as-of day {record.meta.as_of} "
@@ -342,15 +393,7 @@ def run_validation(
     as_of = record.meta.as_of
     fmt = result_format(result_format_name, samples)
 
-    manifest = load_manifest(record.manifest_path)
-    products = load_products(manifest)
-    if not products:
-        raise ArtifactError(f"{record.manifest_path}: no public data products in the manifest")
-    suites = load_product_suites(cfg, products)
-    selected = select_products(products, select)
-    if only is not None:
-        selected = [p for p in selected if p.id in set(only)]
-    partial = bool(select) or only is not None and len(selected) < len(products)
+    selected, suites, partial = _selection(cfg, record, select, only)
     parameters = suite_parameters(as_of)
 
     now = dt.datetime.now(dt.UTC)
@@ -360,42 +403,27 @@ def run_validation(
     output_dir = parent / name
     staging = make_staging_dir(parent, f".staging-{name}-")
     try:
-        gx_engine = open_engine(
-            engine,
-            cfg.warehouse,
-            result_format=fmt,
-            run_name=invocation_id or f"dp-validate-{now:%Y%m%dT%H%M%SZ}",
-            run_time=now,
-            data_docs_dir=staging / DATA_DOCS_DIR if data_docs else None,
+        engine_used, outcomes = _validate_into(
+            staging,
+            cfg,
+            selected,
+            suites,
+            open_engine(
+                engine,
+                cfg.warehouse,
+                result_format=fmt,
+                run_name=invocation_id or f"dp-validate-{now:%Y%m%dT%H%M%SZ}",
+                run_time=now,
+                data_docs_dir=staging / DATA_DOCS_DIR if data_docs else None,
+            ),
+            _RunContext(invocation_id, as_of, parameters, data_docs),
         )
-        try:
-            _check_relations(gx_engine, selected)
-            outcomes = []
-            for product in selected:
-                suite = suites[product.id]
-                result = gx_engine.validate(product, suite, parameters)
-                result_file = f"{product.id}.json"
-                result_json = result.to_json_dict()
-                result_json.setdefault("meta", {})["dataproducts"] = {
-                    "product": product.id,
-                    "unique_id": product.unique_id,
-                    "invocation_id": invocation_id,
-                    "as_of": as_of.isoformat(),
-                    "engine": gx_engine.name,
-                }
-                _write_json(staging / result_file, result_json)
-                label = _display(suite.path, cfg.project_dir)
-                outcomes.append(summarize(product, suite, label, result_file, result_json))
-            if data_docs:
-                gx_engine.build_data_docs()
-        finally:
-            gx_engine.close()
         run = ValidationRun(
             output_dir=output_dir,
             invocation_id=invocation_id,
             generated_at=now.isoformat(timespec="seconds").replace("+00:00", "Z"),
             as_of=as_of,
-            engine=gx_engine.name,
+            engine=engine_used,
             products=tuple(outcomes),
             data_docs_index=(output_dir / DATA_DOCS_DIR / "index.html") if data_docs else None,
         )

@@ -22,6 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from dataproducts.constants import as_of_sql_literal
 from dataproducts.errors import SuiteError
 
 SEVERITIES: tuple[str, ...] = ("critical", "warning", "info")
@@ -45,7 +46,7 @@ def suite_parameters(as_of: dt.date) -> dict[str, str]:
     last = as_of - dt.timedelta(days=1)
     return {
         "as_of_date": as_of.isoformat(),
-        "as_of_time": f"{as_of.isoformat()} 06:00:00",
+        "as_of_time": as_of_sql_literal(as_of),
         "last_data_date": last.isoformat(),
         "last_data_day_start": f"{last.isoformat()} 00:00:00",
         "last_data_month_start": last.replace(day=1).isoformat(),
@@ -126,18 +127,31 @@ def read_suite_json(path: Path) -> dict[str, Any]:
 
 def _gx_check(where: str, raw: Mapping[str, Any]) -> None:
     """Build one expectation with GX's own model (``SuiteError`` if GX refuses it)."""
-    from great_expectations import exceptions as gx_exceptions
+    from great_expectations.exceptions.exceptions import ExpectationNotFoundError
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
     from great_expectations.expectations.registry import get_expectation_impl
 
     try:
         get_expectation_impl(raw["type"])
-    except gx_exceptions.ExpectationNotFoundError:
+    except ExpectationNotFoundError:
         raise SuiteError(f"{where}: unknown expectation type") from None
     try:
         ExpectationConfiguration(**raw).to_domain_obj()
     except Exception as exc:  # GX raises several types for a bad configuration
         raise SuiteError(f"{where}: invalid configuration: {_first_line(exc)}") from exc
+
+
+def _check_expectation(where: str, raw: Mapping[str, Any]) -> None:
+    """Check one expectation as GX's model would: natively where the registry has a spec for its type and
+    the native evaluator runs under the installed GX, else with GX's own model."""
+    from dataproducts.validation import native, registry
+
+    try:
+        if not native.runs_under(native.installed_gx_version()):
+            raise native.NotNative("not the GX release the native evaluator was written for")
+        native.check_config(raw, registry.native_spec(str(raw["type"])))
+    except native.NotNative:
+        _gx_check(where, raw)
 
 
 _SUITE_FIELDS = ("name", "expectations", "meta", "notes", "id", "suite_parameters")
@@ -178,8 +192,6 @@ def load_suite(path: Path) -> Suite:
 
     Expectations the native evaluator understands (:mod:`dataproducts.validation.native`) are checked
     without importing Great Expectations; any other one is built with GX's own model, as GX would."""
-    from dataproducts.validation.native import NotNative, check_config
-
     data = read_suite_json(path)
     name = data.get("name")
     if not isinstance(name, str) or not name:
@@ -203,10 +215,7 @@ def load_suite(path: Path) -> Suite:
         if severity not in SEVERITIES:
             shown = "missing" if severity is None else repr(severity)
             raise SuiteError(f"{where}: severity {shown}, expected one of {', '.join(SEVERITIES)}")
-        try:
-            check_config(raw)
-        except NotNative:
-            _gx_check(where, raw)
+        _check_expectation(where, raw)
         severities.append(severity)
 
     used = frozenset(_parameters_in(expectations))

@@ -1,10 +1,6 @@
 """The compiled SQL validation engine: a whole suite in one scan of the table, with GX's exact results.
 
-See ``docs/engine.md``. :mod:`.compiler` turns expectations into SQL checks; :mod:`.engine` runs them
-(``SqlEngine``) and merges with Great Expectations for what is not compiled (``AutoEngine``).
+See ``docs/engine.md``. :mod:`.compiler` turns expectations into SQL checks, :mod:`.catalog` reads what the
+warehouse knows about each relation, :mod:`.engine` runs the checks (``SqlEngine``, the ``sql`` engine).
+Which type compiles with which builder is said in :mod:`dataproducts.validation.registry`.
 """
-
-from dataproducts.validation.sql.compiler import SUPPORTED_TYPES, Unsupported
-from dataproducts.validation.sql.engine import AutoEngine, SqlEngine
-
-__all__ = ["SUPPORTED_TYPES", "AutoEngine", "SqlEngine", "Unsupported"]

@@ -22,7 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from dataproducts.validation.sql.compiler import QueryFn, Table, quote
+from dataproducts.validation.sql.compiler import QueryFn, Table
+from dataproducts.warehouse import relation_sql
 
 SYSTEM_SCHEMAS = ("information_schema", "pg_catalog")
 
@@ -42,11 +43,6 @@ from duckdb_constraints() where {_SCOPE} and constraint_type in ('PRIMARY KEY', 
 """.strip()
 
 
-def relation_name(schema: str | None, name: str) -> str:
-    """The quoted relation the compiler reads: ``"schema"."name"`` (schema ``main`` when None)."""
-    return f"{quote(schema or 'main')}.{quote(name)}"
-
-
 @dataclass(frozen=True)
 class Catalog:
     """Every user table and view of the warehouse, by ``(schema, name)`` exactly as DuckDB spells them."""
@@ -61,7 +57,7 @@ class Catalog:
         """The relation's :class:`Table`; for a relation that does not exist, a table without columns (the
         engine then hands its expectations to GX, which reports the missing relation its own way)."""
         found = self.tables.get((schema or "main", name))
-        return found if found is not None else Table(relation=relation_name(schema, name), columns={})
+        return found if found is not None else Table(relation=relation_sql(schema, name), columns={})
 
 
 def load_catalog(query: QueryFn) -> Catalog:
@@ -81,7 +77,7 @@ def load_catalog(query: QueryFn) -> Catalog:
     for rel, cols in columns.items():
         cols.sort()
         tables[rel] = Table(
-            relation=relation_name(*rel),
+            relation=relation_sql(*rel),
             columns={c: t for _, c, t in cols},
             unique_keys=tuple(sorted(keys.get(rel, ()), key=lambda k: (len(k), sorted(k)))),
             estimated_rows=sizes.get(rel),

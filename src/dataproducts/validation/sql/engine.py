@@ -1,17 +1,19 @@
-"""The ``sql`` and ``auto`` validation engines.
+"""The ``sql`` validation engine: a product's suite compiled into one scan of its table.
 
-``SqlEngine`` validates a product's suite by compiling it (:mod:`.compiler`) into one aggregate scan of the
-table plus targeted follow-up queries, on one read-only DuckDB connection for the whole run. Metric values
-are turned into results by :mod:`dataproducts.validation.native`, which reproduces what Great Expectations'
-expectation classes do with them (success, ``mostly``, the result format) and GX's JSON, without importing
-GX; an expectation that module does not reproduce (an option or value it is unsure of) goes through GX's
-own expectation class (``Expectation._validate``) instead. The suite result is GX's
+``SqlEngine`` validates a product's suite by compiling it (:mod:`.compiler`, each type's builder taken from
+:mod:`dataproducts.validation.registry`) into one aggregate scan of the table plus targeted follow-up
+queries, on one read-only DuckDB connection for the whole run. Metric values are turned into results by
+:mod:`dataproducts.validation.native`, which reproduces what Great Expectations' expectation classes do with
+them (success, ``mostly``, the result format) and GX's JSON, without importing GX; an expectation that
+module does not reproduce (a type the registry leaves to GX, an option or value it is unsure of) goes
+through GX's own expectation class (``Expectation._validate``) instead. The suite result is GX's
 ``ExpectationSuiteValidationResult`` JSON. No GX context, datasource, SQLAlchemy engine, reflection or
 metric graph is created: that is where GX's time goes.
 
-``AutoEngine`` partitions each suite: compiled expectations run on ``SqlEngine``; the rest (an unsupported
-type or option) run on the GX engine, created only when first needed; the results are merged into one
-suite result in GX's order.
+The same methods (:meth:`SqlEngine.plan`, :meth:`SqlEngine.run_checks`, :meth:`SqlEngine.suite_result`)
+serve the ``auto`` engine (:mod:`dataproducts.validation.auto_engine`), which hands what does not compile to
+GX. The GX engine of a run (for those expectations, and for the Data Docs, which GX renders) is created by
+:meth:`SqlEngine.gx_engine` when first needed.
 """
 
 from __future__ import annotations
@@ -19,29 +21,24 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
-import functools
-import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dataproducts.errors import SuiteError, WarehouseError
 from dataproducts.products import DataProduct
-from dataproducts.validation import native
-from dataproducts.validation.engine import existing_warehouse
+from dataproducts.validation import native, registry
+from dataproducts.validation.native import ResultFormat, SuiteResult
+from dataproducts.validation.registry import Engine
 from dataproducts.validation.sql.catalog import load_catalog
-from dataproducts.validation.sql.compiler import (
-    COMPILED_RESULT_FORMATS,
-    Check,
-    Options,
-    Scan,
-    Table,
-    Unsupported,
-    compile_expectation,
-)
+from dataproducts.validation.sql.compiler import COMPILED_RESULT_FORMATS, Check, Scan, Table, Unsupported
 from dataproducts.validation.suites import Suite
+from dataproducts.warehouse import existing_warehouse, open_read_only, reason
+
+if TYPE_CHECKING:
+    from dataproducts.validation.gx_engine import GxEngine
 
 DATASOURCE_NAME = "warehouse"  # GxEngine's datasource name: batch ids read "<datasource>-<product id>"
 _NO_COLUMN = "_nocolumn"
@@ -50,7 +47,8 @@ _NO_COLUMN = "_nocolumn"
 @dataclass
 class Planned:
     """One expectation of a suite, with its configuration as GX evaluates it, and its check (or why there is
-    none). ``kwargs`` are set when the native evaluator handles it, else ``expectation`` is GX's own."""
+    none). ``spec`` and ``kwargs`` are set when the native evaluator handles it, else ``expectation`` is
+    GX's own."""
 
     position: int
     config: dict[str, Any]  # GX's JSON of the configuration (parameters substituted, batch_id set)
@@ -58,20 +56,24 @@ class Planned:
     reason: str | None = None  # why it is not compiled
     kwargs: dict[str, Any] | None = None  # normalized kwargs (native)
     expectation: Any = None  # the GX Expectation (not native)
+    spec: native.Spec | None = None  # the registry's native spec (native)
 
     @property
     def type(self) -> str:
         return str(self.config["type"])
 
+    @property
+    def evaluated_kwargs(self) -> Mapping[str, Any]:
+        """The kwargs the check is compiled from: native's, else those of GX's model."""
+        if self.kwargs is not None:
+            return self.kwargs
+        return dict(self.expectation.configuration.kwargs)
 
-def _result_options(result_format: Mapping[str, Any]) -> Options:
-    fmt = str(result_format.get("result_format", "SUMMARY")).upper()
-    extra = {
-        k for k, v in result_format.items() if v and k not in ("result_format", "partial_unexpected_count")
-    }
-    if fmt not in COMPILED_RESULT_FORMATS or extra:
-        raise Unsupported(f"result format {fmt} with {sorted(extra)}" if extra else f"result format {fmt}")
-    return Options(fmt, int(result_format.get("partial_unexpected_count", 20)))
+
+def _compiled_format(result_format: ResultFormat) -> ResultFormat:
+    if result_format.result_format not in COMPILED_RESULT_FORMATS:
+        raise Unsupported(f"result format {result_format.result_format}")
+    return result_format
 
 
 def gx_order(configs: Sequence[Mapping[str, Any]]) -> list[int]:
@@ -85,45 +87,35 @@ def gx_order(configs: Sequence[Mapping[str, Any]]) -> list[int]:
 
 
 class SqlEngine:
-    """Compiled SQL on the DuckDB warehouse, read-only, one connection per run."""
+    """Compiled SQL on the DuckDB warehouse, read-only, one connection per run: the ``sql`` engine, where
+    every expectation must compile."""
 
-    name = "sql"
+    name = Engine.SQL
 
     def __init__(
         self,
         warehouse: Path,
         *,
-        result_format: Mapping[str, Any],
         run_name: str,
         run_time: dt.datetime,
+        result_format: ResultFormat,
         memory_limit: str | None = None,
         threads: int | None = None,
         small_table_rows: int | None = None,
+        gx: Callable[[], GxEngine] | None = None,
+        data_docs: bool = False,
     ) -> None:
-        import duckdb
-
+        """``gx`` opens the run's GX engine (for what does not compile under ``auto``, and for the Data
+        Docs); ``data_docs``: keep every result for :meth:`build_data_docs`."""
         self.warehouse = existing_warehouse(warehouse)
-        self._result_format = dict(result_format)
+        self._result_format = result_format
         self._run_name = run_name
         self._run_time = run_time
         self._small_table_rows = small_table_rows  # None: the compiler's default (SMALL_TABLE_ROWS)
-        try:
-            # The same configuration duckdb_engine (GX's driver) opens the file with: DuckDB refuses a
-            # second connection to one file in one process with another configuration, and ``auto`` runs
-            # GX beside us. Settings go through SET instead (they apply to the file's database instance).
-            self._con = duckdb.connect(
-                str(self.warehouse), read_only=True, config={"custom_user_agent": _duckdb_engine_user_agent()}
-            )
-            self._con.execute("set preserve_insertion_order = false")
-            if memory_limit:
-                self._con.execute(f"set memory_limit = '{memory_limit}'")
-            if threads:
-                self._con.execute(f"set threads = {int(threads)}")
-        except duckdb.Error as exc:
-            message = str(exc).strip().splitlines()[0]
-            if "lock" in message.lower():
-                message = "locked by another process (is dbt still running?)"
-            raise WarehouseError(f"{self.warehouse}: cannot open read-only: {message}") from exc
+        self._gx_factory = gx
+        self._gx: GxEngine | None = None
+        self._docs: list[tuple[Suite, SuiteResult]] | None = [] if data_docs else None
+        self._con = _connect(self.warehouse, memory_limit, threads)
         self.queries: list[str] = []  # every statement of the run, for tests and --debug
         self.catalog = load_catalog(self.query)  # one query: every relation's columns, keys and size
 
@@ -131,7 +123,13 @@ class SqlEngine:
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         self.queries.append(sql)
-        return self._con.execute(sql, list(params)).fetchall()
+        rows: list[tuple[Any, ...]] = self._con.execute(sql, list(params)).fetchall()
+        return rows
+
+    @property
+    def connection(self) -> Any:
+        """The run's read-only DuckDB connection (``bench/probe.py`` runs its own SQL with the same settings)."""
+        return self._con
 
     def relation_exists(self, schema: str | None, name: str | None) -> bool:
         return self.catalog.exists(schema, name)
@@ -139,6 +137,14 @@ class SqlEngine:
     def table(self, schema: str | None, name: str) -> Table:
         """The relation as the run's catalog saw it (columns, unique keys, size); read once per run."""
         return self.catalog.table(schema, name)
+
+    def gx_engine(self) -> GxEngine:
+        """The run's GX engine, opened when first asked for."""
+        if self._gx is None:
+            if self._gx_factory is None:
+                raise RuntimeError("this SqlEngine was opened without a GX engine")
+            self._gx = self._gx_factory()
+        return self._gx
 
     # --- planning ----------------------------------------------------------------------------------------------
 
@@ -148,38 +154,49 @@ class SqlEngine:
         version = product.latest
         table = self.table(version.schema, version.alias or product.name)
         try:
-            options: Options | None = _result_options(self._result_format)
+            _compiled_format(self._result_format)
             format_reason = None
         except Unsupported as exc:
-            options, format_reason = None, str(exc)
+            format_reason = str(exc)
         batch_id = f"{DATASOURCE_NAME}-{product.id}"
         planned: list[Planned] = []
         for position, raw in enumerate(suite.expectations):
-            try:
-                kwargs = native.normalize(
-                    raw["type"], {**native.substitute(raw["kwargs"], parameters), "batch_id": batch_id}
-                )
-                config = native.config_json(raw, kwargs, raw.get("id") or str(uuid.uuid4()))
-                p = Planned(position, config, None, kwargs=kwargs)
-            except native.NotNative:
-                p = self._plan_with_gx(suite, position, parameters, batch_id)
-                if p.check is None and p.reason is not None:
-                    planned.append(p)
-                    continue
-            kwargs_used = p.kwargs if p.kwargs is not None else p.expectation.configuration.kwargs
-            if format_reason is not None or options is None:
+            p = self._configure(suite, position, raw, parameters, batch_id)
+            if p.check is None and p.reason is not None:
+                planned.append(p)
+                continue
+            if format_reason is not None:
                 p.reason = format_reason
             elif not table.columns:
                 p.reason = "relation has no columns"
             else:
                 try:
-                    p.check = compile_expectation(
-                        p.type, kwargs_used, table, small_table_rows=self._small_table_rows
+                    p.check = registry.compile_expectation(
+                        p.type, p.evaluated_kwargs, table, small_table_rows=self._small_table_rows
                     )
                 except Unsupported as exc:
                     p.reason = str(exc)
             planned.append(p)
         return planned
+
+    def _configure(
+        self,
+        suite: Suite,
+        position: int,
+        raw: Mapping[str, Any],
+        parameters: Mapping[str, Any],
+        batch_id: str,
+    ) -> Planned:
+        """The expectation as GX's model builds it: natively where the registry has a spec, else by GX."""
+        try:
+            spec = registry.native_spec(raw["type"])
+            kwargs = native.normalize(
+                spec, {**native.substitute(raw["kwargs"], parameters), "batch_id": batch_id}
+            )
+            config = native.config_json(raw, kwargs, raw.get("id") or str(uuid.uuid4()))
+            return Planned(position, config, None, kwargs=kwargs, spec=spec)
+        except native.NotNative:
+            return self._plan_with_gx(suite, position, parameters, batch_id)
 
     def _plan_with_gx(
         self, suite: Suite, position: int, parameters: Mapping[str, Any], batch_id: str
@@ -203,38 +220,29 @@ class SqlEngine:
 
     def run_checks(self, product: DataProduct, planned: Sequence[Planned]) -> dict[int, dict[str, Any]]:
         """Run the compiled checks of one product: one scan, then follow-ups; GX's result JSON by position."""
-        compiled = [p for p in planned if p.check is not None]
+        compiled = [(p, p.check) for p in planned if p.check is not None]
         if not compiled:
             return {}
-        options = _result_options(self._result_format)
+        fmt = _compiled_format(self._result_format)
         version = product.latest
         table = self.table(version.schema, version.alias or product.name)
         scan = Scan()
-        for p in compiled:
-            assert p.check is not None
-            p.check.plan(scan)
+        for _, check in compiled:
+            check.plan(scan)
         sql, params = scan.sql(table.relation)
         # GX resolves bundled aggregate metrics through convert_to_json_serializable (Decimal -> float,
         # dates -> ISO strings ...): so must we, or e.g. a DECIMAL max compares differently with its bounds.
         row = [_scan_value(v) for v in self.query(sql, params)[0]]
-        fmt = native.ResultFormat(options.result_format, options.partial_unexpected_count)
-        results: dict[int, dict[str, Any]] = {}
-        for p in compiled:
-            assert p.check is not None
-            results[p.position] = self._evaluate(p, row, fmt, options)
-        return results
+        return {p.position: self._evaluate(p, check, row, fmt) for p, check in compiled}
 
-    def _evaluate(
-        self, p: Planned, row: Sequence[Any], fmt: native.ResultFormat, options: Options
-    ) -> dict[str, Any]:
-        assert p.check is not None
+    def _evaluate(self, p: Planned, check: Check, row: Sequence[Any], fmt: ResultFormat) -> dict[str, Any]:
         try:
-            metrics = p.check.metrics(row, self.query, options)
+            metrics = check.metrics(row, self.query, fmt)
         except Exception as exc:  # as GX's validator: an expectation that raised is a failed result with info
             return native.exception_json(p.config, exc)
-        if p.kwargs is not None:
+        if p.kwargs is not None and p.spec is not None:
             try:
-                return native.result_json(p.config, native.evaluate(p.type, p.kwargs, metrics, fmt))
+                return native.result_json(p.config, native.evaluate(p.spec, p.kwargs, metrics, fmt))
             except native.NotNative:
                 p.expectation = _gx_expectation(p.config, p.kwargs)
             except Exception as exc:
@@ -242,26 +250,18 @@ class SqlEngine:
         return self._evaluate_with_gx(p, metrics)
 
     def _evaluate_with_gx(self, p: Planned, metrics: Mapping[str, Any]) -> dict[str, Any]:
-        from great_expectations.core.expectation_validation_result import ExpectationValidationResult
         from great_expectations.expectations.expectation_configuration import parse_result_format
 
         try:
-            runtime = {"result_format": parse_result_format(dict(self._result_format))}
+            runtime = {"result_format": parse_result_format(self._result_format.to_gx())}
             raw = p.expectation._validate(metrics=dict(metrics), runtime_configuration=runtime)
-            if str(self._result_format.get("result_format", "")).upper() == "BOOLEAN_ONLY":
-                if isinstance(raw, ExpectationValidationResult):
-                    raw.result = {}
-                else:
-                    raw["result"] = {}
             result: dict[str, Any] = p.expectation._build_evr(raw_response=raw).to_json_dict()
             result["expectation_config"] = p.config
             return result
         except Exception as exc:
             return native.exception_json(p.config, exc)
 
-    def validate(
-        self, product: DataProduct, suite: Suite, parameters: Mapping[str, Any]
-    ) -> native.SuiteResult:
+    def validate(self, product: DataProduct, suite: Suite, parameters: Mapping[str, Any]) -> SuiteResult:
         """Validate one product with its suite; every expectation must compile (else ``SuiteError``)."""
         planned = self.plan(product, suite, parameters)
         missing = [p for p in planned if p.check is None]
@@ -272,7 +272,7 @@ class SqlEngine:
                 "use --engine auto"
             )
         results = self.run_checks(product, planned)
-        return self.suite_result(product, suite, planned, results)
+        return self.keep_for_docs(suite, self.suite_result(product, suite, planned, results))
 
     def suite_result(
         self,
@@ -281,54 +281,100 @@ class SqlEngine:
         planned: Sequence[Planned],
         results: Mapping[int, dict[str, Any]],
         first_positions: Sequence[int] = (),
-    ) -> native.SuiteResult:
-        """GX's ``ExpectationSuiteValidationResult`` JSON for the merged results, with GX's meta."""
+        *,
+        engine: Engine | None = None,
+    ) -> SuiteResult:
+        """GX's ``ExpectationSuiteValidationResult`` JSON for the merged results, with GX's meta; ``engine``
+        (default: this one) is named in the meta."""
         # GX reports first the expectations that failed before evaluation (graph building, metric
         # resolution), then the rest grouped by column: ``first`` are those, in GX's order.
         order = gx_order([p.config for p in planned])
         first = [i for i in first_positions if i in results]
         ordered = [results[i] for i in first] + [results[i] for i in order if i in results and i not in first]
         stats = native.statistics(ordered)
-        version = product.latest
-        now = dt.datetime.now(dt.UTC)
-        run_time = self._run_time.isoformat()
-        return native.SuiteResult(
+        return SuiteResult(
             {
                 "success": stats["evaluated_expectations"] == stats["successful_expectations"],
                 "results": ordered,
                 "suite_name": suite.name,
                 "suite_parameters": {},
                 "statistics": stats,
-                "meta": {
-                    "great_expectations_version": _gx_version(),
-                    "batch_spec": {
-                        "type": "table",
-                        "data_asset_name": product.id,
-                        "table_name": version.alias,
-                        "schema_name": version.schema,
-                        "batch_identifiers": {},
-                    },
-                    "batch_markers": {"ge_load_time": now.strftime("%Y%m%dT%H%M%S.%fZ")},
-                    "active_batch_definition": {
-                        "datasource_name": DATASOURCE_NAME,
-                        "data_connector_name": "fluent",
-                        "data_asset_name": product.id,
-                        "batch_identifiers": {},
-                    },
-                    "validation_id": str(uuid.uuid4()),
-                    "checkpoint_id": None,
-                    "run_id": {"run_name": self._run_name, "run_time": run_time},
-                    "validation_time": run_time,
-                    "batch_parameters": None,
-                    "engine": self.name,
-                },
+                "meta": self._meta(product, engine or self.name),
                 "id": None,
             }
         )
 
+    def _meta(self, product: DataProduct, engine: Engine) -> dict[str, Any]:
+        """The ``meta`` GX's validation writes for one batch of the product's latest relation."""
+        version = product.latest
+        now = dt.datetime.now(dt.UTC)
+        run_time = self._run_time.isoformat()
+        return {
+            "great_expectations_version": native.installed_gx_version() or "unknown",
+            "batch_spec": {
+                "type": "table",
+                "data_asset_name": product.id,
+                "table_name": version.alias,
+                "schema_name": version.schema,
+                "batch_identifiers": {},
+            },
+            "batch_markers": {"ge_load_time": now.strftime("%Y%m%dT%H%M%S.%fZ")},
+            "active_batch_definition": {
+                "datasource_name": DATASOURCE_NAME,
+                "data_connector_name": "fluent",
+                "data_asset_name": product.id,
+                "batch_identifiers": {},
+            },
+            "validation_id": str(uuid.uuid4()),
+            "checkpoint_id": None,
+            "run_id": {"run_name": self._run_name, "run_time": run_time},
+            "validation_time": run_time,
+            "batch_parameters": None,
+            "engine": str(engine),
+        }
+
+    # --- Data Docs and closing ---------------------------------------------------------------------------------
+
+    def keep_for_docs(self, suite: Suite, result: SuiteResult) -> SuiteResult:
+        """Keep ``result`` for the Data Docs (when this run builds them); returns it."""
+        if self._docs is not None:
+            self._docs.append((suite, result))
+        return result
+
+    def build_data_docs(self) -> None:
+        """GX's Data Docs for the run: the compiled results are stored in the run's GX engine (opened now if
+        no expectation needed it), then GX's site builder renders every result."""
+        gx = self.gx_engine()
+        for suite, result in self._docs or []:
+            gx.add_result(suite, result)
+        gx.build_data_docs()
+
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self._con.close()
+        try:
+            with contextlib.suppress(Exception):
+                self._con.close()
+        finally:
+            if self._gx is not None:
+                self._gx.close()
+
+
+def _connect(warehouse: Path, memory_limit: str | None, threads: int | None) -> Any:
+    """The run's read-only DuckDB connection, with the same configuration duckdb_engine (GX's driver) opens
+    the file with: DuckDB refuses a second connection to one file in one process with another configuration,
+    and ``auto`` runs GX beside us. Settings go through SET instead (they apply to the file's database)."""
+    import duckdb
+
+    con = open_read_only(warehouse, config={"custom_user_agent": _duckdb_engine_user_agent()})
+    try:
+        con.execute("set preserve_insertion_order = false")
+        if memory_limit:
+            con.execute(f"set memory_limit = '{memory_limit}'")
+        if threads:
+            con.execute(f"set threads = {int(threads)}")
+    except duckdb.Error as exc:
+        con.close()
+        raise WarehouseError(f"{warehouse}: cannot open read-only: {reason(exc)}") from exc
+    return con
 
 
 def _scan_value(value: Any) -> Any:
@@ -340,16 +386,6 @@ def _scan_value(value: Any) -> Any:
         return native.to_json(value)
     except native.NotNative:
         return value
-
-
-@functools.cache
-def _gx_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("great_expectations")
-    except PackageNotFoundError:  # pragma: no cover - GX is a dependency
-        return "unknown"
 
 
 def _gx_expectation(config: Mapping[str, Any], kwargs: Mapping[str, Any]) -> Any:
@@ -368,177 +404,3 @@ def _duckdb_engine_user_agent() -> str:
         return f"duckdb_engine/{version('duckdb_engine')}(sqlalchemy/{version('sqlalchemy')})"
     except PackageNotFoundError:  # no GX driver installed: nothing to agree with
         return "dataproducts"
-
-
-class AutoEngine:
-    """Compiled SQL where supported, Great Expectations for the rest; one merged result per product."""
-
-    name = "auto"
-
-    def __init__(self, sql: SqlEngine, gx_factory: Callable[[], Any], *, docs: bool = False) -> None:
-        self.sql = sql
-        self._gx_factory = gx_factory
-        self._gx: Any | None = None
-        self.strict = False  # True: the ``sql`` engine, every expectation must compile
-        self.delegated: dict[str, list[str]] = {}  # product id -> "type: reason", for the report and tests
-        self._docs = docs
-        self._compiled_results: list[tuple[Suite, native.SuiteResult]] = []  # kept for Data Docs only
-
-    @property
-    def warehouse(self) -> Path:
-        return self.sql.warehouse
-
-    def relation_exists(self, schema: str | None, name: str | None) -> bool:
-        return self.sql.relation_exists(schema, name)
-
-    @property
-    def gx(self) -> Any:
-        if self._gx is None:
-            self._gx = self._gx_factory()
-        return self._gx
-
-    def validate(
-        self, product: DataProduct, suite: Suite, parameters: Mapping[str, Any]
-    ) -> native.SuiteResult:
-        if self.strict:
-            result = self.sql.validate(product, suite, parameters)
-            result.meta["engine"] = self.name
-            if self._docs:
-                self._compiled_results.append((suite, result))
-            return result
-        planned = self.sql.plan(product, suite, parameters)
-        results = self.sql.run_checks(product, planned)
-        rest = [p for p in planned if p.check is None]
-        first: list[int] = []
-        if rest:
-            self.delegated[product.id] = [f"{p.type}: {p.reason}" for p in rest]
-            subset = suite.subset([p.position for p in rest])
-            gx_result = self.gx.validate(product, subset, parameters).to_json_dict()
-            # GX reports in its own order: map each result back to its position in the suite.
-            for p, r in _gx_report_positions(gx_result["results"], rest):
-                results[p.position] = r
-                info = r.get("exception_info") or {}
-                if info.get("raised_exception") or "raised_exception" not in (
-                    info or {"raised_exception": False}
-                ):
-                    first.append(p.position)
-        result = self.sql.suite_result(product, suite, planned, results, first)
-        result.meta["engine"] = self.name
-        result.meta["gx_expectations"] = len(rest)
-        if self._docs:
-            self._compiled_results.append((suite, result))
-        return result
-
-    def build_data_docs(self) -> None:
-        """GX's Data Docs for the run: the compiled results are stored in the GX engine's context (created
-        now if no expectation needed it), then GX's site builder renders every result."""
-        import great_expectations as gxm
-        from great_expectations.core.expectation_validation_result import (
-            expectationSuiteValidationResultSchema,
-        )
-        from great_expectations.core.run_identifier import RunIdentifier
-        from great_expectations.data_context.types.resource_identifiers import (
-            ExpectationSuiteIdentifier,
-            ValidationResultIdentifier,
-        )
-
-        gx = self.gx
-        context = gx._context
-        for suite, compiled in self._compiled_results:
-            result = expectationSuiteValidationResultSchema.load(copy.deepcopy(compiled.to_json_dict()))
-            with contextlib.suppress(Exception):  # already there when GX validated part of it
-                context.suites.add(
-                    gxm.ExpectationSuite(
-                        name=suite.gx_suite.name,
-                        expectations=list(suite.gx_suite.expectation_configurations),
-                        meta=dict(suite.gx_suite.meta or {}),
-                    )
-                )
-            run_id = RunIdentifier(run_name=self.sql._run_name, run_time=self.sql._run_time)
-            key = ValidationResultIdentifier(
-                expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.gx_suite.name),
-                run_id=run_id,
-                batch_identifier=compiled.meta.get("active_batch_definition", {}).get("data_asset_name"),
-            )
-            context.validation_results_store.set(key, result)
-        gx.build_data_docs()
-
-    def close(self) -> None:
-        try:
-            self.sql.close()
-        finally:
-            if self._gx is not None:
-                self._gx.close()
-
-
-def _gx_report_positions(
-    gx_results: Sequence[Mapping[str, Any]], expected: Sequence[Planned]
-) -> list[tuple[Planned, dict[str, Any]]]:
-    """Pair GX's results (JSON) with the planned expectations they belong to, by expectation id, else by
-    type and kwargs (GX may move a failed metric's expectations to the front)."""
-
-    def key(config: Mapping[str, Any]) -> tuple[str, str]:
-        kwargs = {k: v for k, v in (config.get("kwargs") or {}).items() if k != "batch_id"}
-        return str(config.get("type")), json.dumps(kwargs, sort_keys=True, default=str)
-
-    pairs: list[tuple[Planned, dict[str, Any]]] = []
-    left = list(expected)
-    for result in gx_results:
-        config = result.get("expectation_config") or {}
-        match = None
-        for p in left:
-            same_id = p.config.get("id") is not None and p.config.get("id") == config.get("id")
-            if same_id or key(p.config) == key(config):
-                match = p
-                break
-        if match is None:
-            continue
-        left.remove(match)
-        pairs.append((match, dict(result)))
-    return pairs
-
-
-ENGINE_NAMES: tuple[str, ...] = ("auto", "gx", "sql")
-DEFAULT_MEMORY_LIMIT = "640MB"  # keeps `dp validate` under 1 GiB RSS; DP_DUCKDB_MEMORY_LIMIT overrides
-
-
-def open_engine(
-    name: str,
-    warehouse: Path,
-    *,
-    result_format: Mapping[str, Any],
-    run_name: str,
-    run_time: dt.datetime,
-    data_docs_dir: Path | None = None,
-) -> Any:
-    """The engine called ``name``: ``gx`` (Great Expectations), ``sql`` (compiled only) or ``auto``
-    (compiled where supported, GX for the rest). Same arguments as ``GxEngine``."""
-    import os
-
-    from dataproducts.validation.engine import GxEngine
-
-    def gx() -> GxEngine:
-        return GxEngine(
-            warehouse,
-            result_format=result_format,
-            run_name=run_name,
-            run_time=run_time,
-            data_docs_dir=data_docs_dir,
-        )
-
-    if name == "gx":
-        return gx()
-    if name not in ENGINE_NAMES:
-        raise ValueError(f"unknown engine {name!r} (available: {', '.join(ENGINE_NAMES)})")
-    sql = SqlEngine(
-        warehouse,
-        result_format=result_format,
-        run_name=run_name,
-        run_time=run_time,
-        memory_limit=os.environ.get("DP_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
-    )
-    auto = AutoEngine(sql, gx, docs=data_docs_dir is not None)
-    if name == "sql":
-        auto.strict = True
-        auto.name = "sql"
-    return auto
