@@ -171,7 +171,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _add_validate(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
-    from dataproducts.validation.registry import DEFAULT_ENGINE, ENGINE_NAMES
+    from dataproducts.validation.names import DEFAULT_ENGINE, ENGINE_NAMES
 
     p = sub.add_parser(
         "validate",

@@ -7,7 +7,8 @@ in one table; and the names of the validation engines. Nothing else lists them.
   that (``gx_reason`` says why). Both halves of a type sit in one row, so the compiled and the native
   lists cannot drift apart; ``tests/unit/test_native.py`` holds every spec against GX's models.
 * :class:`Engine`: the ``dp validate --engine`` choices, read by the CLI, the runner, the factory
-  (:func:`.engine.open_engine`) and the summary model (:mod:`.results`).
+  (:func:`.engine.open_engine`) and the summary model (:mod:`.results`); defined in :mod:`.names` (which
+  the CLI imports without the compiler) and re-exported here.
 
 Importing this module imports neither Great Expectations nor DuckDB.
 """
@@ -16,23 +17,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, Final
 
 from dataproducts.validation import native as n
+from dataproducts.validation.names import DEFAULT_ENGINE, ENGINE_NAMES, Engine
 from dataproducts.validation.sql import compiler as c
 
-
-class Engine(StrEnum):
-    """The engine that evaluated the suites (``auto``: compiled SQL, GX where it is unsure)."""
-
-    AUTO = "auto"
-    GX = "gx"
-    SQL = "sql"
-
-
-ENGINE_NAMES: Final[tuple[str, ...]] = tuple(e.value for e in Engine)
-DEFAULT_ENGINE: Final[Engine] = Engine.AUTO
+__all__ = [
+    "DEFAULT_ENGINE",
+    "ENGINE_NAMES",
+    "EXPECTATIONS",
+    "Engine",
+    "Expectation",
+    "compile_expectation",
+    "native_spec",
+]
 
 
 @dataclass(frozen=True)

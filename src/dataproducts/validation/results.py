@@ -29,7 +29,7 @@ from pydantic import (
 
 from dataproducts.errors import ArtifactError
 from dataproducts.schemas import DATE_PATTERN, DATETIME_PATTERN, first_error, model_schema, packaged_schema
-from dataproducts.validation.registry import Engine
+from dataproducts.validation.names import Engine
 
 SUMMARY_VERSION = 1
 SCHEMA_FILE = "validation_summary.schema.json"
