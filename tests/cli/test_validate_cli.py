@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
-from conftest import dp
+from conftest import BuiltProject, dp
 
 pytestmark = pytest.mark.integration
 
 
-def _target(tmp_path: Path, built) -> Path:  # type: ignore[no-untyped-def]
+def _target(tmp_path: Path, built: BuiltProject) -> Path:
     """A target directory holding the built project's manifest and run results (a build to adopt)."""
     target = tmp_path / "target"
     target.mkdir(parents=True)
@@ -24,7 +26,9 @@ def _target(tmp_path: Path, built) -> Path:  # type: ignore[no-untyped-def]
     return target
 
 
-def _validate(project: Path, target: Path, warehouse: Path, *extra: str, as_of: str = "2026-11-20"):  # type: ignore[no-untyped-def]
+def _validate(
+    project: Path, target: Path, warehouse: Path, *extra: str, as_of: str = "2026-11-20"
+) -> subprocess.CompletedProcess[str]:
     return dp(
         "validate",
         "--project-dir",
@@ -45,7 +49,7 @@ def _summaries(target: Path) -> list[Path]:
     return sorted((target.parent / "runs").glob("*/validations/*/summary.json"))
 
 
-def _summary(target: Path) -> dict:  # type: ignore[type-arg]
+def _summary(target: Path) -> dict[str, Any]:
     (path,) = _summaries(target)
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -58,7 +62,7 @@ def _assert_untouched(target: Path) -> None:
     assert not leftovers, leftovers
 
 
-def _assert_one_line_error(proc, *fragments: str) -> None:  # type: ignore[no-untyped-def]
+def _assert_one_line_error(proc: subprocess.CompletedProcess[str], *fragments: str) -> None:
     assert proc.returncode == 2, proc.stdout + proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
@@ -68,8 +72,8 @@ def _assert_one_line_error(proc, *fragments: str) -> None:  # type: ignore[no-un
 
 
 def test_clean_exits_0_and_writes_a_part_of_the_run_record(
-    tmp_path: Path, built_clean, project_copy: Path
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, built_clean: BuiltProject, project_copy: Path
+) -> None:
     target = _target(tmp_path, built_clean)
     proc = _validate(project_copy, target, built_clean.config.warehouse, "--no-docs")
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -86,7 +90,7 @@ def test_clean_exits_0_and_writes_a_part_of_the_run_record(
     assert len(_summaries(target)) == 2 and _summaries(target)[0].read_bytes() == first
 
 
-def test_faults_exit_1(tmp_path: Path, built_faulty, project_copy: Path) -> None:  # type: ignore[no-untyped-def]
+def test_faults_exit_1(tmp_path: Path, built_faulty: BuiltProject, project_copy: Path) -> None:
     target = _target(tmp_path, built_faulty)
     proc = _validate(project_copy, target, built_faulty.config.warehouse, "--no-docs", "-s", "sales")
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -104,7 +108,7 @@ def test_faults_exit_1(tmp_path: Path, built_faulty, project_copy: Path) -> None
 # --- bad input: exit 2, one line, nothing written -----------------------------------------------------------
 
 
-def test_missing_suite_file(tmp_path: Path, built_clean, project_copy: Path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_suite_file(tmp_path: Path, built_clean: BuiltProject, project_copy: Path) -> None:
     target = _target(tmp_path, built_clean)
     (project_copy / "expectations" / "sales" / "fct_orders.json").unlink()
     proc = _validate(project_copy, target, built_clean.config.warehouse)
@@ -112,7 +116,7 @@ def test_missing_suite_file(tmp_path: Path, built_clean, project_copy: Path) -> 
     _assert_untouched(target)
 
 
-def test_malformed_suite_file(tmp_path: Path, built_clean, project_copy: Path) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_suite_file(tmp_path: Path, built_clean: BuiltProject, project_copy: Path) -> None:
     target = _target(tmp_path, built_clean)
     (project_copy / "expectations" / "sales" / "sales_daily.json").write_text('{"name": ', encoding="utf-8")
     proc = _validate(project_copy, target, built_clean.config.warehouse)
@@ -120,7 +124,7 @@ def test_malformed_suite_file(tmp_path: Path, built_clean, project_copy: Path) -
     _assert_untouched(target)
 
 
-def test_unknown_expectation_type(tmp_path: Path, built_clean, project_copy: Path) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_expectation_type(tmp_path: Path, built_clean: BuiltProject, project_copy: Path) -> None:
     target = _target(tmp_path, built_clean)
     path = project_copy / "expectations" / "sales" / "dim_products.json"
     suite = json.loads(path.read_text(encoding="utf-8"))
@@ -133,7 +137,7 @@ def test_unknown_expectation_type(tmp_path: Path, built_clean, project_copy: Pat
     _assert_untouched(target)
 
 
-def test_suite_for_unknown_product(tmp_path: Path, built_clean, project_copy: Path) -> None:  # type: ignore[no-untyped-def]
+def test_suite_for_unknown_product(tmp_path: Path, built_clean: BuiltProject, project_copy: Path) -> None:
     target = _target(tmp_path, built_clean)
     source = project_copy / "expectations" / "sales" / "fct_orders.json"
     suite = json.loads(source.read_text(encoding="utf-8"))
@@ -146,14 +150,14 @@ def test_suite_for_unknown_product(tmp_path: Path, built_clean, project_copy: Pa
     _assert_untouched(target)
 
 
-def test_missing_warehouse(tmp_path: Path, built_clean, project_copy: Path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_warehouse(tmp_path: Path, built_clean: BuiltProject, project_copy: Path) -> None:
     target = _target(tmp_path, built_clean)
     proc = _validate(project_copy, target, tmp_path / "nope.duckdb")
     _assert_one_line_error(proc, "nope.duckdb", "warehouse not found")
     _assert_untouched(target)
 
 
-def test_unbuilt_warehouse(tmp_path: Path, built_clean, project_copy: Path) -> None:  # type: ignore[no-untyped-def]
+def test_unbuilt_warehouse(tmp_path: Path, built_clean: BuiltProject, project_copy: Path) -> None:
     target = _target(tmp_path, built_clean)
     warehouse = tmp_path / "unbuilt.duckdb"
     duckdb.connect(str(warehouse)).close()
@@ -162,7 +166,7 @@ def test_unbuilt_warehouse(tmp_path: Path, built_clean, project_copy: Path) -> N
     _assert_untouched(target)
 
 
-def test_locked_warehouse(tmp_path: Path, built_clean, project_copy: Path) -> None:  # type: ignore[no-untyped-def]
+def test_locked_warehouse(tmp_path: Path, built_clean: BuiltProject, project_copy: Path) -> None:
     target = _target(tmp_path, built_clean)
     warehouse = tmp_path / "locked.duckdb"
     shutil.copy(built_clean.config.warehouse, warehouse)
@@ -175,7 +179,9 @@ def test_locked_warehouse(tmp_path: Path, built_clean, project_copy: Path) -> No
     _assert_untouched(target)
 
 
-def test_manifest_from_another_schema_version(tmp_path: Path, built_clean, project_copy: Path) -> None:  # type: ignore[no-untyped-def]
+def test_manifest_from_another_schema_version(
+    tmp_path: Path, built_clean: BuiltProject, project_copy: Path
+) -> None:
     target = _target(tmp_path, built_clean)
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     manifest["metadata"]["dbt_schema_version"] = "https://schemas.getdbt.com/dbt/manifest/v11.json"
@@ -185,7 +191,7 @@ def test_manifest_from_another_schema_version(tmp_path: Path, built_clean, proje
     _assert_untouched(target)
 
 
-def test_missing_manifest(tmp_path: Path, built_clean, project_copy: Path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_manifest(tmp_path: Path, built_clean: BuiltProject, project_copy: Path) -> None:
     target = _target(tmp_path, built_clean)
     (target / "manifest.json").unlink()
     proc = _validate(project_copy, target, built_clean.config.warehouse)
@@ -193,14 +199,14 @@ def test_missing_manifest(tmp_path: Path, built_clean, project_copy: Path) -> No
     assert not _summaries(target)
 
 
-def test_unknown_selection(tmp_path: Path, built_clean, project_copy: Path) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_selection(tmp_path: Path, built_clean: BuiltProject, project_copy: Path) -> None:
     target = _target(tmp_path, built_clean)
     proc = _validate(project_copy, target, built_clean.config.warehouse, "--select", "fct_refunds")
     _assert_one_line_error(proc, "fct_refunds")
     _assert_untouched(target)
 
 
-def test_bad_options(tmp_path: Path, built_clean, project_copy: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_options(tmp_path: Path, built_clean: BuiltProject, project_copy: Path) -> None:
     target = _target(tmp_path, built_clean)
     for extra in (("--engine", "spark"), ("--result-format", "BOOLEAN_ONLY"), ("--samples", "-1")):
         proc = _validate(project_copy, target, built_clean.config.warehouse, *extra)

@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from conftest import record_of, scratch_record
+from conftest import BuiltProject, record_of, scratch_record
 from dataproducts.artifacts import load_manifest
 from dataproducts.errors import ExitCode
 from dataproducts.products import load_products
@@ -50,7 +50,7 @@ def _expectation(run_or_summary: Any, product: str, type_: str, **kwargs: Any) -
 
 
 @pytest.fixture(scope="module")
-def clean_run(built_clean) -> ValidationRun:  # type: ignore[no-untyped-def]
+def clean_run(built_clean: BuiltProject) -> ValidationRun:
     return run_validation(built_clean.config, record_of(built_clean.config))
 
 
@@ -61,7 +61,9 @@ def test_clean_data_passes_every_suite(clean_run: ValidationRun) -> None:
         assert all(e.status == "passed" for e in product.expectations), clean_run.report()
 
 
-def test_a_result_for_every_public_product_loadable_by_gx(built_clean, clean_run: ValidationRun) -> None:  # type: ignore[no-untyped-def]
+def test_a_result_for_every_public_product_loadable_by_gx(
+    built_clean: BuiltProject, clean_run: ValidationRun
+) -> None:
     from great_expectations.core import ExpectationSuiteValidationResult
     from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResultSchema
 
@@ -80,7 +82,7 @@ def test_a_result_for_every_public_product_loadable_by_gx(built_clean, clean_run
             assert r.exception_info.get("raised_exception") is False, (product.id, r.expectation_config.type)
 
 
-def test_summary_shape(built_clean, clean_run: ValidationRun) -> None:  # type: ignore[no-untyped-def]
+def test_summary_shape(built_clean: BuiltProject, clean_run: ValidationRun) -> None:
     manifest = load_manifest(built_clean.config.manifest_path)
     summary = json.loads((clean_run.output_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
     assert summary["schema_version"] == 1
@@ -114,7 +116,7 @@ def test_summary_shape(built_clean, clean_run: ValidationRun) -> None:  # type: 
                     assert e["unexpected_count"] == 0, e
 
 
-def test_data_docs_list_every_product(built_clean, clean_run: ValidationRun) -> None:  # type: ignore[no-untyped-def]
+def test_data_docs_list_every_product(built_clean: BuiltProject, clean_run: ValidationRun) -> None:
     index = clean_run.output_dir / "data_docs" / "index.html"
     assert clean_run.data_docs_index == index
     html = index.read_text(encoding="utf-8")
@@ -125,13 +127,13 @@ def test_data_docs_list_every_product(built_clean, clean_run: ValidationRun) -> 
         assert (index.parent / pages[0]).is_file()
 
 
-def test_warehouse_is_released_after_the_run(built_clean, clean_run: ValidationRun) -> None:  # type: ignore[no-untyped-def]
+def test_warehouse_is_released_after_the_run(built_clean: BuiltProject, clean_run: ValidationRun) -> None:
     # Every connection is closed: this process (or dbt) can open the file read-write again.
     con = duckdb.connect(str(built_clean.config.warehouse))
     con.close()
 
 
-def test_compiled_run_never_imports_great_expectations(built_clean, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_compiled_run_never_imports_great_expectations(built_clean: BuiltProject, tmp_path: Path) -> None:
     """Every project suite is compiled and evaluated natively: without Data Docs, a `--engine sql` run does
     not pay GX's import; its results are still GX's JSON, equal to a GX run's (test_engine_differential)."""
     import subprocess
@@ -157,7 +159,7 @@ def test_compiled_run_never_imports_great_expectations(built_clean, tmp_path: Pa
     assert result["meta"]["engine"] == "sql" and result["statistics"]["unsuccessful_expectations"] == 0
 
 
-def test_select_validates_only_the_selection(built_clean, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_select_validates_only_the_selection(built_clean: BuiltProject, tmp_path: Path) -> None:
     run = run_validation(
         built_clean.config,
         scratch_record(built_clean.config, tmp_path),
@@ -177,7 +179,7 @@ def test_select_validates_only_the_selection(built_clean, tmp_path: Path) -> Non
     ]
 
 
-def test_samples_are_kept_on_request(built_clean, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_samples_are_kept_on_request(built_clean: BuiltProject, tmp_path: Path) -> None:
     # With an as-of far in the future, day ranges fail: the samples show the offending values.
     run = run_validation(
         built_clean.config,
@@ -197,7 +199,7 @@ def test_samples_are_kept_on_request(built_clean, tmp_path: Path) -> None:  # ty
 
 
 @pytest.fixture(scope="module")
-def faulty(built_faulty) -> tuple[Any, ValidationRun, dict[str, int]]:  # type: ignore[no-untyped-def]
+def faulty(built_faulty: BuiltProject) -> tuple[Any, ValidationRun, dict[str, int]]:
     warehouse = built_faulty.config.warehouse
     d1 = (built_faulty.as_of - dt.timedelta(days=1)).isoformat()
     expected = {
@@ -258,7 +260,7 @@ def faulty(built_faulty) -> tuple[Any, ValidationRun, dict[str, int]]:  # type: 
     return built_faulty, run, expected
 
 
-def test_faults_fail_validation(faulty) -> None:  # type: ignore[no-untyped-def]
+def test_faults_fail_validation(faulty: tuple[Any, ValidationRun, dict[str, int]]) -> None:
     _, run, _ = faulty
     assert run.exit_code == ExitCode.FAILED
     status = {p.id: p.status for p in run.products}
@@ -268,7 +270,7 @@ def test_faults_fail_validation(faulty) -> None:  # type: ignore[no-untyped-def]
     assert "error" not in status.values(), run.report()
 
 
-def test_nulls_fault_counted(faulty) -> None:  # type: ignore[no-untyped-def]
+def test_nulls_fault_counted(faulty: tuple[Any, ValidationRun, dict[str, int]]) -> None:
     _, run, expected = faulty
     assert expected["null_customers"] == expected["null_customers_by_rule"] > 0
     e = _expectation(run, "sales.fct_orders", "expect_column_values_to_not_be_null", column="customer_id")
@@ -276,7 +278,7 @@ def test_nulls_fault_counted(faulty) -> None:  # type: ignore[no-untyped-def]
     assert e["unexpected_count"] == expected["null_customers"]
 
 
-def test_duplicate_emails_counted(faulty) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_emails_counted(faulty: tuple[Any, ValidationRun, dict[str, int]]) -> None:
     _, run, expected = faulty
     assert expected["duplicate_emails"] > 0
     e = _expectation(run, "customers.dim_customers", "expect_column_values_to_be_unique", column="email")
@@ -284,7 +286,7 @@ def test_duplicate_emails_counted(faulty) -> None:  # type: ignore[no-untyped-de
     assert e["unexpected_count"] == expected["duplicate_emails"]
 
 
-def test_duplicate_orders_counted(faulty) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_orders_counted(faulty: tuple[Any, ValidationRun, dict[str, int]]) -> None:
     _, run, expected = faulty
     assert expected["duplicate_orders"] > 0
     e = _expectation(
@@ -297,7 +299,7 @@ def test_duplicate_orders_counted(faulty) -> None:  # type: ignore[no-untyped-de
     assert e["unexpected_count"] == expected["duplicate_orders"]
 
 
-def test_volume_drop_counted(faulty) -> None:  # type: ignore[no-untyped-def]
+def test_volume_drop_counted(faulty: tuple[Any, ValidationRun, dict[str, int]]) -> None:
     _, run, expected = faulty
     assert expected["last_day_ratio"] < 0.5
     e = _expectation(
@@ -307,7 +309,7 @@ def test_volume_drop_counted(faulty) -> None:  # type: ignore[no-untyped-def]
     assert e["unexpected_count"] == expected["volume_days"] >= 1
 
 
-def test_faulty_results_written_and_loadable(faulty) -> None:  # type: ignore[no-untyped-def]
+def test_faulty_results_written_and_loadable(faulty: tuple[Any, ValidationRun, dict[str, int]]) -> None:
     from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResultSchema
 
     _, run, expected = faulty
@@ -334,7 +336,7 @@ def late(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, ValidationRun, 
     return built, run, newest
 
 
-def test_late_data_fails_recency(late) -> None:  # type: ignore[no-untyped-def]
+def test_late_data_fails_recency(late: tuple[Any, ValidationRun, str]) -> None:
     built, run, newest = late
     assert run.exit_code == ExitCode.FAILED
     stall = dt.datetime.combine(built.as_of - dt.timedelta(days=3), dt.time())
