@@ -9,7 +9,8 @@ import pytest
 
 from browser.chromium import assert_png, console_errors, open_page, screenshot
 from dataproducts.artifacts import load_manifest
-from dataproducts.governance.catalog import build_catalog, render_html
+from dataproducts.governance.catalog import build_catalog
+from dataproducts.render.catalog import render_html
 
 pytestmark = pytest.mark.browser
 

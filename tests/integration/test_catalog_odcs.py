@@ -82,7 +82,8 @@ def test_the_dbt_docs_product_cards_are_up_to_date(outputs: Path) -> None:
     from dataproducts.artifacts import load_manifest
     from dataproducts.config import load_config
     from dataproducts.dbt import run_dbt
-    from dataproducts.governance.catalog import build_catalog, render_docs_blocks
+    from dataproducts.governance.catalog import build_catalog
+    from dataproducts.render.catalog import render_docs_blocks
 
     parsed = outputs.parent / "parsed"
     parse = run_dbt(load_config(REPO), ["parse", "--quiet"], quiet=True, target_dir=parsed)

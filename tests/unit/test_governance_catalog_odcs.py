@@ -10,13 +10,7 @@ import yaml
 
 from dataproducts.artifacts import load_manifest
 from dataproducts.errors import SuiteError
-from dataproducts.governance.catalog import (
-    build_catalog,
-    render_html,
-    render_json,
-    render_markdown,
-    write_catalog,
-)
+from dataproducts.governance.catalog import build_catalog, write_catalog
 from dataproducts.governance.odcs import (
     ContractError,
     build_contract,
@@ -26,6 +20,7 @@ from dataproducts.governance.odcs import (
     validation_errors,
 )
 from dataproducts.products import load_products
+from dataproducts.render.catalog import render_html, render_json, render_markdown
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "fixtures" / "manifest_small.json"

@@ -11,8 +11,8 @@ from markupsafe import Markup
 
 from dataproducts.artifacts import load_manifest
 from dataproducts.governance.catalog import build_catalog
-from dataproducts.governance.catalog import render_html as catalog_html
 from dataproducts.render import render_html
+from dataproducts.render.catalog import render_html as catalog_html
 from dataproducts.render.templates import CSP, environment
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
