@@ -1,6 +1,9 @@
-"""Renderers for the nightly SLO report: Markdown for a chat channel, one self-contained HTML page.
+"""Every renderer the runner has: the SLO report (``html``, ``markdown``), the catalog (``catalog``) and the
+``dp diff`` changelog (``changelog``).
 
-Both take the finished report document (the JSON ``dp report`` writes, as a dict) and compute nothing.
+They take finished results and compute nothing. HTML pages are Jinja2 templates (``dataproducts/templates/``,
+one layout and one stylesheet, autoescape on: ``render.templates``); Markdown is written in Python through
+the one escaper, ``render.safe``.
 """
 
 from dataproducts.render.html import render_html
