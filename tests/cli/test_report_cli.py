@@ -130,8 +130,8 @@ def test_report_on_a_clean_build(clean: Validated, tmp_path: Path) -> None:
         # first run: no volume band yet, said so; required fields still judged
         assert "no previous runs" in product["slis"]["completeness"]["reason"]
         assert product["links"]["dbt_docs"].endswith(f"#!/model/{product['unique_id']}")
-    # the exposure still on dim_customers v1 and its owner are listed with the product
-    customers = next(p for p in doc["products"] if p["id"] == "customers.dim_customers")
+    # the exposure still on customers v1 (dim_customers_v1) and its owner are listed with the product
+    customers = next(p for p in doc["products"] if p["id"] == "customers.customers")
     assert "newsletter_sync" in {e["name"] for e in customers["exposures"]}
     for name in ("slo_report.json", "slo_report.md", "slo_report.html"):
         assert (cfg.reports_dir / "latest" / name).is_file()
@@ -155,7 +155,7 @@ def test_breached_products_and_fail_on(faulty: Validated, tmp_path: Path) -> Non
     assert code == 1, output
     jsonschema.validate(doc, SCHEMA)
     by_id = {p["id"]: p for p in doc["products"]}
-    orders = by_id["sales.fct_orders"]
+    orders = by_id["sales.orders"]
     assert orders["status"] == "breached"
     assert orders["slis"]["validity"]["status"] == "breached"
     assert orders["failing_checks"], "a breached validity SLI lists its failing checks"

@@ -77,7 +77,7 @@ def test_clean_exits_0_and_writes_a_part_of_the_run_record(
     target = _target(tmp_path, built_clean)
     proc = _validate(project_copy, target, built_clean.config.warehouse, "--no-docs")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "PASSED  sales.fct_orders" in proc.stdout
+    assert "PASSED  sales.orders" in proc.stdout
     summary = _summary(target)
     assert summary["engine"] == "auto" and summary["as_of"] == "2026-11-20"
     assert all(p["status"] == "passed" for p in summary["products"])
@@ -98,9 +98,9 @@ def test_faults_exit_1(tmp_path: Path, built_faulty: BuiltProject, project_copy:
     summary = _summary(target)
     assert summary["selection"] == sorted(p["id"] for p in summary["products"])
     assert {p["id"] for p in summary["products"]} == {
-        "sales.dim_products",
-        "sales.fct_order_items",
-        "sales.fct_orders",
+        "sales.products",
+        "sales.order_items",
+        "sales.orders",
         "sales.sales_daily",
     }
 
@@ -110,9 +110,9 @@ def test_faults_exit_1(tmp_path: Path, built_faulty: BuiltProject, project_copy:
 
 def test_missing_suite_file(tmp_path: Path, built_clean: BuiltProject, project_copy: Path) -> None:
     target = _target(tmp_path, built_clean)
-    (project_copy / "expectations" / "sales" / "fct_orders.json").unlink()
+    (project_copy / "expectations" / "sales" / "orders.json").unlink()
     proc = _validate(project_copy, target, built_clean.config.warehouse)
-    _assert_one_line_error(proc, "expectations/sales/fct_orders.json", "not found", "sales.fct_orders")
+    _assert_one_line_error(proc, "expectations/sales/orders.json", "not found", "sales.orders")
     _assert_untouched(target)
 
 
@@ -126,7 +126,7 @@ def test_malformed_suite_file(tmp_path: Path, built_clean: BuiltProject, project
 
 def test_unknown_expectation_type(tmp_path: Path, built_clean: BuiltProject, project_copy: Path) -> None:
     target = _target(tmp_path, built_clean)
-    path = project_copy / "expectations" / "sales" / "dim_products.json"
+    path = project_copy / "expectations" / "sales" / "products.json"
     suite = json.loads(path.read_text(encoding="utf-8"))
     suite["expectations"][2]["type"] = "expect_column_values_to_be_sparkly"
     path.write_text(json.dumps(suite), encoding="utf-8")
@@ -139,7 +139,7 @@ def test_unknown_expectation_type(tmp_path: Path, built_clean: BuiltProject, pro
 
 def test_suite_for_unknown_product(tmp_path: Path, built_clean: BuiltProject, project_copy: Path) -> None:
     target = _target(tmp_path, built_clean)
-    source = project_copy / "expectations" / "sales" / "fct_orders.json"
+    source = project_copy / "expectations" / "sales" / "orders.json"
     suite = json.loads(source.read_text(encoding="utf-8"))
     suite["name"] = "sales.fct_refunds"
     (source.parent / "fct_refunds.json").write_text(json.dumps(suite), encoding="utf-8")

@@ -39,13 +39,13 @@ def _products(outputs: Path) -> list[dict]:
 def test_catalog_lists_every_product(outputs: Path) -> None:
     products = _products(outputs)
     ids = {p["id"] for p in products}
-    assert {"customers.dim_customers", "sales.fct_orders", "operations.service_health_daily"} <= ids
+    assert {"customers.customers", "sales.orders", "operations.service_health_daily"} <= ids
     for product in products:
         assert product["owner"] and product["owner_email"] and product["description"]
         assert product["address"] == product["id"] and product["table"]
         assert product["interfaces"] and product["refresh_cycle"] and product["slo"]["window_days"]
         assert product["consumers"], product["id"]
-    orders = next(p for p in products if p["id"] == "sales.fct_orders")
+    orders = next(p for p in products if p["id"] == "sales.orders")
     assert "sales.sales_daily" in orders["downstream_products"]
     md = (outputs / "catalog" / "catalog.md").read_text()
     page = (outputs / "catalog" / "catalog.html").read_text()

@@ -155,7 +155,7 @@ def test_compiled_run_never_imports_great_expectations(built_clean: BuiltProject
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split()[:2] == ["0", "False"]
-    result = json.loads((Path(proc.stdout.split()[2]) / "sales.fct_orders.json").read_text())
+    result = json.loads((Path(proc.stdout.split()[2]) / "sales.orders.json").read_text())
     assert result["meta"]["engine"] == "sql" and result["statistics"]["unsuccessful_expectations"] == 0
 
 
@@ -163,18 +163,18 @@ def test_select_validates_only_the_selection(built_clean: BuiltProject, tmp_path
     run = run_validation(
         built_clean.config,
         scratch_record(built_clean.config, tmp_path),
-        select=["fct_orders", "operations"],
+        select=["orders", "operations"],
         data_docs=False,
     )
     assert [p.id for p in run.products] == [
         "operations.kpi_status_daily",
         "operations.service_health_daily",
-        "sales.fct_orders",
+        "sales.orders",
     ]
     assert sorted(p.name for p in run.output_dir.iterdir()) == [
         "operations.kpi_status_daily.json",
         "operations.service_health_daily.json",
-        "sales.fct_orders.json",
+        "sales.orders.json",
         SUMMARY_FILE,
     ]
 
@@ -264,8 +264,8 @@ def test_faults_fail_validation(faulty: tuple[Any, ValidationRun, dict[str, int]
     _, run, _ = faulty
     assert run.exit_code == ExitCode.FAILED
     status = {p.id: p.status for p in run.products}
-    assert status["sales.fct_orders"] == "failed"
-    assert status["customers.dim_customers"] == "failed"
+    assert status["sales.orders"] == "failed"
+    assert status["customers.customers"] == "failed"
     assert status["sales.sales_daily"] == "failed"
     assert "error" not in status.values(), run.report()
 
@@ -273,7 +273,7 @@ def test_faults_fail_validation(faulty: tuple[Any, ValidationRun, dict[str, int]
 def test_nulls_fault_counted(faulty: tuple[Any, ValidationRun, dict[str, int]]) -> None:
     _, run, expected = faulty
     assert expected["null_customers"] == expected["null_customers_by_rule"] > 0
-    e = _expectation(run, "sales.fct_orders", "expect_column_values_to_not_be_null", column="customer_id")
+    e = _expectation(run, "sales.orders", "expect_column_values_to_not_be_null", column="customer_id")
     assert e["status"] == "failed" and e["severity"] == "critical"
     assert e["unexpected_count"] == expected["null_customers"]
 
@@ -281,7 +281,7 @@ def test_nulls_fault_counted(faulty: tuple[Any, ValidationRun, dict[str, int]]) 
 def test_duplicate_emails_counted(faulty: tuple[Any, ValidationRun, dict[str, int]]) -> None:
     _, run, expected = faulty
     assert expected["duplicate_emails"] > 0
-    e = _expectation(run, "customers.dim_customers", "expect_column_values_to_be_unique", column="email")
+    e = _expectation(run, "customers.customers", "expect_column_values_to_be_unique", column="email")
     assert e["status"] == "failed" and e["severity"] == "critical"
     assert e["unexpected_count"] == expected["duplicate_emails"]
 
@@ -291,7 +291,7 @@ def test_duplicate_orders_counted(faulty: tuple[Any, ValidationRun, dict[str, in
     assert expected["duplicate_orders"] > 0
     e = _expectation(
         run,
-        "sales.fct_orders",
+        "sales.orders",
         "expect_compound_columns_to_be_unique",
         column_list=["customer_id", "ordered_at"],
     )
@@ -313,7 +313,7 @@ def test_faulty_results_written_and_loadable(faulty: tuple[Any, ValidationRun, d
     from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResultSchema
 
     _, run, expected = faulty
-    data = json.loads((run.output_dir / "sales.fct_orders.json").read_text(encoding="utf-8"))
+    data = json.loads((run.output_dir / "sales.orders.json").read_text(encoding="utf-8"))
     result = ExpectationSuiteValidationResultSchema().load(data)
     assert result.success is False
     not_null = next(
@@ -341,7 +341,7 @@ def test_late_data_fails_recency(late: tuple[Any, ValidationRun, str]) -> None:
     assert run.exit_code == ExitCode.FAILED
     stall = dt.datetime.combine(built.as_of - dt.timedelta(days=3), dt.time())
     assert dt.datetime.fromisoformat(newest) < stall
-    e = _expectation(run, "sales.fct_orders", "expect_column_max_to_be_between", column="ordered_at")
+    e = _expectation(run, "sales.orders", "expect_column_max_to_be_between", column="ordered_at")
     assert e["status"] == "failed" and e["severity"] == "critical"
     assert dt.datetime.fromisoformat(str(e["observed_value"])) == dt.datetime.fromisoformat(newest)
     daily = _expectation(run, "sales.sales_daily", "expect_column_max_to_be_between", column="order_date")
