@@ -106,10 +106,10 @@ def _visible(page: Page, text: str) -> bool:
 def test_a_product_page_shows_owner_descriptor_slos_and_consumers(
     site: str, products: list[DataProduct]
 ) -> None:
-    orders = next(p for p in products if p.id == "sales.fct_orders")
+    orders = next(p for p in products if p.id == "sales.orders")
     with open_page(f"{site}#!/model/{orders.unique_id}") as page:
         # labels are upper-cased by CSS (innerText shows OWNER); compare the owner value itself
-        text = _text_when(page, "fct_orders", orders.owner.label(), "Grain: one row per order")
+        text = _text_when(page, "orders", orders.owner.label(), "Grain: one row per order")
         assert _visible(page, "Sales Analytics <sales-analytics@example.com>"), "the owner is not shown"
         dom = page.evaluate("document.body.textContent")
         assert '"classification":"internal"' in dom and '"slo":' in dom, (
@@ -124,5 +124,5 @@ def test_a_product_page_shows_owner_descriptor_slos_and_consumers(
         for exposure in orders.exposures:
             _text_when(page, exposure.name)
             assert _visible(page, exposure.name), f"consumer {exposure.name} is not shown"
-        if "Data product `sales.fct_orders`" in text:
+        if "Data product `sales.orders`" in text:
             assert _visible(page, "availability")  # the product card, once the YAML references it

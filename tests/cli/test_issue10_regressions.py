@@ -32,7 +32,7 @@ from dataproducts.dbt import run_dbt
 
 DAY = AS_OF.isoformat()
 SALES_MODELS = Path("models/sales/marts/_sales__models.yml")
-SUITE = Path("expectations/sales/fct_orders.json")
+SUITE = Path("expectations/sales/orders.json")
 
 # Every path a command can be given, under one root: flag and file name.
 PATHS = {
@@ -247,10 +247,10 @@ def test_dbt_commands_between_a_hand_run_build_and_validate_and_report(
 
 
 def test_validate_select_keeps_the_other_products_results(nightly_copy: Path) -> None:
-    """`dp validate --select fct_orders` deletes the other eight products' results and Data Docs; the next
+    """`dp validate --select orders` deletes the other eight products' results and Data Docs; the next
     `dp report` records 1 met and 8 unknown over the nightly run's history rows."""
     root = nightly_copy
-    _ok(run(root, "validate", "--select", "fct_orders"))
+    _ok(run(root, "validate", "--select", "orders"))
     _ok(run(root, "report"))
     document = _report(root)
     assert document["summary"] == {"met": 9, "at_risk": 0, "unknown": 0, "breached": 0}

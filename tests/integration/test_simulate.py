@@ -24,7 +24,7 @@ END = dt.date(2026, 11, 20)
 START = END - dt.timedelta(days=DAYS - 1)
 INCIDENT_DAY = 3  # 2026-11-19: most of the last data day's orders are missing
 INCIDENT = "volume_drop"
-HIT, HEALTHY = "sales.sales_daily", "sales.dim_products"
+HIT, HEALTHY = "sales.sales_daily", "sales.products"
 
 
 @pytest.fixture(scope="module")

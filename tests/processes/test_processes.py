@@ -256,7 +256,7 @@ def test_two_nightlies_at_once_one_runs_the_other_names_it(project: Project) -> 
         winner.kill()  # the run itself is proved by the --wait trial below; killing it keeps this fast
 
     # --wait: the second waits for the first, then runs (each a complete nightly of one small product)
-    one = ("--select", "sales.dim_products")
+    one = ("--select", "sales.products")
     first = project.nightly(DAY0, *one)
     assert _wait_for_text(first, "[1/5] checks: started", 60), first.stderr()
     second = project.nightly(DAY0, *one, "--wait")
