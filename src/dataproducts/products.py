@@ -285,7 +285,7 @@ def descriptor_file(node: Node) -> str:
 
 
 def node_descriptor(node: Node) -> Descriptor:
-    """The node's descriptor; its problems name the YAML file and the model (``dim_customers v2``)."""
+    """The node's descriptor; its problems name the YAML file and the model (``customers v3``)."""
     label = node.name if node.version is None else f"{node.name} v{node.version}"
     return parse_descriptor(node.merged_meta, file=descriptor_file(node), model=label)
 
@@ -465,7 +465,7 @@ def _exposures(manifest: Manifest, own_ids: set[str]) -> tuple[ExposureRef, ...]
 
 
 def select_products(products: Sequence[DataProduct], selectors: Iterable[str] | None) -> list[DataProduct]:
-    """Products matching any selector (``fct_orders``, ``sales.fct_orders`` or a domain ``sales``)."""
+    """Products matching any selector (``orders``, ``sales.orders`` or a domain ``sales``)."""
     wanted = [s.strip() for sel in (selectors or []) for s in sel.split(",") if s.strip()]
     if not wanted:
         return list(products)

@@ -208,6 +208,44 @@ def test_removed_renamed_and_added_products(old: dict[str, Any]) -> None:
     ]
 
 
+def _rename_keeping_old_relation(d: dict[str, Any], *, formerly: bool = True) -> None:
+    """fct_orders becomes orders v2 (relation sales.orders); v1 keeps the relation sales.fct_orders."""
+    node = d["nodes"].pop(FCT)
+    for version, alias in ((1, "fct_orders"), (2, "orders")):
+        copy_ = copy.deepcopy(node)
+        uid = f"model.dataproducts.orders.v{version}"
+        copy_.update(unique_id=uid, name="orders", alias=alias, version=version, latest_version=2)
+        if version == 1:
+            copy_["deprecation_date"] = "2027-06-30T00:00:00+00:00"
+        elif formerly:
+            copy_["config"]["meta"]["data_product"]["formerly"] = ["sales.fct_orders"]
+        d["nodes"][uid] = copy_
+
+
+def test_rename_that_keeps_the_old_relation_until_a_deprecation_date_breaks_nobody(
+    old: dict[str, Any],
+) -> None:
+    report = _diff(old, _rename_keeping_old_relation)
+    assert report.exit_code == 0
+    assert _changes(report, "sales.fct_orders") == [
+        (
+            "non-breaking",
+            "product renamed",
+            "renamed to `sales.orders`; `sales.fct_orders` kept as version 1 until 2027-06-30",
+        )
+    ]
+
+    # the kept relation changes a column's type: consumers of the old address break
+    def retyped(d: dict[str, Any]) -> None:
+        _rename_keeping_old_relation(d)
+        d["nodes"]["model.dataproducts.orders.v1"]["columns"]["status"]["data_type"] = "integer"
+
+    report = _diff(old, retyped)
+    assert report.exit_code == 1
+    ((kind, what, _),) = _changes(report, "sales.fct_orders")
+    assert (kind, what) == ("breaking", "product renamed")
+
+
 def test_json_and_state_errors(old: dict[str, Any], tmp_path: Path) -> None:
     report = _diff(old, lambda d: _columns(d).pop("status"))
     data = json.loads(report.render_json())

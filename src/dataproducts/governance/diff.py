@@ -356,6 +356,10 @@ def _renamed_products(old: Mapping[str, DataProduct], new: Mapping[str, DataProd
     fresh = [n for n in new if n not in old]
     renamed: dict[str, str] = {}
     for old_name in (n for n in old if n not in new):
+        declared = [n for n in fresh if old[old_name].id in (new[n].descriptor.model.formerly or ())]
+        if declared:  # the descriptor says so (``formerly``): no guessing by shape
+            renamed[old_name] = declared[0]
+            continue
         twin = next(
             (n for n in fresh if n not in renamed.values() and _same_shape(old[old_name], new[n])),
             None,
@@ -365,9 +369,31 @@ def _renamed_products(old: Mapping[str, DataProduct], new: Mapping[str, DataProd
     return renamed
 
 
+def _kept_relations(old: DataProduct, new: DataProduct) -> list[str] | None:
+    """How ``new`` keeps serving every relation of ``old`` with the same columns and types (one phrase per
+    relation), or None when one is gone or changed: a rename that keeps the old addresses breaks nobody."""
+
+    def shape(version: ProductVersion) -> list[tuple[str, str | None]]:
+        return [(c.name.lower(), normalize_type(c.data_type)) for c in version.columns]
+
+    by_relation = {v.relation: v for v in new.versions}
+    kept: list[str] = []
+    for version in old.versions:
+        carrier = by_relation.get(version.relation)
+        if carrier is None or shape(carrier) != shape(version):
+            return None
+        until = f" until {carrier.deprecation_date}" if carrier.deprecation_date else ""
+        kept.append(f"`{version.relation}` kept as version {carrier.version}{until}")
+    return kept
+
+
 def _removed(old: DataProduct, renamed_to: DataProduct | None, as_of: dt.date) -> ProductDiff:
     change = _removal(old.latest, "product", as_of, None)
-    if renamed_to is not None:
+    kept = _kept_relations(old, renamed_to) if renamed_to is not None else None
+    if renamed_to is not None and kept:
+        detail = f"renamed to `{renamed_to.id}`; " + ", ".join(kept)
+        change = Change(Kind.NON_BREAKING, "product renamed", detail)
+    elif renamed_to is not None:
         kind = change.kind
         detail = f"renamed to `{renamed_to.id}` ({change.detail})"
         change = Change(kind, "product renamed" if kind is Kind.BREAKING else "product retired", detail)

@@ -2,7 +2,7 @@
 
 ```yaml
 waivers:
-  - product: sales.fct_orders
+  - product: sales.orders
     rule: DP007
     reason: "Consumers are being onboarded; exposure lands with the Q1 dashboard."
     expires: 2027-03-31      # optional; an expired waiver no longer applies

@@ -566,7 +566,8 @@ def build_report(
     scope = _scope(record, inputs, options.get("select"))
     now = now or dt.datetime.now(dt.UTC)
     links = _Links(cfg, inputs, cfg.reports_dir / "latest", final_record)
-    with read_history(cfg.history) as history:
+    formerly = {p.id: tuple(p.descriptor.model.formerly or ()) for p in scope.products}
+    with read_history(cfg.history, formerly) as history:
         history_runs = history.runs_in_history()
         _check_history_day(cfg, history, inputs)
         facts = _read_facts(cfg, inputs, scope.products)

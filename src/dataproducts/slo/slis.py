@@ -39,7 +39,7 @@ def _hours(delta: dt.timedelta) -> float:
 
 
 def _short(unique_id: str) -> str:
-    """``source.proj.shop.orders`` -> ``shop.orders``; ``model.proj.fct_orders.v2`` -> ``fct_orders.v2``."""
+    """``source.proj.shop.orders`` -> ``shop.orders``; ``model.proj.orders.v2`` -> ``orders.v2``."""
     parts = unique_id.split(".")
     if parts[0] == "source" and len(parts) >= 4:
         return ".".join(parts[2:])
