@@ -92,6 +92,10 @@ def main(argv: list[str]) -> int:
         from handwritten import product_queries
 
         queries = product_queries(cfg, as_of)
+        from dataproducts.validation.sql.engine import SqlEngine
+
+        # open_engine("sql") is GX when the installed GX is not one the compiled engines were written for
+        assert isinstance(engine, SqlEngine), f"paired needs the sql engine, not {engine.name}"
         con = engine.connection  # the engine's connection: the same DuckDB settings for (a) and (b)
         minimum = max(1, int(os.environ.get("DP_BENCH_INNER_REPEAT", "5")))
         out: dict[str, Any] = {}
