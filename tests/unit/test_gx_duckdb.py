@@ -6,6 +6,7 @@ GX upgrade fixes them, the canary fails: remove the workaround, as the module do
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import subprocess
@@ -17,9 +18,32 @@ from typing import Any
 
 import duckdb
 import great_expectations
-import great_expectations.expectations as gxe
 import pytest
 import sqlalchemy
+from great_expectations.expectations.core.expect_column_max_to_be_between import ExpectColumnMaxToBeBetween
+from great_expectations.expectations.core.expect_column_mean_to_be_between import ExpectColumnMeanToBeBetween
+from great_expectations.expectations.core.expect_column_pair_values_a_to_be_greater_than_b import (
+    ExpectColumnPairValuesAToBeGreaterThanB,
+)
+from great_expectations.expectations.core.expect_column_values_to_be_between import (
+    ExpectColumnValuesToBeBetween,
+)
+from great_expectations.expectations.core.expect_column_values_to_be_in_set import ExpectColumnValuesToBeInSet
+from great_expectations.expectations.core.expect_column_values_to_be_unique import (
+    ExpectColumnValuesToBeUnique,
+)
+from great_expectations.expectations.core.expect_column_values_to_match_regex import (
+    ExpectColumnValuesToMatchRegex,
+)
+from great_expectations.expectations.core.expect_column_values_to_not_be_null import (
+    ExpectColumnValuesToNotBeNull,
+)
+from great_expectations.expectations.core.expect_column_values_to_not_match_regex import (
+    ExpectColumnValuesToNotMatchRegex,
+)
+from great_expectations.expectations.core.expect_table_row_count_to_be_between import (
+    ExpectTableRowCountToBeBetween,
+)
 
 from dataproducts.validation import gx_duckdb
 
@@ -101,26 +125,26 @@ def test_engine_is_the_duckdb_engine(batch: Any) -> None:
 @pytest.mark.parametrize(
     ("expectation", "expected_unexpected"),
     [
-        (lambda: gxe.ExpectColumnValuesToNotBeNull(column="v"), "select count(*) from s.t where v is null"),
-        (lambda: gxe.ExpectColumnValuesToBeUnique(column="id"), "select 0"),
+        (lambda: ExpectColumnValuesToNotBeNull(column="v"), "select count(*) from s.t where v is null"),
+        (lambda: ExpectColumnValuesToBeUnique(column="id"), "select 0"),
         (
-            lambda: gxe.ExpectColumnValuesToBeBetween(column="v", min_value=1, max_value=499),
+            lambda: ExpectColumnValuesToBeBetween(column="v", min_value=1, max_value=499),
             "select count(*) from s.t where v > 499",
         ),
         (
-            lambda: gxe.ExpectColumnValuesToBeInSet(column="kind", value_set=["x"]),
+            lambda: ExpectColumnValuesToBeInSet(column="kind", value_set=["x"]),
             "select count(*) from s.t where kind <> 'x'",
         ),
         (
-            lambda: gxe.ExpectColumnValuesToMatchRegex(column="name", regex="7"),
+            lambda: ExpectColumnValuesToMatchRegex(column="name", regex="7"),
             "select count(*) from s.t where name not like '%7%'",
         ),
         (
-            lambda: gxe.ExpectColumnValuesToNotMatchRegex(column="name", regex="^a9"),
+            lambda: ExpectColumnValuesToNotMatchRegex(column="name", regex="^a9"),
             "select count(*) from s.t where name like 'a9%'",
         ),
         (
-            lambda: gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="id", column_B="v", or_equal=True),
+            lambda: ExpectColumnPairValuesAToBeGreaterThanB(column_A="id", column_B="v", or_equal=True),
             "select 0",
         ),
     ],
@@ -135,12 +159,13 @@ def test_expectations_evaluate_with_counts(
 
 
 def test_table_metrics(batch: Any) -> None:
-    rows = batch.validate(gxe.ExpectTableRowCountToBeBetween(min_value=ROWS, max_value=ROWS))
+    rows = batch.validate(ExpectTableRowCountToBeBetween(min_value=ROWS, max_value=ROWS))
     assert rows.success and rows.result["observed_value"] == ROWS
-    mean = batch.validate(gxe.ExpectColumnMeanToBeBetween(column="id", min_value=499, max_value=500))
+    mean = batch.validate(ExpectColumnMeanToBeBetween(column="id", min_value=499, max_value=500))
     assert mean.success, mean.exception_info
+    # GX's pydantic model parses a timestamp string into this very datetime; pass it typed.
     newest = batch.validate(
-        gxe.ExpectColumnMaxToBeBetween(column="created_at", min_value="2026-01-01 16:00:00")
+        ExpectColumnMaxToBeBetween(column="created_at", min_value=dt.datetime(2026, 1, 1, 16))
     )
     assert newest.success, newest.exception_info
 
@@ -170,19 +195,22 @@ def test_opens_read_only(batch: Any) -> None:
 
 
 def test_a_failing_metric_does_not_poison_the_shared_connection(batch: Any) -> None:
-    broken = batch.validate(gxe.ExpectColumnValuesToMatchRegex(column="name", regex="("))  # invalid in DuckDB
+    broken = batch.validate(ExpectColumnValuesToMatchRegex(column="name", regex="("))  # invalid in DuckDB
     assert not broken.success and _raised(broken)
-    after = batch.validate(gxe.ExpectColumnValuesToNotBeNull(column="id"), result_format="SUMMARY")
+    after = batch.validate(ExpectColumnValuesToNotBeNull(column="id"), result_format="SUMMARY")
     assert after.success, after.exception_info
     assert after.result["element_count"] == ROWS
 
 
 def test_plain_sql_datasource_is_untouched(warehouse: Path) -> None:
     # No global patching: GX's own SQL datasource still uses GX's own engine.
-    from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+    from great_expectations.datasource.fluent.sql_datasource import SQLDatasource
+    from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine
 
     context = great_expectations.get_context(mode="ephemeral")
-    datasource = context.data_sources.add_sql(
+    # At run time add_sql takes every SQLDatasource field; GX's stub (sources.pyi) leaves out ``kwargs``.
+    add_sql: Callable[..., SQLDatasource] = context.data_sources.add_sql
+    datasource = add_sql(
         "plain",
         connection_string=gx_duckdb.duckdb_url(warehouse),
         kwargs={"connect_args": {"read_only": True}},
