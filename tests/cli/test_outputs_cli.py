@@ -40,7 +40,10 @@ def run_dp(
 
 
 def _umask(mask: int) -> Callable[[], None]:
-    return lambda: os.umask(mask) and None
+    def set_umask() -> None:
+        os.umask(mask)
+
+    return set_umask
 
 
 def _file_size_limit(limit: int) -> Callable[[], None]:

@@ -229,7 +229,7 @@ def _summary(cfg: ProjectConfig) -> Path:
     return part / "summary.json"
 
 
-BAD_INPUTS: dict[str, tuple[Callable[[ProjectConfig], Path], Callable[[Path], None]]] = {
+BAD_INPUTS: dict[str, tuple[Callable[[ProjectConfig], Path], Callable[[Path], object]]] = {
     "missing run_results": (lambda c: _record(c) / "dbt" / "run_results.json", Path.unlink),
     "truncated manifest": (lambda c: _record(c) / "dbt" / "manifest.json", _truncate),
     "truncated run_results": (lambda c: _record(c) / "dbt" / "run_results.json", _truncate),

@@ -205,7 +205,7 @@ def test_what_native_is_unsure_of_is_left_to_gx(etype: str, kwargs: dict[str, An
 @pytest.mark.parametrize(("etype", "kwargs"), EDGE_CASES)
 def test_what_native_accepts_gx_accepts(etype: str, kwargs: dict[str, Any]) -> None:
     """A suite is checked without GX only when GX would accept it too: no lost load error."""
-    raw = {"type": etype, "kwargs": kwargs, "severity": "critical"}
+    raw: dict[str, Any] = {"type": etype, "kwargs": kwargs, "severity": "critical"}
     try:
         check_config(raw)
     except NotNative:
@@ -255,7 +255,7 @@ MAP_METRICS = {
     "expect_column_values_to_not_be_null": "column_values.nonnull",
     "expect_column_values_to_be_null": "column_values.null",
 }
-MAP_KWARGS = {
+MAP_KWARGS: dict[str, dict[str, Any]] = {
     "expect_column_values_to_be_in_set": {"value_set": [1]},
     "expect_column_values_to_match_regex": {"regex": "a"},
 }
@@ -301,6 +301,7 @@ def test_pair_and_multicolumn_expectations_match_gx(
 ) -> None:
     filtered = data.draw(st.integers(0, rows))
     unexpected = data.draw(st.integers(0, filtered))
+    kwargs: dict[str, Any]
     if kind == "pair":
         etype, metric, kwargs = (
             "expect_column_pair_values_a_to_be_greater_than_b",

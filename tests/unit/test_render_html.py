@@ -229,7 +229,7 @@ def test_order_does_not_depend_on_input_order(report: dict[str, Any]) -> None:
 
 def test_tolerates_missing_and_null_values() -> None:
     assert "No data products in this report." in render_html({})
-    nulls = {
+    nulls: dict[str, Any] = {
         "overall_status": None,
         "summary": None,
         "window_days": None,

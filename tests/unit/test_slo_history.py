@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ DAY0 = dt.date(2026, 11, 1)
 
 def _run(day: int, status: str = "met", rows: int = 100, inv: str | None = None) -> RunRecord:
     as_of = dt.datetime.combine(DAY0 + dt.timedelta(days=day), dt.time(6), tzinfo=dt.UTC)
-    slis = {
+    slis: dict[str, dict[str, Any]] = {
         "freshness": {"status": status, "value": 5.0, "unit": "hours", "target": {}, "reason": "r"},
         "validity": {
             "status": "unknown" if day == 2 else "met",

@@ -210,11 +210,11 @@ def cases(draw: st.DrawFn) -> tuple[list[tuple[Any, ...]], list[dict[str, Any]]]
             kwargs["ignore_row_if"] = ignore
         add("expect_compound_columns_to_be_unique", **with_mostly(kwargs))
     for c in ("i", "f", "d", "ts", "dd"):
-        b = _bounds(draw, col[c], c)
-        b.pop("strict_min", None)
-        b.pop("strict_max", None)
-        add("expect_column_max_to_be_between", column=c, **b)
-        add("expect_column_min_to_be_between", column=c, **b)
+        bounds = _bounds(draw, col[c], c)  # not ``b``: the pair loop above holds a column name in it
+        bounds.pop("strict_min", None)
+        bounds.pop("strict_max", None)
+        add("expect_column_max_to_be_between", column=c, **bounds)
+        add("expect_column_min_to_be_between", column=c, **bounds)
     add(
         "expect_column_max_to_be_between",
         column="ts",

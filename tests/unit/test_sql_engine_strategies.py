@@ -501,7 +501,7 @@ def test_the_catalog_reads_columns_keys_and_sizes_in_one_query(orders: duckdb.Du
 
 def test_enforced_keys_answer_uniqueness_without_a_query(orders: duckdb.DuckDBPyConnection) -> None:
     table = load_catalog(Recorder(orders)).table("mart", "orders")
-    guaranteed = [
+    guaranteed: list[tuple[str, dict[str, Any]]] = [
         ("expect_column_values_to_be_unique", {"column": "order_id"}),  # primary key
         ("expect_column_values_to_be_unique", {"column": "email"}),  # unique, with nulls
         ("expect_compound_columns_to_be_unique", {"column_list": ["customer_id", "ordered_at"]}),
@@ -531,7 +531,7 @@ def test_enforced_keys_answer_uniqueness_without_a_query(orders: duckdb.DuckDBPy
         ("expect_column_values_to_be_unique", {"column": "customer_id"}),
         ("expect_compound_columns_to_be_unique", {"column_list": ["customer_id", "grp"]}),
     ):
-        m, sql = _metrics(
+        _, sql = _metrics(
             orders, table, [compile_expectation(kind, kwargs, table, small_table_rows=0)], SUMMARY
         )
         assert len(sql) == 2 and "group by" in sql[0] and "limit" in sql[1]
@@ -563,7 +563,7 @@ def test_the_big_table_path_counts_first_and_reads_duplicates_only_when_needed(
 def test_small_tables_fold_follow_ups_into_the_scan(orders: duckdb.DuckDBPyConnection) -> None:
     table = load_catalog(Recorder(orders)).table("mart", "orders")
     assert table.estimated_rows is not None and table.estimated_rows <= compiler.SMALL_TABLE_ROWS
-    folded = [
+    folded: list[tuple[str, dict[str, Any]]] = [
         ("expect_column_values_to_be_unique", {"column": "amount"}),  # probe, no duplicates
         ("expect_compound_columns_to_be_unique", {"column_list": ["amount", "order_id", "email"]}),  # key
         ("expect_compound_columns_to_be_unique", {"column_list": ["amount", "customer_id"]}),  # probe
@@ -582,8 +582,8 @@ def test_small_tables_fold_follow_ups_into_the_scan(orders: duckdb.DuckDBPyConne
     big = [compile_expectation(k, kw, table, small_table_rows=0) for k, kw in folded]
     big_metrics, big_sql = _metrics(orders, table, big, SUMMARY)
     assert len(big_sql) == 7  # two uniqueness counts, median, distinct values, three samples
-    for m, b in zip(metrics, big_metrics, strict=True):
-        assert _comparable(m) == _comparable(b)
+    for folded_m, big_m in zip(metrics, big_metrics, strict=True):  # ``m`` is a list of them below
+        assert _comparable(folded_m) == _comparable(big_m)
     # a probe that finds duplicates runs the group by for GX's count and the sample
     dup = compile_expectation("expect_column_values_to_be_unique", {"column": "ordered_at"}, table)
     m, sql = _metrics(orders, table, [dup], SUMMARY)
