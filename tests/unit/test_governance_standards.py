@@ -64,7 +64,9 @@ def test_standards_shapes_and_errors(tmp_path: Path) -> None:
         "classification: {levels: [open, closed], personal_data: closed}\n"
     )
     standards = load_standards(path)
-    assert standards.match("cust_id").meaning == "key"  # type: ignore[union-attr]
+    conformed = standards.match("cust_id")
+    assert conformed is not None
+    assert conformed.meaning == "key"
     assert standards.levels == ("open", "closed") and standards.level_rank("closed") == 1
     with pytest.raises(ConfigError, match="not found"):
         load_standards(tmp_path / "missing.yml")

@@ -41,8 +41,14 @@ def table_rows(markdown: str) -> list[str]:
     return rows[1:]  # without the header row
 
 
+def row_id(row: str) -> str:
+    match = re.search(r"`([^`]+)`", row)
+    assert match is not None, row
+    return match.group(1)
+
+
 def row_ids(markdown: str) -> list[str]:
-    return [re.search(r"`([^`]+)`", row).group(1) for row in table_rows(markdown)]  # type: ignore[union-attr]
+    return [row_id(row) for row in table_rows(markdown)]
 
 
 def test_headline_has_overall_status_and_as_of(report: dict[str, Any]) -> None:
@@ -67,7 +73,7 @@ def test_every_product_once_with_status_word_budget_and_owner(report: dict[str, 
     assert len(rows) == len(report["products"])
     by_id = {p["id"]: p for p in report["products"]}
     for row in rows:
-        product = by_id[re.search(r"`([^`]+)`", row).group(1)]  # type: ignore[union-attr]
+        product = by_id[row_id(row)]
         word = {"met": "met", "at_risk": "at risk", "breached": "breached", "unknown": "unknown"}
         assert word[product["status"]] in row
         assert f"(mailto:{product['owner']['email']})" in row

@@ -70,9 +70,10 @@ def test_budget_identities(statuses: list[Status], objective: float) -> None:
     b = budget(objective, statuses)  # a full window: remaining = 1 - burn rate
     assert b.runs == b.good_runs + b.bad_runs == sum(1 for s in statuses if s is not Status.UNKNOWN)
     if b.runs:
-        assert b.remaining == pytest.approx(1 - b.burn_rate)  # type: ignore[operator]
+        assert b.remaining is not None and b.burn_rate is not None  # both known once there are runs
+        assert b.remaining == pytest.approx(1 - b.burn_rate)
         partial = budget(objective, statuses, window_runs=60)
-        assert partial.remaining is not None and partial.remaining >= b.remaining  # type: ignore[operator]
+        assert partial.remaining is not None and partial.remaining >= b.remaining
         assert b.attainment == pytest.approx(1 - (b.burn_rate or 0) * (1 - objective))
 
 
