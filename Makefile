@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh clone:
 #   make nightly   install into .venv, generate today's landing data, run the nightly job
-#   make test      install, lint (ruff, mypy, sqlfluff, dbt parse), run the whole test suite
+#   make test      install, lint (ruff, mypy --strict, sqlfluff, dbt parse), run the whole test suite
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV ?= .venv
@@ -29,7 +29,8 @@ PYDIRS := $(wildcard src tests bench)
 lint: install
 	$(BIN)/ruff check $(PYDIRS)
 	$(BIN)/ruff format --check $(PYDIRS)
-	$(BIN)/mypy
+	$(BIN)/mypy --strict
+	$(BIN)/mypy tests bench
 	$(MAKE) --no-print-directory parse sqlfluff
 
 # dbt parse with every deprecation shown and warnings as errors: a misspelled key fails here.

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dataproducts.errors import ExitCode
 from dataproducts.constants import SLI_NAMES
+from dataproducts.errors import ExitCode
 from dataproducts.slo.model import SliResult, Status, worst
 
 
