@@ -213,6 +213,7 @@ class Check:
     element_count: int | None = None
     samples: tuple[Any, ...] = ()
     message: str | None = None
+
     @property
     def label(self) -> str:
         return f"{self.name}({self.column})" if self.column else self.name
