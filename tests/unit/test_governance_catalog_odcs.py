@@ -161,12 +161,12 @@ def test_an_unreadable_suite_is_an_error_and_nothing_is_written(manifest, tmp_pa
     import shutil
 
     shutil.copytree(REPO / "expectations", tmp_path / "expectations")
-    suite_path = tmp_path / "expectations" / "sales" / "fct_orders.json"
+    suite_path = tmp_path / "expectations" / "sales" / "orders.json"
     suite = json.loads(suite_path.read_text())
     suite["expectations"][0]["type"] = "expect_column_values_to_be_purple"
     suite_path.write_text(json.dumps(suite))
     with pytest.raises(
-        SuiteError, match=r"fct_orders.json: expectation #1 \(expect_column_values_to_be_purple\)"
+        SuiteError, match=r"orders.json: expectation #1 \(expect_column_values_to_be_purple\)"
     ):
         export_contracts(
             load_products(manifest), project_dir=tmp_path, warehouse="w.duckdb", output=tmp_path / "out"

@@ -362,7 +362,7 @@ def _suite_project(tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> Pa
     import shutil
 
     shutil.copytree(REPO / "expectations", tmp_path / "expectations")
-    path = tmp_path / "expectations" / "sales" / "fct_orders.json"
+    path = tmp_path / "expectations" / "sales" / "orders.json"
     suite = json.loads(path.read_text())
     edit(suite)
     path.write_text(json.dumps(suite))
@@ -393,5 +393,5 @@ def test_suite_checks_are_the_ones_dp_validate_applies(
     findings = _run(base, _suite_project(tmp_path, edit))
     (finding,) = findings
     assert finding[:2] == (F, "DP006")
-    assert finding[2].startswith("quality suite expectations/sales/fct_orders.json: expectation #"), finding
+    assert finding[2].startswith("quality suite expectations/sales/orders.json: expectation #"), finding
     assert message in finding[2]
