@@ -7,6 +7,7 @@ distinct values are part of the documented behaviour (docs/slo.md, docs/engine.m
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Final
 
 # The service level indicators, in report order (docs/slo.md).
@@ -39,3 +40,11 @@ def as_of_sql_literal(day: dt.date) -> str:
 # Distinct-value expectations (``expect_column_distinct_values_*``) compare at most this many values; a
 # column with more is reported as such rather than loaded into memory.
 MAX_DISTINCT_VALUES: Final[int] = 20
+
+
+class Severity(StrEnum):
+    """How much a failing check (GX expectation or dbt test) counts: only critical ones fail on their own."""
+
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"

@@ -33,6 +33,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from dataproducts.constants import Severity
 from dataproducts.schemas import (
     DATE_PATTERN,
     DATETIME_PATTERN,
@@ -92,14 +93,6 @@ class CheckSource(StrEnum):
 
     GX = "gx"
     DBT = "dbt"
-
-
-class Severity(StrEnum):
-    """How much a failing check counts: only critical checks breach validity on their own."""
-
-    CRITICAL = "critical"
-    WARNING = "warning"
-    INFO = "info"
 
 
 class CheckStatus(StrEnum):

@@ -27,6 +27,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from dataproducts.constants import Severity
 from dataproducts.errors import ArtifactError
 from dataproducts.schemas import DATE_PATTERN, DATETIME_PATTERN, first_error, model_schema, packaged_schema
 from dataproducts.validation.names import Engine
@@ -52,14 +53,6 @@ class OutcomeStatus(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     ERROR = "error"
-
-
-class Severity(StrEnum):
-    """How much a failing expectation counts: only critical ones fail a product."""
-
-    CRITICAL = "critical"
-    WARNING = "warning"
-    INFO = "info"
 
 
 class _Object(BaseModel):
