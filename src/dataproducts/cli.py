@@ -620,6 +620,36 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser], _Parser], None]] 
 ]
 
 
+# `dp --version`: the runner and the stack it runs on, read from package metadata (no dbt or GX import).
+VERSIONED_PACKAGES = ("dbt-core", "dbt-duckdb", "great-expectations", "duckdb")
+
+
+def version_text() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from dataproducts import __version__
+
+    lines = [f"dp {__version__}"]
+    for name in VERSIONED_PACKAGES:
+        try:
+            lines.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            lines.append(f"{name} not installed")
+    lines.append(f"Python {sys.version.split()[0]}")
+    return "\n".join(lines)
+
+
+class _Versions(argparse.Action):
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS) -> None:
+        super().__init__(
+            option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show versions and exit"
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(version_text())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = _Parser(
@@ -628,9 +658,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok, 1 checks or SLOs failed, 2 usage/config/input error.",
         parents=[common],
     )
-    from dataproducts import __version__
-
-    parser.add_argument("--version", action="version", version=f"dp {__version__}")
+    parser.add_argument("--version", action=_Versions)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for add in _COMMANDS:
         add(sub, common)
