@@ -13,8 +13,9 @@ import re
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from dataproducts.declarations import Declaration, read_snapshot
 from dataproducts.errors import ArtifactError
 
 SUPPORTED_SCHEMAS: dict[str, frozenset[int]] = {
@@ -200,6 +201,17 @@ class Manifest(_Model):
     groups: dict[str, Group] = Field(default_factory=dict)
     parent_map: dict[str, list[str]] = Field(default_factory=dict)
     child_map: dict[str, list[str]] = Field(default_factory=dict)
+    # product declaration files (declarations.py) that belong with this manifest; not a dbt field
+    _declarations: tuple[Declaration, ...] = PrivateAttr(default=())
+
+    @property
+    def declarations(self) -> tuple[Declaration, ...]:
+        return self._declarations
+
+    def declare(self, declarations: tuple[Declaration, ...]) -> Manifest:
+        """This manifest with the project's product declarations (the live files or a run's snapshot)."""
+        self._declarations = tuple(declarations)
+        return self
 
     def models(self) -> list[Node]:
         return [n for n in self.nodes.values() if n.resource_type == "model"]
@@ -323,7 +335,9 @@ def _load(path: Path, kind: str, model: type[T]) -> T:
 
 
 def load_manifest(path: Path) -> Manifest:
-    return _load(path, "manifest", Manifest)
+    """The manifest, with the product declarations kept beside it (a run record's snapshot), if any."""
+    manifest = _load(path, "manifest", Manifest)
+    return manifest.declare(read_snapshot(path.parent))
 
 
 def load_run_results(path: Path) -> RunResults:

@@ -1,7 +1,8 @@
 """Where a project's files live, resolved once with one precedence.
 
 Precedence for every setting: command-line flag > environment variable (``DP_`` prefix) > the project's
-``dataproducts.yml`` > default. Every path is resolved against the dbt project directory (the current
+``dataproducts.yml`` > default. The warehouse's default is the DuckDB file the project's own dbt profile
+writes (``profile.py``), so ``dp`` reads what ``dbt build`` wrote on any project. Every path is resolved against the dbt project directory (the current
 directory unless ``--project-dir``), never against where this package is installed, so two copies of the
 project never touch each other's warehouse, artifacts, reports or history.
 """
@@ -17,6 +18,7 @@ from typing import Any
 import yaml
 
 from dataproducts.errors import ConfigError
+from dataproducts.profile import DbtProfile, check_warehouse, profiles_dir, read_profile
 
 CONFIG_FILE = "dataproducts.yml"
 
@@ -44,10 +46,12 @@ class ProjectConfig:
     runs_dir: Path
     retention_days: int = DEFAULT_RETENTION_DAYS
     settings: Mapping[str, Any] = field(default_factory=dict)
+    profile: DbtProfile | None = None  # the project's dbt profile (profile.py), None when not read
 
     @property
     def profiles_dir(self) -> Path:
-        return self.project_dir
+        """Where dbt's profiles.yml is read from: DBT_PROFILES_DIR, the project, or ~/.dbt."""
+        return self.profile.profiles_dir if self.profile else profiles_dir(self.project_dir)
 
     @property
     def manifest_path(self) -> Path:
@@ -72,6 +76,8 @@ class ProjectConfig:
     @property
     def default_warehouse(self) -> str:
         """The warehouse path the profile uses when ``DP_WAREHOUSE`` is not set."""
+        if self.profile and self.profile.path:
+            return self.profile.path
         return _PATH_SETTINGS["warehouse"][1]
 
 
@@ -107,15 +113,27 @@ def load_config(project_dir: str | os.PathLike[str] | None = None, **overrides: 
             f"{root / CONFIG_FILE}: unknown setting {unknown[0]!r} "
             f"(known: {', '.join([*_PATH_SETTINGS, 'retention_days'])})"
         )
+    profile = read_profile(root)
     paths: dict[str, Path] = {}
+    origins: dict[str, str] = {}
     for name, (env_var, default) in _PATH_SETTINGS.items():
-        value = overrides.get(name) or os.environ.get(env_var) or file_settings.get(name) or default
+        if name == "warehouse" and profile.path:
+            default = profile.path  # where the project's own profile makes dbt write
+        candidates = (
+            (overrides.get(name), f"--{name.replace('_', '-')}"),
+            (os.environ.get(env_var), env_var),
+            (file_settings.get(name), f"{root / CONFIG_FILE}: {name}"),
+        )
+        value, origins[name] = next(((v, o) for v, o in candidates if v), (default, ""))
         if not isinstance(value, str | os.PathLike):
             raise ConfigError(f"{root / CONFIG_FILE}: {name}: expected a path, got {value!r}")
         path = Path(value).expanduser()
         paths[name] = path if path.is_absolute() else (root / path)
+    check_warehouse(profile, root, paths["warehouse"], origins["warehouse"] or None)
     retention = _retention(overrides.get("retention_days"), root, file_settings)
-    return ProjectConfig(project_dir=root, settings=file_settings, retention_days=retention, **paths)
+    return ProjectConfig(
+        project_dir=root, settings=file_settings, retention_days=retention, profile=profile, **paths
+    )
 
 
 def _retention(flag: Any, root: Path, file_settings: Mapping[str, Any]) -> int:

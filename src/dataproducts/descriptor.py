@@ -171,10 +171,11 @@ class DescriptorProblem:
     model: str
     key: str  # ``owner.email``, ``interfaces[0].type``; empty for the descriptor itself
     message: str
+    base: str = DESCRIPTOR_PATH  # ``data_product`` in a declaration file (declarations.py)
 
     @property
     def path(self) -> str:
-        return f"{DESCRIPTOR_PATH}.{self.key}" if self.key else DESCRIPTOR_PATH
+        return f"{self.base}.{self.key}" if self.key else self.base
 
     def __str__(self) -> str:
         sep = " " if self.message.startswith(("is ", "needs ")) else ": "
@@ -254,7 +255,7 @@ def _prune(raw: Any, loc: Sequence[int | str]) -> None:
 
 
 def validate_descriptor(
-    raw: Mapping[str, Any], *, file: str = "", model: str = ""
+    raw: Mapping[str, Any], *, file: str = "", model: str = "", base: str = DESCRIPTOR_PATH
 ) -> tuple[DescriptorModel, tuple[DescriptorProblem, ...]]:
     """The descriptor's valid part and every problem found (each wrong value is dropped, never coerced)."""
     problems: list[DescriptorProblem] = []
@@ -265,7 +266,7 @@ def validate_descriptor(
         if not errors:
             return DescriptorModel.model_validate(data), tuple(problems)
         problems += [
-            DescriptorProblem(file, model, _key(e["loc"]), _message(e))
+            DescriptorProblem(file, model, _key(e["loc"]), _message(e), base)
             for e in errors
             if tuple(e["loc"]) not in pruned  # missing because its wrong value was dropped: no new problem
         ]

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from dataproducts.config import ProjectConfig
 from dataproducts.dbt import DbtInvocation, run_dbt
+from dataproducts.declarations import SNAPSHOT_FILE, read_declarations, write_snapshot
 from dataproducts.errors import (
     ConfigError,
     DataProductsError,
@@ -246,7 +247,7 @@ def generate_landing(cfg: ProjectConfig, *, wait: float | None = None, **options
 # --- nightly --------------------------------------------------------------------------------------------------
 
 # files of a dbt target directory that a run record keeps (the rest is dbt's cache and compiled SQL)
-_RECORD_ARTIFACTS = ("manifest.json", "run_results.json", "sources.json")
+_RECORD_ARTIFACTS = ("manifest.json", "run_results.json", "sources.json", SNAPSHOT_FILE)
 
 
 def _dbt_log(cfg: ProjectConfig) -> Path:
@@ -277,7 +278,7 @@ def _preflight(
     ``+<model>`` build selectors."""
     from dataproducts.artifacts import load_manifest
     from dataproducts.lock import dbt_writers
-    from dataproducts.products import load_products, select_products
+    from dataproducts.products import NO_PRODUCTS, load_products, select_products
     from dataproducts.slo.history import read_history
     from dataproducts.validation.runner import load_product_suites
 
@@ -296,9 +297,7 @@ def _preflight(
                 pass
         except DataProductsError as exc:
             problems.append(str(exc))
-    if not cfg.warehouse.is_file():
-        problems.append(f"{cfg.warehouse}: warehouse not found (run dp generate first)")
-    else:
+    if cfg.warehouse.is_file():  # absent: the build makes it (a project whose sources are files)
         writers = dbt_writers(cfg.project_dir, cfg.warehouse, cfg.default_warehouse)
         if writers:
             problems.append(f"{cfg.warehouse}: being written by " + ", ".join(w.describe() for w in writers))
@@ -312,10 +311,12 @@ def _preflight(
         problems.append(f"dbt parse failed (exit {parse.returncode}); see {_dbt_log(cfg)}")
         return problems, selectors
     try:
+        # the declarations go with the run: the build's manifest lands beside them, the record keeps them
+        write_snapshot(staging, read_declarations(cfg.project_dir))
         manifest = load_manifest(staging / "manifest.json")
         products = load_products(manifest)
         if not products:
-            problems.append(f"{cfg.project_dir}: no public data products in the project")
+            problems.append(f"{cfg.project_dir}: {NO_PRODUCTS}")
         load_product_suites(cfg, products)
     except DataProductsError as exc:
         problems.append(str(exc))

@@ -1,7 +1,9 @@
 """The shared vocabulary: a *data product*, built once from the manifest.
 
-A data product is a public dbt model (all its versions together), owned by a domain (its dbt group), with a
-descriptor in ``config.meta.data_product`` (see ``docs/descriptor.md``). Validation, SLOs, reports and
+A data product is a public dbt model (all its versions together), or a model a declaration file names
+(``products/<domain>/<model>.yml``, written by ``dp init``), owned by a domain (its dbt group, else the
+declared domain, else its folder), with a descriptor in ``config.meta.data_product`` or in that file (see
+``docs/descriptor.md``). Validation, SLOs, reports and
 governance all take these objects instead of walking the manifest their own way.
 """
 
@@ -10,15 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from dataproducts.artifacts import ColumnInfo, Manifest, Node
+from dataproducts.declarations import Declaration
 from dataproducts.descriptor import (
     DESCRIPTOR_KEY,
+    DESCRIPTOR_PATH,
     DescriptorModel,
     DescriptorProblem,
     SloModel,
@@ -30,6 +34,8 @@ from dataproducts.errors import ConfigError, UsageError
 # starts with this marker (a Markdown link definition: invisible once rendered); the product's own description
 # is what comes before it.
 CARD_MARKER = "[//]: # (dp-product-card)"
+DECLARED_PATH = DESCRIPTOR_KEY  # where a declaration file holds the descriptor
+NO_PRODUCTS = "no data products: no public model and no products/*.yml declaration (`dp init` proposes them)"
 
 
 def own_description(description: str) -> str:
@@ -246,7 +252,9 @@ def _shown(value: Any) -> str:
     return json.dumps(value, default=str)
 
 
-def parse_descriptor(meta: Mapping[str, Any], *, file: str = "", model: str = "") -> Descriptor:
+def parse_descriptor(
+    meta: Mapping[str, Any], *, file: str = "", model: str = "", base: str = DESCRIPTOR_PATH
+) -> Descriptor:
     """The descriptor in ``meta`` (a model's merged ``config.meta``), its wrong values listed as problems.
 
     ``file`` and ``model`` say where it lives, for the problems' messages.
@@ -255,9 +263,9 @@ def parse_descriptor(meta: Mapping[str, Any], *, file: str = "", model: str = ""
     if raw is None:
         return Descriptor(raw={})
     if not isinstance(raw, Mapping):
-        problem = DescriptorProblem(file, model, "", f"expected a mapping, got {_shown(raw)}")
+        problem = DescriptorProblem(file, model, "", f"expected a mapping, got {_shown(raw)}", base)
         return Descriptor(raw={}, problems=(problem,))
-    typed, problems = validate_descriptor(raw, file=file, model=model)
+    typed, problems = validate_descriptor(raw, file=file, model=model, base=base)
     owner = typed.owner
     refresh = typed.refresh
     return Descriptor(
@@ -284,10 +292,31 @@ def descriptor_file(node: Node) -> str:
     return node.original_file_path
 
 
-def node_descriptor(node: Node) -> Descriptor:
-    """The node's descriptor; its problems name the YAML file and the model (``customers v3``)."""
+def node_descriptor(node: Node, declaration: Declaration | None = None) -> Descriptor:
+    """The node's descriptor; its problems name the YAML file and the model (``customers v3``).
+
+    A model named by a declaration file (``products/...yml``) takes its descriptor from there; declaring
+    it in both places is a problem (one place says what the product promises)."""
     label = node.name if node.version is None else f"{node.name} v{node.version}"
-    return parse_descriptor(node.merged_meta, file=descriptor_file(node), model=label)
+    in_meta = node.merged_meta.get(DESCRIPTOR_KEY)
+    if declaration is None:
+        return parse_descriptor(node.merged_meta, file=descriptor_file(node), model=label)
+    declared = parse_descriptor(
+        {DESCRIPTOR_KEY: dict(declaration.descriptor)},
+        file=declaration.file,
+        model=label,
+        base=DECLARED_PATH,
+    )
+    if in_meta:
+        twice = DescriptorProblem(
+            declaration.file,
+            label,
+            "",
+            f"also declared in {descriptor_file(node)} ({DESCRIPTOR_PATH}): keep one of the two",
+            DECLARED_PATH,
+        )
+        return replace(declared, problems=(twice, *declared.problems))
+    return declared
 
 
 def _column(info: ColumnInfo, model_constraints: Iterable[Any]) -> Column:
@@ -353,21 +382,40 @@ def is_public_model(node: Node) -> bool:
     return node.resource_type == "model" and (node.access or node.config.access) == "public"
 
 
+def _declared(manifest: Manifest) -> dict[str, Declaration]:
+    """The manifest's product declarations by model name; one naming no model of the project is an error."""
+    models = {n.name for n in manifest.models() if n.config.enabled}
+    for declaration in manifest.declarations:
+        if declaration.model not in models:
+            raise ConfigError(
+                f"{declaration.file}: model {declaration.model!r} is not an enabled model of the project"
+            )
+    return {d.model: d for d in manifest.declarations}
+
+
 def _public_models(manifest: Manifest) -> dict[str, list[Node]]:
+    """The product models by name: every public model, and every model a declaration file names."""
+    declared = _declared(manifest)
     by_name: dict[str, list[Node]] = {}
     for node in manifest.models():
-        if is_public_model(node) and node.config.enabled:
+        if node.config.enabled and (is_public_model(node) or node.name in declared):
             by_name.setdefault(node.name, []).append(node)
     return by_name
 
 
+def _descriptors(manifest: Manifest, by_name: Mapping[str, list[Node]]) -> dict[str, Descriptor]:
+    declared = _declared(manifest)
+    return {
+        n.unique_id: node_descriptor(n, declared.get(name)) for name, nodes in by_name.items() for n in nodes
+    }
+
+
 def descriptor_problems(manifest: Manifest) -> list[DescriptorProblem]:
-    """Every wrong key of every public model's descriptor, by file and model (empty when all are valid)."""
-    nodes = sorted(
-        (n for nodes in _public_models(manifest).values() for n in nodes),
-        key=lambda n: (descriptor_file(n), n.name, str(n.version)),
-    )
-    return [problem for node in nodes for problem in node_descriptor(node).problems]
+    """Every wrong key of every product's descriptor, by file and model (empty when all are valid)."""
+    by_name = _public_models(manifest)
+    descriptors = _descriptors(manifest, by_name)
+    problems = [p for d in descriptors.values() for p in d.problems]
+    return sorted(problems, key=lambda p: (p.file, p.model))
 
 
 def load_products(manifest: Manifest, *, strict: bool = True) -> list[DataProduct]:
@@ -384,7 +432,7 @@ def load_products(manifest: Manifest, *, strict: bool = True) -> list[DataProduc
             raise ConfigError(f"{problems[0]}{more}")
     by_name = _public_models(manifest)
     groups = {g.name: g for g in manifest.groups.values()}
-    descriptors = {n.unique_id: node_descriptor(n) for nodes in by_name.values() for n in nodes}
+    descriptors = _descriptors(manifest, by_name)
 
     def domain_of(node: Node) -> str:
         group_name = node.group or node.config.group

@@ -7,6 +7,7 @@ next ``dp validate`` / ``dp report``. Its record is ``<runs>/<run id>/``::
     dbt/manifest.json              the artifacts it was judged on
     dbt/run_results.json
     dbt/sources.json               source freshness, when it was checked for this build
+    dbt/dp_products.json           the product declarations (products/*.yml) it was judged with
     validations/<stamp>/           one folder per ``dp validate`` (summary.json, GX results, Data Docs)
     sources/<stamp>.json           source freshness checked after the record was made
     reports/<stamp>/               one folder per ``dp report`` (slo_report.json, .md, .html)
@@ -39,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from dataproducts.artifacts import RunResults, load_manifest, load_run_results, load_sources
 from dataproducts.config import ProjectConfig
+from dataproducts.declarations import read_declarations, write_snapshot
 from dataproducts.errors import ArtifactError, OutputError, RunRecordError, WarehouseError, first_line
 from dataproducts.fileio import display_path, make_staging_dir, write_atomic
 from dataproducts.warehouse import open_read_only
@@ -555,12 +557,15 @@ def adopt_build(cfg: ProjectConfig, *, as_of: dt.date | None = None) -> Record:
         notes=notes,
     )
 
+    declarations = read_declarations(cfg.project_dir)  # the record keeps the declarations it is judged on
+
     def fill(staging: Path) -> None:
         (staging / DBT_DIR).mkdir()
         shutil.copyfile(manifest_path, staging / DBT_DIR / "manifest.json")
         write_json(staging / DBT_DIR / "run_results.json", build.run_results)
         if sources_path is not None:
             shutil.copyfile(sources_path, staging / DBT_DIR / "sources.json")
+        write_snapshot(staging / DBT_DIR, declarations)
         write_json(staging / RECORD_FILE, meta.model_dump(mode="json"))
 
     return create_record(cfg.runs_dir, meta.run_id, fill)

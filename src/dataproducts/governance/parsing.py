@@ -19,6 +19,7 @@ from pathlib import Path
 from dataproducts.artifacts import Manifest, load_manifest
 from dataproducts.config import ProjectConfig
 from dataproducts.dbt import dbt_executable
+from dataproducts.declarations import SNAPSHOT_FILE, read_declarations
 from dataproducts.errors import DbtError
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -93,7 +94,8 @@ def parse_manifest(config: ProjectConfig) -> ManifestSource:
         code, output = _parse(config, Path(private))
         if code == 0:
             path = Path(private) / "manifest.json"
-            return ManifestSource(load_manifest(path), Path("(dbt parse)"))
+            manifest = load_manifest(path).declare(read_declarations(config.project_dir))
+            return ManifestSource(manifest, Path("(dbt parse)"))
     refused = tuple(
         RefusedReference(m["node"], m["target"], m["access"], m["scope"])
         for m in _REFERENCE_ERROR.finditer(output)
@@ -114,5 +116,8 @@ def manifest_from(config: ProjectConfig, manifest_path: Path | None) -> Manifest
     """The manifest at ``manifest_path`` when given, else a fresh ``dbt parse`` of the project."""
     if manifest_path is not None:
         path = Path(manifest_path)
-        return ManifestSource(load_manifest(path), path)
+        manifest = load_manifest(path)  # a run record's manifest keeps the declarations of its run
+        if not (path.parent / SNAPSHOT_FILE).is_file():
+            manifest.declare(read_declarations(config.project_dir))
+        return ManifestSource(manifest, path)
     return parse_manifest(config)

@@ -23,7 +23,7 @@ from dataproducts.config import ProjectConfig
 from dataproducts.constants import SLI_NAMES
 from dataproducts.errors import ArtifactError, ExitCode, OutputError, RunRecordError
 from dataproducts.fileio import display_path, ensure_dir, make_staging_dir, output_error, swap_in_dir
-from dataproducts.products import DataProduct, load_products, select_products
+from dataproducts.products import NO_PRODUCTS, DataProduct, load_products, select_products
 from dataproducts.runs import REPORTS, Record, publish_dir, staging_dir, stamp
 from dataproducts.slo import document as report_document
 from dataproducts.slo import evidence
@@ -315,7 +315,7 @@ class _Scope:
 def _scope(record: Record, inputs: evidence.RunInputs, select: Sequence[str] | None) -> _Scope:
     products = load_products(inputs.manifest)
     if not products:
-        raise ArtifactError(f"{inputs.manifest_path}: no public data products in the manifest")
+        raise ArtifactError(f"{inputs.manifest_path}: {NO_PRODUCTS}")
     products = select_products(products, select)
     partial = record.partial or bool(select)
     if record.partial:

@@ -35,7 +35,7 @@ from dataproducts.errors import (
     WarehouseError,
 )
 from dataproducts.fileio import display_path, ensure_dir, make_staging_dir, output_error
-from dataproducts.products import DataProduct, load_products, select_products
+from dataproducts.products import NO_PRODUCTS, DataProduct, load_products, select_products
 from dataproducts.runs import VALIDATIONS, Record, publish_dir, stamp
 from dataproducts.validation.engine import DEFAULT_SAMPLES, Engine, open_engine, result_format
 from dataproducts.validation.registry import ENGINE_NAMES
@@ -315,7 +315,7 @@ def _selection(
     manifest = load_manifest(record.manifest_path)
     products = load_products(manifest)
     if not products:
-        raise ArtifactError(f"{record.manifest_path}: no public data products in the manifest")
+        raise ArtifactError(f"{record.manifest_path}: {NO_PRODUCTS}")
     suites = load_product_suites(cfg, products)
     selected = list(select_products(products, select))
     if only is not None:
