@@ -91,7 +91,10 @@ def _common() -> _Parser:
 
 # The project paths every command can override; the flag wins over DP_* and dataproducts.yml (config.py).
 _PATH_OPTIONS: dict[str, tuple[str, str]] = {
-    "warehouse": ("--warehouse", "warehouse file (default warehouse/dataproducts.duckdb, or DP_WAREHOUSE)"),
+    "warehouse": (
+        "--warehouse",
+        "warehouse file (default: the DuckDB path of the dbt profile, or DP_WAREHOUSE)",
+    ),
     "target_dir": ("--target-dir", "dbt target directory (default target, or DP_TARGET_DIR)"),
     "reports_dir": ("--reports-dir", "where reports go (default reports, or DP_REPORTS_DIR)"),
     "history": ("--history", "SLO history file (default warehouse/slo_history.duckdb, or DP_HISTORY)"),
@@ -236,6 +239,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         data_docs=not args.no_docs,
     )
     print(run.output_dir if args.quiet else run.report())
+    if run.unsuited:
+        from dataproducts.validation.runner import unsuited_note
+
+        print(f"dp: advice: {unsuited_note(run.unsuited)}", file=sys.stderr)
     return int(run.exit_code)
 
 
@@ -605,9 +612,58 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+# --- init ---------------------------------------------------------------------------------------------------
+
+
+def _add_init(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    p = sub.add_parser(
+        "init",
+        parents=[common],
+        help="propose data products for an existing dbt project: declarations, starter suites, standards",
+        description="Propose data products for the dbt project (its public models; without any, the models "
+        "under a marts folder; or what --select names) and write for each products/<domain>/<model>.yml (the "
+        "descriptor, to review) and expectations/<domain>/<model>.json (a starter GX suite from the model's "
+        "constraints and tests and a profile of the built table), plus standards/conformed_columns.yml. "
+        "Existing files are kept unless --force. Exit 0 on success, 2 on an input or configuration error.",
+    )
+    p.add_argument(
+        "--select",
+        "-s",
+        action="append",
+        metavar="SELECTOR",
+        help="dbt selection syntax for the models to propose (e.g. path:models/marts, tag:product); repeatable",
+    )
+    p.add_argument("--exclude", action="append", metavar="SELECTOR", help="dbt selection syntax to leave out")
+    p.add_argument("--force", action="store_true", help="rewrite files that exist (edits are lost)")
+    p.add_argument("--dry-run", action="store_true", help="print the plan; write nothing")
+    p.add_argument(
+        "--no-profile", action="store_true", help="do not read the built tables (no profiled bounds)"
+    )
+    _add_paths(p, "warehouse")
+    p.set_defaults(handler=_cmd_init)
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from dataproducts.init import InitOptions, run_init
+
+    plan = run_init(
+        _config(args),
+        InitOptions(
+            select=args.select,
+            exclude=args.exclude,
+            force=args.force,
+            dry_run=args.dry_run,
+            profile=not args.no_profile,
+        ),
+    )
+    print(plan.render())
+    return int(ExitCode.OK)
+
+
 # --- registry -----------------------------------------------------------------------------------------------
 
 _COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser], _Parser], None]] = [
+    _add_init,
     _add_generate,
     _add_validate,
     _add_check,

@@ -151,9 +151,16 @@ class DescriptorModel(_Strict):
     refresh: RefreshModel | None = None
     classification: Classification | None = None
     personal_data: bool | None = None
+    personal_data_columns: list[Text] | None = Field(
+        default=None, description="The columns that hold personal data (dp init guesses them from names)."
+    )
     interfaces: list[InterfaceModel] | None = None
     suite: Text | None = Field(default=None, description="Path of the GX suite from the repository root.")
     slo: SloModel | None = None
+    review: list[Text] | None = Field(
+        default=None,
+        description="What the owner still has to confirm (dp init writes it; dp check lists it as advice).",
+    )
     formerly: list[ProductId] | None = Field(
         default=None,
         description="The ids the product had before a rename; its SLO history is read under them too.",

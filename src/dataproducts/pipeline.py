@@ -504,6 +504,10 @@ class _Nightly:
             return
         failed = sum(1 for p in run.products if p.status != "passed")
         passed = f"{len(run.products) - failed} of {len(run.products)} products passed"
+        if run.unsuited:
+            from dataproducts.validation.runner import unsuited_note
+
+            passed += f"; {unsuited_note(run.unsuited)}"
         self.record("dp validate", "ok" if not failed else "failed", time.perf_counter() - started, passed)
 
     def report(self, run_record: Record) -> WrittenReport:

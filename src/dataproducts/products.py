@@ -163,6 +163,7 @@ class DataProduct:
     tests: tuple[str, ...] = ()
     original_file_path: str = ""
     descriptor_problems: tuple[DescriptorProblem, ...] = ()  # of every version's descriptor
+    declared_in: str | None = None  # the declaration file (products/...yml) holding the descriptor, if any
 
     @property
     def id(self) -> str:
@@ -431,6 +432,7 @@ def load_products(manifest: Manifest, *, strict: bool = True) -> list[DataProduc
             more = f" (and {len(problems) - 1} more; dp check lists them)" if len(problems) > 1 else ""
             raise ConfigError(f"{problems[0]}{more}")
     by_name = _public_models(manifest)
+    declared = _declared(manifest)
     groups = {g.name: g for g in manifest.groups.values()}
     descriptors = _descriptors(manifest, by_name)
 
@@ -450,6 +452,17 @@ def load_products(manifest: Manifest, *, strict: bool = True) -> list[DataProduc
         versions = tuple(_version(n) for n in nodes)
         latest_node = max(nodes, key=_is_latest)
         descriptor = descriptors[latest_node.unique_id]
+        personal = {c.lower() for c in descriptor.model.personal_data_columns or ()}
+        if personal:  # a declaration names them where dbt YAML would mark each column
+            versions = tuple(
+                replace(
+                    v,
+                    columns=tuple(
+                        replace(c, personal_data=True) if c.name.lower() in personal else c for c in v.columns
+                    ),
+                )
+                for v in versions
+            )
         group_name = latest_node.group or latest_node.config.group
         group = groups.get(group_name or "")
         group_owner = (
@@ -477,6 +490,7 @@ def load_products(manifest: Manifest, *, strict: bool = True) -> list[DataProduc
                 tests=_tests(manifest, (*own_ids, *upstream_models)),
                 original_file_path=latest_node.original_file_path,
                 descriptor_problems=tuple(p for n in nodes for p in descriptors[n.unique_id].problems),
+                declared_in=declared[name].file if name in declared else None,
             )
         )
     return sorted(products, key=lambda p: p.id)

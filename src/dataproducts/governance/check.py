@@ -19,14 +19,21 @@ from typing import Any
 from dataproducts.artifacts import Manifest, Node
 from dataproducts.config import ProjectConfig
 from dataproducts.constants import OBJECTIVE_SLIS
-from dataproducts.descriptor import DescriptorProblem, missing_keys
-from dataproducts.errors import ExitCode, SuiteError
+from dataproducts.descriptor import DESCRIPTOR_PATH, DescriptorProblem, missing_keys
+from dataproducts.errors import ConfigError, ExitCode, SuiteError
 from dataproducts.governance.parsing import ManifestSource, RefusedReference, manifest_from
 from dataproducts.governance.passthrough import Warehouse, select_star_source
 from dataproducts.governance.rules import RULES, Rule, rule
-from dataproducts.governance.standards import DEFAULT_STANDARDS, Standards, load_standards, types_match
+from dataproducts.governance.standards import (
+    DEFAULT_STANDARDS,
+    Standards,
+    build_standards,
+    load_standards,
+    types_match,
+)
 from dataproducts.governance.waivers import DEFAULT_WAIVERS, Waiver, load_waivers
 from dataproducts.products import (
+    DECLARED_PATH,
     DataProduct,
     ProductVersion,
     descriptor_file,
@@ -230,9 +237,10 @@ def _descriptor_problems(ctx: Context, p: DataProduct) -> Iterator[str]:
     node = ctx.manifest.nodes.get(p.unique_id)
     file = descriptor_file(node) if node is not None else p.original_file_path
     model = p.name if p.latest.version is None else f"{p.name} v{p.latest.version}"
+    base = DECLARED_PATH if p.declared_in else DESCRIPTOR_PATH
 
     def problem(key: str, message: str) -> str:
-        return str(DescriptorProblem(file, model, key, message))
+        return str(DescriptorProblem(p.declared_in or file, model, key, message, base))
 
     d = p.descriptor
     if not d.raw:
@@ -570,7 +578,19 @@ def evaluate(
             if finding[1] in ("DP009", "DP010") or finding[0] in selected:
                 findings.append(finding)
     findings.sort(key=lambda f: (f[0], f[1]))
-    return [p.id for p in products], list(dict.fromkeys(findings)), ctx.notes
+    return [p.id for p in products], list(dict.fromkeys(findings)), [*ctx.notes, *_advice(products)]
+
+
+def _advice(products: Iterable[DataProduct]) -> Iterator[str]:
+    """What a declared product's owner still has to settle: not violations, the next steps."""
+    for p in products:
+        if p.declared_in and p.access != "public":
+            yield (
+                f"{p.id}: declared in {p.declared_in} but its model is {p.access or 'protected'}: make it "
+                "public (config.access: public) so other groups and projects can ref it"
+            )
+        for item in p.descriptor.model.review or ():
+            yield f"{p.id}: to review ({p.declared_in or p.original_file_path}): {item}"
 
 
 def _model_subject(project_dir: Path, name: str) -> str:
@@ -619,10 +639,23 @@ def run_check(
 ) -> CheckReport:
     """Check the project's products; configuration problems raise before dbt runs."""
     today = today or dt.datetime.now(dt.UTC).date()
-    standards = load_standards(_in_project(config, standards_path or DEFAULT_STANDARDS))
-    waivers = load_waivers(_in_project(config, waivers_path or DEFAULT_WAIVERS))
+    advice: list[str] = []
+    standards_file = _in_project(config, standards_path or DEFAULT_STANDARDS)
+    if standards_path is None and not standards_file.is_file():
+        # optional: without it the conformed-column rules have nothing to compare against
+        standards = build_standards([])
+        advice.append(
+            f"no {DEFAULT_STANDARDS.as_posix()}: DP011 and DP012 (conformed columns) did not run; "
+            "`dp init` proposes one from the columns the products share"
+        )
+    else:
+        standards = load_standards(standards_file)
+    waivers_file = _in_project(config, waivers_path or DEFAULT_WAIVERS)
+    if waivers_path is not None and not waivers_file.is_file():
+        raise ConfigError(f"{waivers_file}: waivers file not found")
+    waivers = load_waivers(waivers_file)
     source: ManifestSource = manifest_from(config, manifest_path)
-    notes = list(source.notes)
+    notes = [*advice, *source.notes]
     if source.manifest is None:
         violations, waiver_notes = apply_waivers(
             _refused_findings(source.refused, config.project_dir), waivers, today

@@ -52,7 +52,8 @@ RULES: tuple[Rule, ...] = (
         "config.meta.data_product is valid (strict types, known keys, values in range) and holds domain "
         "(= the group), owner, refresh, classification, personal_data, interfaces, suite and slo "
         "(see docs/descriptor.md).",
-        "correct or complete config.meta.data_product as documented in docs/descriptor.md",
+        "correct or complete the descriptor (config.meta.data_product, or data_product in its products/*.yml "
+        "declaration) as documented in docs/descriptor.md",
     ),
     Rule(
         "DP006",

@@ -117,6 +117,7 @@ class ValidationRun:
     engine: str
     products: tuple[ProductOutcome, ...]
     data_docs_index: Path | None = None
+    unsuited: tuple[str, ...] = ()  # products without a suite file: their validity is not measured
 
     @property
     def exit_code(self) -> ExitCode:
@@ -263,12 +264,18 @@ def summarize(
 
 
 def load_product_suites(cfg: ProjectConfig, products: Sequence[DataProduct]) -> dict[str, Suite]:
-    """Every product's suite, checked; and no suite file for a product that does not exist."""
+    """Every product's suite, checked; and no suite file for a product that does not exist.
+
+    A suite is optional: a product without one at the default place (``expectations/<domain>/<name>.json``)
+    is left out (its validity is not measured; ``dp init`` writes a starter suite); a suite the descriptor
+    names (``suite:``) must exist."""
     suites: dict[str, Suite] = {}
     owned: dict[Path, str] = {}
     for product in products:
         path = product.suite_path(cfg.project_dir)
         label = display_path(path, cfg.project_dir)
+        if not path.is_file() and not product.descriptor.suite:
+            continue
         if not path.is_file():
             raise SuiteError(f"{label}: suite file not found for data product {product.id}")
         suite = load_suite(path)
@@ -322,6 +329,14 @@ def _selection(
         selected = [p for p in selected if p.id in set(only)]
     partial = bool(select) or only is not None and len(selected) < len(products)
     return selected, suites, partial
+
+
+def unsuited_note(unsuited: Sequence[str]) -> str:
+    """Advice for products without a suite file (not an error: their validity is simply not measured)."""
+    return (
+        f"no quality suite for {', '.join(unsuited)}: validity not measured "
+        "(`dp init` writes starter suites under expectations/)"
+    )
 
 
 @dataclass(frozen=True)
@@ -394,6 +409,8 @@ def run_validation(
     fmt = result_format(result_format_name, samples)
 
     selected, suites, partial = _selection(cfg, record, select, only)
+    unsuited = tuple(p.id for p in selected if p.id not in suites)
+    selected = [p for p in selected if p.id in suites]
     parameters = suite_parameters(as_of)
 
     now = dt.datetime.now(dt.UTC)
@@ -426,6 +443,7 @@ def run_validation(
             engine=engine_used,
             products=tuple(outcomes),
             data_docs_index=(output_dir / DATA_DOCS_DIR / "index.html") if data_docs else None,
+            unsuited=unsuited,
         )
         summary = run.summary()
         summary["run_id"] = record.run_id
