@@ -266,18 +266,16 @@ def summarize(
 def load_product_suites(cfg: ProjectConfig, products: Sequence[DataProduct]) -> dict[str, Suite]:
     """Every product's suite, checked; and no suite file for a product that does not exist.
 
-    A suite is optional: a product without one at the default place (``expectations/<domain>/<name>.json``)
-    is left out (its validity is not measured; ``dp init`` writes a starter suite); a suite the descriptor
-    names (``suite:``) must exist."""
+    A suite file is optional: a product without one is left out (its validity is not measured; ``dp check``
+    reports the missing file as DP006 and ``dp init`` writes a starter suite). A suite that is there must
+    be right."""
     suites: dict[str, Suite] = {}
     owned: dict[Path, str] = {}
     for product in products:
         path = product.suite_path(cfg.project_dir)
         label = display_path(path, cfg.project_dir)
-        if not path.is_file() and not product.descriptor.suite:
-            continue
         if not path.is_file():
-            raise SuiteError(f"{label}: suite file not found for data product {product.id}")
+            continue
         suite = load_suite(path)
         if suite.name != product.id:
             raise SuiteError(f"{label}: suite name {suite.name!r} does not match data product {product.id!r}")
