@@ -1,4 +1,8 @@
 {% test row_count_in_range(model, min_value=none, max_value=none) %}
+    {{ return(adapter.dispatch('test_row_count_in_range', 'dataproducts_utils')(model, min_value, max_value)) }}
+{% endtest %}
+
+{% macro default__test_row_count_in_range(model, min_value=none, max_value=none) %}
 {#- Fails (one row) when the model's row count is below `min_value` or above `max_value`. -#}
 with
 
@@ -25,4 +29,4 @@ final as (
 )
 
 select * from final
-{% endtest %}
+{% endmacro %}

@@ -1,5 +1,5 @@
 {% macro as_of_timestamp() -%}
-    {{ return(adapter.dispatch('as_of_timestamp', 'dataproducts')()) }}
+    {{ return(adapter.dispatch('as_of_timestamp', 'dataproducts_utils')()) }}
 {%- endmacro %}
 
 {% macro default__as_of_timestamp() -%}

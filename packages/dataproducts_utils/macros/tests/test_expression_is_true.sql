@@ -1,4 +1,8 @@
 {% test expression_is_true(model, expression, column_name=none) %}
+    {{ return(adapter.dispatch('test_expression_is_true', 'dataproducts_utils')(model, expression, column_name)) }}
+{% endtest %}
+
+{% macro default__test_expression_is_true(model, expression, column_name=none) %}
 {#- Returns the rows for which `expression` (prefixed with the column when attached to one) is not true. -#}
 with
 
@@ -15,4 +19,4 @@ final as (
 )
 
 select * from final
-{% endtest %}
+{% endmacro %}

@@ -1,5 +1,5 @@
 {% macro safe_divide(numerator, denominator) -%}
-    {{ return(adapter.dispatch('safe_divide', 'dataproducts')(numerator, denominator)) }}
+    {{ return(adapter.dispatch('safe_divide', 'dataproducts_utils')(numerator, denominator)) }}
 {%- endmacro %}
 
 {% macro default__safe_divide(numerator, denominator) -%}

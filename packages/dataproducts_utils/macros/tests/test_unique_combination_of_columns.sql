@@ -1,4 +1,8 @@
 {% test unique_combination_of_columns(model, combination_of_columns) %}
+    {{ return(adapter.dispatch('test_unique_combination_of_columns', 'dataproducts_utils')(model, combination_of_columns)) }}
+{% endtest %}
+
+{% macro default__test_unique_combination_of_columns(model, combination_of_columns) %}
 {#- Returns each combination of `combination_of_columns` that occurs more than once. -#}
 {%- set columns_csv = combination_of_columns | join(', ') %}
 with
@@ -15,4 +19,4 @@ final as (
 )
 
 select * from final
-{% endtest %}
+{% endmacro %}

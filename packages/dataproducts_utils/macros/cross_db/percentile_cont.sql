@@ -1,5 +1,5 @@
 {% macro percentile_cont(expression, fraction) -%}
-    {{ return(adapter.dispatch('percentile_cont', 'dataproducts')(expression, fraction)) }}
+    {{ return(adapter.dispatch('percentile_cont', 'dataproducts_utils')(expression, fraction)) }}
 {%- endmacro %}
 
 {% macro default__percentile_cont(expression, fraction) -%}

@@ -1,7 +1,7 @@
 {#- The invocation ledger: dbt runs by hand leave their results where `dp` can find them after
     `dbt docs generate` or `dbt compile` has replaced target/run_results.json (docs/runs.md). -#}
 {% macro dp_record_invocation(phase, results=none) -%}
-    {{ return(adapter.dispatch('dp_record_invocation', 'dataproducts')(phase, results)) }}
+    {{ return(adapter.dispatch('dp_record_invocation', 'dataproducts_utils')(phase, results)) }}
 {%- endmacro %}
 
 {% macro default__dp_record_invocation(phase, results=none) -%}

@@ -1,0 +1,3 @@
+{% macro percentile_cont(expression, fraction) -%}
+    {{ return(dataproducts_utils.percentile_cont(expression, fraction)) }}
+{%- endmacro %}

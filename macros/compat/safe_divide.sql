@@ -1,0 +1,3 @@
+{% macro safe_divide(numerator, denominator) -%}
+    {{ return(dataproducts_utils.safe_divide(numerator, denominator)) }}
+{%- endmacro %}
