@@ -12,14 +12,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from dataproducts.config import ProjectConfig, load_config
-from dataproducts.dbt import run_dbt
+from dataproducts.dbt import ensure_deps, run_dbt
 from dataproducts.generate import generate
 from dataproducts.runs import Record
 
@@ -31,6 +31,30 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 # A safety net: a test that forgets --runs-dir never writes run records (or takes the lock) in the repository.
 _SAFETY_RUNS = Path(tempfile.mkdtemp(prefix="dp-test-runs-"))
 os.environ.setdefault("DP_RUNS_DIR", str(_SAFETY_RUNS))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_packages_installed() -> None:
+    """The repository's dbt packages (packages.yml) installed, as `make install` does: tests run plain dbt
+    on the repository too, not only the runner (which installs missing packages by itself). A stat per
+    package when they are installed."""
+    ensure_deps(load_config(REPO))
+
+
+def copy_ignore(root: Path, *patterns: str) -> Callable[[str, list[str]], set[str]]:
+    """A ``shutil.copytree`` ignore for a copy of the project at ``root``: ``patterns`` anywhere, and every
+    ``dbt_packages`` folder below the top one. The dbt package's integration tests install it from
+    ``local: ../`` (a symlink to its own parent) and copytree would follow that loop forever; the project's
+    own dbt_packages/ is copied (its symlinks followed), so a copy builds without `dbt deps`."""
+    base = shutil.ignore_patterns(*patterns)
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        ignored = set(base(directory, names))
+        if "dbt_packages" in names and Path(directory) != root:
+            ignored.add("dbt_packages")
+        return ignored
+
+    return ignore
 
 
 @dataclass(frozen=True)
@@ -93,7 +117,8 @@ def built_faulty(tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
 def project_copy(tmp_path: Path) -> Iterator[Path]:
     """A copy of the dbt project (sources only, no generated files) to mutate in a test."""
     dest = tmp_path / "project"
-    ignore = shutil.ignore_patterns(
+    ignore = copy_ignore(
+        REPO,
         ".venv",
         "target",
         "logs",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, copy_ignore
 
 pytestmark = pytest.mark.processes
 
@@ -50,7 +50,8 @@ def _project(tmp: Path) -> Path:
     shutil.copytree(
         REPO,
         dest,
-        ignore=shutil.ignore_patterns(
+        ignore=copy_ignore(
+            REPO,
             ".venv",
             "target",
             "logs",
