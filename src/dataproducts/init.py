@@ -423,6 +423,7 @@ def _suite(
         if (kind, str(kwargs.get("column", kwargs.get("column_list", "")))) in seen and kind in {
             "expect_column_values_to_not_be_null",
             "expect_column_values_to_be_unique",
+            "expect_column_values_to_be_between",
         }:
             return
         if key in seen:
@@ -486,6 +487,16 @@ def _suite(
                 add(
                     "expect_column_values_to_be_in_set",
                     {"column": column, "value_set": values},
+                    severity,
+                    said,
+                    "dbt tests",
+                )
+        elif meta.name == "accepted_range" and column:  # dbt_utils' and dbt-expectations' range test
+            bounds = {k: meta.kwargs[k] for k in ("min_value", "max_value") if meta.kwargs.get(k) is not None}
+            if bounds and all(isinstance(v, int | float) for v in bounds.values()):
+                add(
+                    "expect_column_values_to_be_between",
+                    {"column": column, **bounds},
                     severity,
                     said,
                     "dbt tests",
