@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export DO_NOT_TRACK := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: install nightly test test-processes lint format parse sqlfluff pytest bench clean
+.PHONY: install nightly test test-processes test-wheel lint format parse sqlfluff pytest bench clean
 
 install: $(STAMP)
 
@@ -51,13 +51,19 @@ sqlfluff: install
 PYTEST_PARALLEL ?= -n 2 --dist loadfile
 
 pytest: install
-	$(BIN)/pytest -q $(PYTEST_PARALLEL) -m "not processes"
+	$(BIN)/pytest -q $(PYTEST_PARALLEL) -m "not processes and not wheel"
 
 test: lint pytest
 
 # Real concurrent and killed processes (tests/processes): minutes, so not part of `make test`.
 test-processes: install
 	$(BIN)/pytest -q -n 2 --dist load --durations=0 -m processes tests/processes
+
+# The runner as a distribution (tests/package): build the wheel, install it into a fresh venv (dependencies
+# from the package index), run dbt build, dp init and dp nightly with it on tests/fixtures/projects/corner_shop.
+# About 4-5 minutes on 2 cores (most of it pip installing the dependencies), so not part of `make test`.
+test-wheel: install
+	$(BIN)/pytest -q --durations=0 -m wheel tests/package
 
 format: install
 	$(BIN)/ruff format $(PYDIRS)
