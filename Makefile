@@ -6,12 +6,18 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEPS := dbt_packages/.installed
+PACKAGE_IT := packages/dataproducts_utils/integration_tests
+IT_DEPS := $(PACKAGE_IT)/dbt_packages/.installed
+# dbt on the package's integration-test project; its profile's DuckDB file goes under its target/.
+IT_DBT := --project-dir $(PACKAGE_IT) --profiles-dir $(PACKAGE_IT)
+IT_WAREHOUSE := DP_UTILS_IT_WAREHOUSE=$(PACKAGE_IT)/target/integration_tests.duckdb
 export DO_NOT_TRACK := 1
 export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: install nightly test test-processes test-wheel lint format parse sqlfluff pytest bench clean
 
-install: $(STAMP)
+install: $(STAMP) $(DEPS)
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found (Python 3.11 is required)" >&2; exit 2; }
@@ -19,6 +25,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The project's dbt packages (packages.yml: the macros package, `local:`, so offline): `dbt deps` again when
+# packages.yml or package-lock.yml changed or dbt_packages/ is gone (`dbt deps` recreates the folder the
+# stamp is in). `dp` installs missing packages by itself too (docs/dbt-package.md).
+$(DEPS): $(STAMP) packages.yml $(wildcard package-lock.yml)
+	$(BIN)/dbt deps --quiet
+	touch $@
+
+# The dbt package's integration-test project (packages/dataproducts_utils/integration_tests), installing the
+# package from `local: ../`: `make parse` and `make sqlfluff` check it too.
+$(IT_DEPS): $(STAMP) $(PACKAGE_IT)/packages.yml $(wildcard $(PACKAGE_IT)/package-lock.yml)
+	$(BIN)/dbt deps --quiet --project-dir $(PACKAGE_IT)
+	touch $@
 
 nightly: install
 	$(BIN)/dp generate --as-of $$(date -u +%F)
@@ -34,16 +53,23 @@ lint: install
 	$(MAKE) --no-print-directory parse sqlfluff
 
 # dbt parse with every deprecation shown and warnings as errors: a misspelled key fails here.
-parse: install
+parse: install $(IT_DEPS)
 	$(BIN)/dbt parse --no-partial-parse --show-all-deprecations --warn-error --quiet
+	$(IT_WAREHOUSE) $(BIN)/dbt parse --no-partial-parse --show-all-deprecations --warn-error --quiet $(IT_DBT)
 
 # The generator's SQL (src/dataproducts/sql) holds $name parameters, not Jinja: sqlfluff takes the templater
 # from the command line or the root .sqlfluff only, so it has a call of its own (rules come from the root
 # .sqlfluff, parameter values from src/dataproducts/sql/generate/.sqlfluff).
 GENERATOR_SQL := src/dataproducts/sql --templater placeholder
 
-sqlfluff: install
+# The package's macros are linted where the integration tests' models and analyses render them; its .sqlfluff
+# points the dbt templater at that project.
+PACKAGE_SQL := $(PACKAGE_IT)/models $(PACKAGE_IT)/analyses --config $(PACKAGE_IT)/.sqlfluff
+
+sqlfluff: install $(IT_DEPS)
 	$(BIN)/sqlfluff lint models macros --processes 2
+	mkdir -p $(PACKAGE_IT)/target
+	$(IT_WAREHOUSE) $(BIN)/sqlfluff lint $(PACKAGE_SQL) --processes 2
 	$(BIN)/sqlfluff lint $(GENERATOR_SQL) --processes 2
 
 # Two workers (2 cores; most time is dbt and DuckDB in subprocesses); a file's tests stay on one worker, so
