@@ -15,7 +15,7 @@ IT_WAREHOUSE := DP_UTILS_IT_WAREHOUSE=$(PACKAGE_IT)/target/integration_tests.duc
 export DO_NOT_TRACK := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: install nightly test test-processes test-wheel lint format parse sqlfluff pytest bench clean
+.PHONY: install nightly test test-processes test-wheel wheel lint format parse sqlfluff pytest bench clean
 
 install: $(STAMP) $(DEPS)
 
@@ -88,6 +88,11 @@ test-processes: install
 # The runner as a distribution (tests/package): build the wheel, install it into a fresh venv (dependencies
 # from the package index), run dbt build, dp init and dp nightly with it on tests/fixtures/projects/corner_shop.
 # About 4-5 minutes on 2 cores (most of it pip installing the dependencies), so not part of `make test`.
+# The runner's wheel, for `pip install` next to another dbt project (README "Use it on your own dbt project").
+wheel: install
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	@ls dist/*.whl
+
 test-wheel: install
 	$(BIN)/pytest -q --durations=0 -m wheel tests/package
 
