@@ -85,14 +85,14 @@ test: lint pytest
 test-processes: install
 	$(BIN)/pytest -q -n 2 --dist load --durations=0 -m processes tests/processes
 
-# The runner as a distribution (tests/package): build the wheel, install it into a fresh venv (dependencies
-# from the package index), run dbt build, dp init and dp nightly with it on tests/fixtures/projects/corner_shop.
-# About 4-5 minutes on 2 cores (most of it pip installing the dependencies), so not part of `make test`.
 # The runner's wheel, for `pip install` next to another dbt project (README "Use it on your own dbt project").
 wheel: install
 	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
 	@ls dist/*.whl
 
+# The runner as a distribution (tests/package): build the wheel, install it into a fresh venv (dependencies
+# from the package index), run dbt build, dp init and dp nightly with it on tests/fixtures/projects/corner_shop.
+# About 4-5 minutes on 2 cores (most of it pip installing the dependencies), so not part of `make test`.
 test-wheel: install
 	$(BIN)/pytest -q --durations=0 -m wheel tests/package
 
