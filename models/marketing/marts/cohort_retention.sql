@@ -88,7 +88,7 @@ final as (
         cohort_months_spined.activity_month,
         cast(cohort_months_spined.cohort_size as integer) as cohort_size,
         cast(coalesce(active_customers_counted.active_customers, 0) as integer) as active_customers,
-        {{ dataproducts.safe_divide(
+        {{ dataproducts_utils.safe_divide(
             'coalesce(active_customers_counted.active_customers, 0)', 'cohort_months_spined.cohort_size'
         ) }} as retention_rate
     from cohort_months_spined

@@ -77,7 +77,7 @@ business_measures_unpivoted as (
         cast(null as {{ dbt.type_string() }}) as service,
         activity_date,
         'payment_failure_rate' as measure_name,
-        {{ dataproducts.safe_divide('failed_payment_count', 'failed_payment_count + succeeded_payment_count') }}
+        {{ dataproducts_utils.safe_divide('failed_payment_count', 'failed_payment_count + succeeded_payment_count') }}
             as actual_value
     from orders_aggregated_to_days
 

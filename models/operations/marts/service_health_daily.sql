@@ -21,9 +21,9 @@ requests_aggregated_to_service_days as (
         sum(case when status_code >= 500 then 1 else 0 end) as error_count,
         sum(case when status_code >= 400 and status_code < 500 then 1 else 0 end) as client_error_count,
         avg(latency_ms) as avg_latency_ms,
-        {{ dataproducts.percentile_cont('latency_ms', 0.5) }} as p50_latency_ms,
-        {{ dataproducts.percentile_cont('latency_ms', 0.95) }} as p95_latency_ms,
-        {{ dataproducts.percentile_cont('latency_ms', 0.99) }} as p99_latency_ms
+        {{ dataproducts_utils.percentile_cont('latency_ms', 0.5) }} as p50_latency_ms,
+        {{ dataproducts_utils.percentile_cont('latency_ms', 0.95) }} as p95_latency_ms,
+        {{ dataproducts_utils.percentile_cont('latency_ms', 0.99) }} as p99_latency_ms
     from requests
     group by
         service,
@@ -76,8 +76,8 @@ final as (
         cast(request_count as integer) as request_count,
         cast(error_count as integer) as error_count,
         cast(client_error_count as integer) as client_error_count,
-        {{ dataproducts.safe_divide('error_count', 'request_count') }} as error_rate,
-        1 - {{ dataproducts.safe_divide('error_count', 'request_count') }} as availability,
+        {{ dataproducts_utils.safe_divide('error_count', 'request_count') }} as error_rate,
+        1 - {{ dataproducts_utils.safe_divide('error_count', 'request_count') }} as availability,
         cast(avg_latency_ms as double precision) as avg_latency_ms,
         cast(p50_latency_ms as double precision) as p50_latency_ms,
         cast(p95_latency_ms as double precision) as p95_latency_ms,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from dataproducts.artifacts import Manifest, load_manifest
 from dataproducts.config import ProjectConfig
-from dataproducts.dbt import dbt_executable
+from dataproducts.dbt import dbt_executable, ensure_deps
 from dataproducts.declarations import SNAPSHOT_FILE, read_declarations
 from dataproducts.errors import DbtError
 
@@ -65,6 +65,7 @@ def _error_summary(output: str) -> str:
 
 
 def _parse(config: ProjectConfig, target: Path) -> tuple[int, str]:
+    ensure_deps(config)  # a fresh clone: the project's packages (packages.yml) are installed first
     args = [
         dbt_executable(),
         "parse",
