@@ -8,6 +8,8 @@ each measurement in its own process under ``/usr/bin/time -v`` (wall time, peak 
 
   (d) dbt build            (a) hand-written single-scan SQL per product     (b) dp validate --engine sql
   (c) dp validate --engine gx                                               (e) dp nightly --no-docs
+  (f) the transformation floor: the build's compiled SQL as plain CREATE TABLE AS in one DuckDB session
+      (bench/floor.py; no contracts, constraints or tests)
   plus dp report (peak RSS target) and, per product, in-process seconds for (a) and (b), measured
   alternately in one process (``probe.py paired``: medians of many pairs for millisecond products).
 
@@ -120,6 +122,12 @@ def bench_scale(scale: float, as_of: str, skip_gx: bool, regenerate: bool, repea
     # the first build creates the products; the measured ones rebuild them, as every nightly does
     measure([*probe, "dbt-build", *args], work / "dbt_build_first.log")
     steps["d_dbt_build"] = measure_n([*probe, "dbt-build", *args], work / "dbt_build.log", repeat)
+    print(f"[scale {scale:g}] (f) the transformation floor ...", flush=True)
+    floor = [PY, str(HERE / "floor.py")]
+    subprocess.run([*floor, "prep", str(target / "manifest.json"), str(wh), str(work / "floor")], check=True)
+    steps["f_floor"] = measure_n(
+        [*floor, "run", str(target / "manifest.json"), str(work / "floor")], work / "floor.log", repeat
+    )
     print(f"[scale {scale:g}] (a) hand-written scans ...", flush=True)
     steps["a_handwritten"] = measure_n([*probe, "handwritten", *args], work / "handwritten.log", repeat)
     print(f"[scale {scale:g}] (b) dp validate --engine sql ...", flush=True)
@@ -170,6 +178,9 @@ def ratios(result: dict[str, Any]) -> dict[str, Any]:
     if "c_validate_gx" in s:
         r["c_over_b"] = round(s["c_validate_gx"]["wall_s"] / s["b_validate_sql"]["wall_s"], 2)
     r["e_over_d"] = round(s["e_nightly"]["wall_s"] / s["d_dbt_build"]["wall_s"], 2)
+    if "f_floor" in s:
+        r["d_over_f"] = round(s["d_dbt_build"]["wall_s"] / s["f_floor"]["wall_s"], 2)
+        r["e_over_f"] = round(s["e_nightly"]["wall_s"] / s["f_floor"]["wall_s"], 2)
     r["b_over_a_max"] = max((p["b_over_a"] for p in result["per_product"].values()), default=None)
     big = {k: v for k, v in result["per_product"].items() if v["a_s"] >= 0.1}
     r["b_over_a_max_products_over_100ms"] = max((p["b_over_a"] for p in big.values()), default=None)
@@ -198,6 +209,7 @@ def markdown(results: list[dict[str, Any]], machine: dict[str, Any]) -> str:
         "c_validate_gx": "(c) dp validate --engine gx",
         "report": "dp report",
         "e_nightly": "(e) dp nightly --no-docs",
+        "f_floor": "(f) floor: compiled SQL as plain CREATE TABLE AS, one DuckDB session",
     }
     for res in results:
         for key, step in res["steps"].items():
@@ -207,14 +219,16 @@ def markdown(results: list[dict[str, Any]], machine: dict[str, Any]) -> str:
             )
     lines += [
         "",
-        "| scale | (b)/(a) max | (b)/(a) max, products with (a) >= 0.1 s | (b)/(a) all | (c)/(b) | (e)/(d) |",
+        "| scale | (b)/(a) max | (b)/(a) max, products with (a) >= 0.1 s | (b)/(a) all | (c)/(b) | (e)/(d) "
+        "| (d)/(f) | (e)/(f) |",
     ]
-    lines.append("|---:|---:|---:|---:|---:|---:|")
+    lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for res in results:
         r = res["ratios"]
         lines.append(
             f"| {res['scale']:g} | {r['b_over_a_max']} | {r['b_over_a_max_products_over_100ms']} | "
-            f"{r['b_over_a_all']} | {r.get('c_over_b', 'n/a')} | {r['e_over_d']} |"
+            f"{r['b_over_a_all']} | {r.get('c_over_b', 'n/a')} | {r['e_over_d']} | {r.get('d_over_f', 'n/a')} | "
+            f"{r.get('e_over_f', 'n/a')} |"
         )
     lines += [
         "",
