@@ -50,6 +50,7 @@ from dataproducts.descriptor import (
 )
 from dataproducts.errors import DbtError, UsageError, WarehouseError
 from dataproducts.fileio import write_atomic
+from dataproducts.governance.agreement import statements
 from dataproducts.governance.standards import DEFAULT_STANDARDS
 from dataproducts.products import descriptor_file
 from dataproducts.warehouse import open_read_only, quote_ident, relation_sql
@@ -544,8 +545,15 @@ def _suite(
                         f"Profiled: {column} was {share:.0%} filled in; alert below {mostly:.0%}.",
                         "profiled",
                     )
+        # a range the project already states (a check constraint, a range test) is not guessed again:
+        # two ranges for one column would disagree (dp check DP016)
+        stated = {
+            s.column.lower()
+            for s in statements(node, _tests_on(manifest, node), [])
+            if s.kind in ("min", "max")
+        }
         for column in profile.minimum:
-            if column.lower().endswith("_id") or column.lower() == "id":
+            if column.lower().endswith("_id") or column.lower() == "id" or column.lower() in stated:
                 continue
             lo, hi = profile.minimum[column], profile.maximum[column]
             kwargs: dict[str, Any] = {

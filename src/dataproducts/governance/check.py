@@ -21,6 +21,7 @@ from dataproducts.config import ProjectConfig
 from dataproducts.constants import OBJECTIVE_SLIS
 from dataproducts.descriptor import DESCRIPTOR_PATH, DescriptorProblem, missing_keys
 from dataproducts.errors import ConfigError, ExitCode, SuiteError
+from dataproducts.governance.agreement import disagreements, statements
 from dataproducts.governance.parsing import ManifestSource, RefusedReference, manifest_from
 from dataproducts.governance.passthrough import Warehouse, select_star_source
 from dataproducts.governance.rules import RULES, Rule, rule
@@ -511,6 +512,21 @@ def check_deprecation_dates(ctx: Context) -> Iterator[Finding]:
                 yield p.id, "DP015", f"v{version.version} is not the latest and has no deprecation_date"
 
 
+def check_agreement(ctx: Context) -> Iterator[Finding]:
+    """DP016: a rule stated as a constraint, a dbt test and a suite expectation says the same everywhere."""
+    for p in ctx.products:
+        node = ctx.manifest.nodes.get(p.unique_id)
+        if node is None:
+            continue
+        try:
+            expectations = load_suite(p.suite_path(ctx.project_dir)).expectations
+        except SuiteError:
+            expectations = []  # a missing or broken suite is DP006's
+        found = statements(node, ctx.tests_by_node.get(p.unique_id, []), expectations)
+        for message in disagreements(found):
+            yield p.id, "DP016", message
+
+
 RULE_CHECKS: tuple[RuleCheck, ...] = (
     check_owner,
     check_documented,
@@ -526,6 +542,7 @@ RULE_CHECKS: tuple[RuleCheck, ...] = (
     check_pass_through,
     check_personal_data,
     check_deprecation_dates,
+    check_agreement,
 )
 
 

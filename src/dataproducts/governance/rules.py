@@ -122,6 +122,13 @@ RULES: tuple[Rule, ...] = (
         "Every version of a versioned product but the latest has a deprecation_date.",
         "set deprecation_date on the older versions so consumers know when to migrate",
     ),
+    Rule(
+        "DP016",
+        "checks-agree",
+        "Where a rule about a column is stated twice (check or not_null constraint, dbt test, suite "
+        "expectation), the statements agree: allowed values, minimum, maximum, nullability.",
+        "keep the rule in one place (docs/checks.md), or make the copies say the same",
+    ),
 )
 
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
