@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dataproducts.errors import ConfigError
+from dataproducts.fileio import read_yaml
 
 PRODUCTS_DIR = "products"
 SNAPSHOT_FILE = "dp_products.json"
@@ -40,12 +39,7 @@ class Declaration:
 
 
 def _read(path: Path, shown: str) -> Declaration:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{shown}: cannot read ({exc.__class__.__name__})") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{shown}: not valid YAML ({exc.__class__.__name__})") from exc
+    data = read_yaml(path, shown)
     if not isinstance(data, dict):
         raise ConfigError(f"{shown}: expected a mapping with model and data_product")
     unknown = sorted(str(k) for k in data if k not in _KEYS)

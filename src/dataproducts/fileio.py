@@ -25,8 +25,9 @@ import secrets
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from dataproducts.errors import OutputError
+from dataproducts.errors import ConfigError, OutputError
 
 __all__ = [
     "current_umask",
@@ -291,3 +292,17 @@ def swap_in_dir(staging: Path, final: Path) -> None:
         raise output_error(final, exc) from exc
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def read_yaml(path: Path, shown: str | None = None) -> Any:
+    """The YAML document in ``path``; a ``ConfigError`` naming the file (``shown``, else the path) when it
+    cannot be read or parsed."""
+    import yaml
+
+    name = shown or str(path)
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{name}: cannot read ({exc.__class__.__name__})") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{name}: not valid YAML ({exc.__class__.__name__})") from exc

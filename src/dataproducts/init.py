@@ -49,7 +49,7 @@ from dataproducts.descriptor import (
     validate_descriptor,
 )
 from dataproducts.errors import DbtError, UsageError, WarehouseError
-from dataproducts.fileio import write_atomic
+from dataproducts.fileio import write_all_atomic
 from dataproducts.governance.agreement import statements
 from dataproducts.governance.standards import DEFAULT_STANDARDS
 from dataproducts.products import descriptor_file
@@ -104,6 +104,13 @@ ROW_BAND = (0.5, 2.0)  # the row-count band around the profiled count: the descr
 FRESHNESS_HOURS = {"hourly": 2, "daily": 30, "weekly": 192}
 
 Action = Literal["create", "keep", "overwrite"]
+ONE_PER_COLUMN = frozenset(
+    {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_unique",
+        "expect_column_values_to_be_between",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -420,17 +427,16 @@ def _suite(
         named = [kwargs["column"]] if "column" in kwargs else list(kwargs.get("column_list", []))
         if any(str(c).lower() not in known for c in named):
             return  # a test on an expression, or a column the table lacks: stays a dbt test
-        key = (kind, json.dumps(kwargs, sort_keys=True, default=str))
-        if (kind, str(kwargs.get("column", kwargs.get("column_list", "")))) in seen and kind in {
-            "expect_column_values_to_not_be_null",
-            "expect_column_values_to_be_unique",
-            "expect_column_values_to_be_between",
-        }:
-            return
+        # one not-null, unique or range expectation per column (the first stated wins); others once each
+        where_ = str(kwargs.get("column", kwargs.get("column_list", "")))
+        key = (
+            (kind, where_)
+            if kind in ONE_PER_COLUMN
+            else (kind, json.dumps(kwargs, sort_keys=True, default=str))
+        )
         if key in seen:
             return
         seen.add(key)
-        seen.add((kind, str(kwargs.get("column", kwargs.get("column_list", "")))))
         expectations.append(_expectation(kind, kwargs, severity, description))
         origin[source] += 1
 
@@ -746,9 +752,9 @@ def plan_init(cfg: ProjectConfig, options: InitOptions) -> InitPlan:
 
 
 def write_plan(cfg: ProjectConfig, plan: InitPlan) -> None:
-    """Write the plan's files (each atomically); kept files are not touched."""
-    for planned in plan.written:
-        write_atomic(cfg.project_dir / planned.path, planned.content)
+    """Write the plan's files, all or none (a full disk leaves the project as it was); kept files are not
+    touched."""
+    write_all_atomic((cfg.project_dir / planned.path, planned.content) for planned in plan.written)
 
 
 def run_init(cfg: ProjectConfig, options: InitOptions) -> InitPlan:

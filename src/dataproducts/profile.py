@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import yaml
 
 from dataproducts.errors import ConfigError
+from dataproducts.fileio import read_yaml
 
 PROFILES_FILE = "profiles.yml"
 WAREHOUSE_ENV = "DP_WAREHOUSE"
@@ -55,15 +55,6 @@ def profiles_dir(project_dir: Path, environ: Mapping[str, str] | None = None) ->
     if (project_dir / PROFILES_FILE).is_file():
         return project_dir
     return Path.home() / ".dbt"
-
-
-def _yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.__class__.__name__})") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc.__class__.__name__})") from exc
 
 
 class _Missing(Exception):
@@ -101,11 +92,11 @@ def read_profile(project_dir: Path, environ: Mapping[str, str] | None = None) ->
     env = dict(os.environ if environ is None else environ)
     directory = profiles_dir(project_dir, env)
     file = directory / PROFILES_FILE
-    project = _yaml(project_dir / "dbt_project.yml")
+    project = read_yaml(project_dir / "dbt_project.yml")
     profile_name = env.get("DBT_PROFILE") or (project.get("profile") if isinstance(project, dict) else None)
     if not file.is_file() or not isinstance(profile_name, str):
         return DbtProfile(profiles_dir=directory)
-    profiles = _yaml(file)
+    profiles = read_yaml(file)
     profile = profiles.get(profile_name) if isinstance(profiles, dict) else None
     if not isinstance(profile, dict):
         return DbtProfile(profiles_dir=directory, file=file, name=profile_name)
