@@ -87,6 +87,9 @@ class NodeConfig(_Model):
     meta: dict[str, Any] = Field(default_factory=dict)
     tags: list[str] | str = Field(default_factory=list)
     severity: str | None = None
+    incremental_strategy: str | None = None
+    event_time: str | None = None
+    lookback: int | None = None
 
 
 class DependsOn(_Model):

@@ -409,6 +409,12 @@ def _add_nightly(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
         help="build (with upstream), validate and report only these products; repeat or comma-separate",
     )
     p.add_argument("--no-docs", action="store_true", help="skip dbt docs generate and GX Data Docs")
+    p.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental products from all history (dbt build --full-refresh); chosen "
+        "without asking when dp generate replaced the landing area since the last build",
+    )
     _add_slo_options(p)
     p.set_defaults(handler=_cmd_nightly)
 
@@ -423,6 +429,7 @@ def _cmd_nightly(args: argparse.Namespace) -> int:
         fail_on=args.fail_on,
         docs=not args.no_docs,
         data_docs=not args.no_docs,
+        full_refresh=args.full_refresh,
     )
     result = nightly(_config(args), options, wait=args.wait)
     print(result.report.summary())

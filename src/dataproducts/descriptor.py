@@ -75,6 +75,19 @@ class RefreshModel(_Strict):
 
     cycle: RefreshCycle | None = None
     schedule: Text | None = Field(default=None, description="Cron expression in UTC.")
+    method: Literal["full", "incremental"] | None = Field(
+        default=None,
+        description="How each build refreshes the product: `full` rebuilds it from all history, `incremental` "
+        "replaces only the last `lookback_days` days of `event_time` (`dbt build --full-refresh` rebuilds it).",
+    )
+    event_time: Text | None = Field(
+        default=None, description="The column that dates each row (incremental products): the window's clock."
+    )
+    lookback_days: Annotated[int, Field(ge=0, le=366)] | None = Field(
+        default=None,
+        description="How late data may arrive and still be picked up by the next incremental build, in days "
+        "of `event_time` (changes older than that need a full refresh).",
+    )
 
 
 class InterfaceModel(_Strict):

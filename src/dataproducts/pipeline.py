@@ -7,8 +7,10 @@ the job: the report is still written, with the failed products breached and the 
 Only a dbt that could not run at all (exit 2) or an input error stops it (exit 2). The exit code is the
 report's (``--fail-on``).
 
-``simulate``: for each of N days, ``dp generate --as-of D`` (with a deterministic incident schedule using
-the generator's faults) and then the nightly steps for that day, so every history row comes from a real run.
+``simulate``: the landing area as of the first day (``dp generate --as-of D``), then for each later day
+``dp generate --as-of D --append`` (the day's new rows, late arrivals and status changes, with a
+deterministic incident schedule using the generator's faults), each followed by the nightly steps for that
+day: the incremental products grow as in a real deployment, and every history row comes from a real run.
 """
 
 from __future__ import annotations
@@ -340,6 +342,7 @@ class NightlyOptions:
     fail_on: str = "breached"
     docs: bool = True
     data_docs: bool = True
+    full_refresh: bool = False  # dbt build --full-refresh (also chosen by itself: see incremental.py)
 
 
 def nightly(
@@ -434,12 +437,26 @@ class _Nightly:
         self.record("dbt source freshness", "ok" if fresh.success else "failed", fresh.seconds, detail)
 
     def build(self, work: Path, selectors: Sequence[str]) -> None:
-        """dbt build: failures are judged by the report; a dbt that could not run stops the job."""
+        """dbt build: failures are judged by the report; a dbt that could not run stops the job. A full
+        refresh when asked, or when the landing area does not continue the one the last build used."""
+        from dataproducts.incremental import full_refresh_reason, read_landing_state, remember_build
+
         self.progress.start("dbt build")
+        landing = read_landing_state(self.cfg.warehouse)
+        reason = "--full-refresh" if self.options.full_refresh else full_refresh_reason(self.cfg, landing)
+        refresh = ["--full-refresh"] if reason else []
         build = run_dbt(
-            self.cfg, ["build", "--quiet", *selectors], dbt_vars=self.dbt_vars, quiet=True, target_dir=work
+            self.cfg,
+            ["build", "--quiet", *refresh, *selectors],
+            dbt_vars=self.dbt_vars,
+            quiet=True,
+            target_dir=work,
         )
         detail = _dbt_detail(self.cfg, work / "run_results.json", build)
+        if reason:
+            detail = f"full refresh ({reason}); {detail}" if detail else f"full refresh ({reason})"
+        if not build.crashed and not self.options.select and _models_built(work / "run_results.json"):
+            remember_build(self.cfg, landing)
         self.record("dbt build", "ok" if build.success else "failed", build.seconds, detail)
         lock = build.lock_conflict()
         if lock:
@@ -574,6 +591,19 @@ def _selected_ids(work: Path, select: Sequence[str] | None) -> list[str] | None:
     from dataproducts.products import load_products, select_products
 
     return sorted(p.id for p in select_products(load_products(load_manifest(work / "manifest.json")), select))
+
+
+def _models_built(run_results: Path) -> bool:
+    """Whether every model of the build succeeded (tests may have failed): the products now reflect the
+    landing area, so the next build can be incremental."""
+    from dataproducts.artifacts import load_run_results
+
+    try:
+        results = load_run_results(run_results).results
+    except DataProductsError:
+        return False
+    models = [r for r in results if r.unique_id.startswith("model.")]
+    return bool(models) and all(r.status == "success" for r in models)
 
 
 def _built_products(run_record: Record, select: Sequence[str] | None) -> list[str]:

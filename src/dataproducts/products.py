@@ -108,6 +108,7 @@ class Descriptor:
     owner: Owner = field(default_factory=Owner)
     refresh_cycle: str | None = None
     refresh_schedule: str | None = None
+    refresh_method: str | None = None  # "incremental: the last 21 days of `order_date`", "full rebuild"
     classification: str | None = None
     personal_data: bool | None = None
     interfaces: tuple[Mapping[str, Any], ...] = ()
@@ -230,6 +231,17 @@ def _objective(value: BaseModel | None, raw: Any) -> Objective:
     return Objective(objective=getattr(value, "objective", None), params=params)
 
 
+def _refresh_method(refresh: Any) -> str | None:
+    """How each build refreshes the product, in words (the descriptor's refresh.method and window)."""
+    if refresh is None or refresh.method is None:
+        return None
+    if refresh.method == "full":
+        return "full rebuild from all history"
+    window = f"the last {refresh.lookback_days} days" if refresh.lookback_days is not None else "a window"
+    clock = f" of `{refresh.event_time}`" if refresh.event_time else ""
+    return f"incremental: {window}{clock} rebuilt, late data within that window included"
+
+
 def _slo(slo: SloModel | None, raw: Any) -> SloTargets:
     if slo is None or not isinstance(raw, Mapping):
         return SloTargets()
@@ -275,6 +287,7 @@ def parse_descriptor(
         owner=Owner(team=owner.team, name=owner.name, email=owner.email) if owner else Owner(),
         refresh_cycle=refresh.cycle if refresh else None,
         refresh_schedule=refresh.schedule if refresh else None,
+        refresh_method=_refresh_method(refresh),
         classification=typed.classification,
         personal_data=typed.personal_data,
         interfaces=tuple(i.model_dump() for i in typed.interfaces or ()),

@@ -214,3 +214,28 @@ def test_unexplained_parse_error_is_an_input_error(project_copy: Path, tmp_path:
     _edit(project_copy / SALES_MODELS, "models:\n", "models:\n  - name: [broken\n")
     code, _, err = _check(project_copy, tmp_path, "--no-warehouse")
     assert code == 2 and err.startswith("dp: error: dbt parse failed") and len(err.splitlines()) == 1
+
+
+def test_refresh_method_must_say_what_the_model_does(project_copy: Path, tmp_path: Path) -> None:
+    """DP017: an incremental model whose descriptor says otherwise, or a lookback that disagrees."""
+    operations = Path("models/operations/marts/_operations__models.yml")
+    _edit(
+        project_copy / operations,
+        "method: incremental, event_time: activity_date, lookback_days: 7",
+        "method: full",
+    )
+    _edit(project_copy / SALES_MODELS, "lookback_days: 21}", "lookback_days: 14}")
+    code, data, _ = _check(project_copy, tmp_path, "--no-warehouse")
+    assert code == 1
+    assert _found(data) == {
+        ("operations.service_health_daily", "DP017"),
+        ("sales.orders", "DP017"),
+        ("sales.order_items", "DP017"),
+        ("sales.sales_daily", "DP017"),
+    }
+    messages = {v["product"]: v["message"] for v in data["violations"]}
+    assert (
+        "built incrementally (event_time activity_date, lookback 7)"
+        in messages["operations.service_health_daily"]
+    )
+    assert messages["sales.sales_daily"] == "refresh.lookback_days is 14, the model's lookback 21"

@@ -1,14 +1,24 @@
+{#- Incremental (window strategy): an incremental build recomputes the last `lookback` days of activity_date;
+    a full refresh computes every day. -#}
+{%- set window_start = dataproducts_utils.window_start() if is_incremental() else none -%}
+
 with
 
 requests as (
 
     select * from {{ ref('stg_telemetry__request_logs') }}
+    {% if window_start %}
+        where requested_at >= {{ window_start }}
+    {% endif %}
 
 ),
 
 error_events as (
 
     select * from {{ ref('stg_telemetry__error_events') }}
+    {% if window_start %}
+        where occurred_at >= {{ window_start }}
+    {% endif %}
 
 ),
 

@@ -1,14 +1,24 @@
+{#- Incremental (window strategy): an incremental build recomputes the lines of the orders of the last
+    `lookback` days of order_date; a full refresh computes every line. -#}
+{%- set window_start = dataproducts_utils.window_start() if is_incremental() else none -%}
+
 with
-
-order_items as (
-
-    select * from {{ ref('stg_shop__order_items') }}
-
-),
 
 orders as (
 
     select * from {{ ref('stg_shop__orders') }}
+    {% if window_start %}
+        where order_date >= {{ window_start }}
+    {% endif %}
+
+),
+
+order_items as (
+
+    select * from {{ ref('stg_shop__order_items') }}
+    {% if window_start %}
+        where order_id in (select order_id from orders)
+    {% endif %}
 
 ),
 

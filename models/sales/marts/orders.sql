@@ -1,20 +1,33 @@
+{#- Incremental (window strategy): an incremental build recomputes the orders of the last `lookback` days of
+    order_date, with all their items and payments; a full refresh computes every order. -#}
+{%- set window_start = dataproducts_utils.window_start() if is_incremental() else none -%}
+
 with
 
 orders as (
 
     select * from {{ ref('stg_shop__orders') }}
+    {% if window_start %}
+        where order_date >= {{ window_start }}
+    {% endif %}
 
 ),
 
 order_items as (
 
     select * from {{ ref('order_items') }}
+    {% if window_start %}
+        where order_date >= {{ window_start }}
+    {% endif %}
 
 ),
 
 payments as (
 
     select * from {{ ref('int_payments_pivoted_to_orders') }}
+    {% if window_start %}
+        where order_id in (select order_id from orders)
+    {% endif %}
 
 ),
 

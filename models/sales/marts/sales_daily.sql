@@ -1,8 +1,15 @@
+{#- Incremental (window strategy): an incremental build recomputes the last `lookback` days of order_date
+    from the orders of those days and the 7 days before them; a full refresh computes every day. -#}
+{%- set window_start = dataproducts_utils.window_start() if is_incremental() else none -%}
+
 with
 
 orders as (
 
     select * from {{ ref('orders') }}
+    {% if window_start %}
+        where order_date >= {{ dbt.dateadd('day', -7, window_start) }}
+    {% endif %}
 
 ),
 
@@ -26,7 +33,7 @@ orders_aggregated_to_days as (
 first_order_day as (
 
     select min(order_date) as first_order_date
-    from orders_aggregated_to_days
+    from {{ ref('orders') }}
 
 ),
 
@@ -87,6 +94,9 @@ final as (
         cast(prior_7d_avg_order_count as double precision) as prior_7d_avg_order_count,
         {{ dataproducts_utils.safe_divide('order_count', 'prior_7d_avg_order_count') }} as order_count_vs_prior_7d
     from days_compared_to_prior_7d
+    {% if window_start %}
+        where order_date >= {{ window_start }}
+    {% endif %}
 
 )
 

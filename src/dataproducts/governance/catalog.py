@@ -56,6 +56,7 @@ class CatalogEntry:
     interfaces: tuple[Mapping[str, Any], ...]
     refresh_cycle: str | None
     refresh_schedule: str | None
+    refresh_method: str | None
     classification: str | None
     personal_data: bool | None
     slo: Mapping[str, Any]
@@ -135,6 +136,7 @@ def build_catalog(manifest: Manifest) -> Catalog:
                 interfaces=tuple(dict(i) for i in p.descriptor.interfaces),
                 refresh_cycle=p.descriptor.refresh_cycle,
                 refresh_schedule=p.descriptor.refresh_schedule,
+                refresh_method=p.descriptor.refresh_method,
                 classification=p.descriptor.classification,
                 personal_data=p.descriptor.personal_data,
                 slo=_slo(p),

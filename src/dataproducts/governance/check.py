@@ -527,6 +527,39 @@ def check_agreement(ctx: Context) -> Iterator[Finding]:
             yield p.id, "DP016", message
 
 
+def check_refresh(ctx: Context) -> Iterator[Finding]:
+    """DP017: the descriptor says how the product refreshes, and says what the model's config does."""
+    for p in ctx.products:
+        node = ctx.manifest.nodes.get(p.unique_id)
+        refresh = p.descriptor.raw.get("refresh")
+        if node is None or not isinstance(refresh, dict):
+            continue
+        config = node.config
+        method = refresh.get("method")
+        incremental = config.materialized == "incremental"
+        if incremental and method != "incremental":
+            said = f"says method: {method}" if method else "does not say refresh.method"
+            yield p.id, "DP017", (
+                f"the model is built incrementally (event_time {config.event_time}, lookback "
+                f"{config.lookback}), but the descriptor {said}"
+            )
+        elif method == "incremental" and not incremental:
+            yield p.id, "DP017", (
+                f"the descriptor says method: incremental, but the model is materialized {config.materialized}"
+            )
+        elif incremental:
+            if refresh.get("event_time") != config.event_time:
+                yield p.id, "DP017", (
+                    f"refresh.event_time is {refresh.get('event_time')}, the model's event_time "
+                    f"{config.event_time}"
+                )
+            if refresh.get("lookback_days") != config.lookback:
+                yield p.id, "DP017", (
+                    f"refresh.lookback_days is {refresh.get('lookback_days')}, the model's lookback "
+                    f"{config.lookback}"
+                )
+
+
 RULE_CHECKS: tuple[RuleCheck, ...] = (
     check_owner,
     check_documented,
@@ -543,6 +576,7 @@ RULE_CHECKS: tuple[RuleCheck, ...] = (
     check_personal_data,
     check_deprecation_dates,
     check_agreement,
+    check_refresh,
 )
 
 

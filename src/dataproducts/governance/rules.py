@@ -129,6 +129,15 @@ RULES: tuple[Rule, ...] = (
         "expectation), the statements agree: allowed values, minimum, maximum, nullability.",
         "keep the rule in one place (docs/checks.md), or make the copies say the same",
     ),
+    Rule(
+        "DP017",
+        "refresh-declared",
+        "The descriptor's refresh.method says how the model is built: `incremental` exactly when the model "
+        "is materialized incrementally, with the model's event_time and lookback as refresh.event_time and "
+        "refresh.lookback_days.",
+        "make refresh.method, event_time and lookback_days say what the model's config does "
+        "(docs/incremental.md)",
+    ),
 )
 
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}

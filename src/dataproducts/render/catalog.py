@@ -66,8 +66,10 @@ def render_markdown(catalog: Catalog) -> str:
             "",
         ]
         owner = f"{e.owner} <{e.owner_email}>" if e.owner_email else e.owner
-        refresh = md_escape(e.refresh_cycle or "-") + (
-            f" ({md_code(e.refresh_schedule)})" if e.refresh_schedule else ""
+        refresh = (
+            md_escape(e.refresh_cycle or "-")
+            + (f" ({md_code(e.refresh_schedule)})" if e.refresh_schedule else "")
+            + (f"; {md_inline(e.refresh_method)}" if e.refresh_method else "")
         )
         classification = md_escape(e.classification or "-") + (", personal data" if e.personal_data else "")
         lines += [
@@ -146,8 +148,10 @@ def render_docs_blocks(catalog: Catalog) -> str:
     out = [DOCS_BLOCKS_HEADER]
     for e in catalog.products:
         owner = f"{e.owner} ({e.owner_email})" if e.owner_email else e.owner
-        refresh = (e.refresh_cycle or "not declared") + (
-            f", `{e.refresh_schedule}` UTC" if e.refresh_schedule else ""
+        refresh = (
+            (e.refresh_cycle or "not declared")
+            + (f", `{e.refresh_schedule}` UTC" if e.refresh_schedule else "")
+            + (f"; {e.refresh_method}" if e.refresh_method else "")
         )
         versions = "; ".join(
             (f"v{v.version}" if v.version else "unversioned")

@@ -1,0 +1,101 @@
+"""When the nightly build must be a full refresh instead of an incremental one.
+
+The incremental products (docs/incremental.md) replace only the last days of their event time on each build.
+That is right when the landing area grew (``dp generate --append``, a real loader), and wrong when it was
+replaced (``dp generate`` without ``--append`` at another origin, seed or scale, or going back in time): the
+products would keep rows built from the old landing data. ``dp generate`` describes the landing area it wrote
+in ``raw_meta.landing_state``; the nightly remembers which landing area its last complete build was made
+from (``<runs>/landing-built.json``) and asks dbt for ``--full-refresh`` when the two do not continue each
+other. A landing area without that table (a real loader, another team's project) is never second-guessed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from dataproducts.config import ProjectConfig
+from dataproducts.fileio import write_atomic
+
+STATE_FILE = "landing-built.json"
+_IDENTITY = ("origin", "seed", "scale")
+
+
+@dataclass(frozen=True)
+class LandingState:
+    """What ``dp generate`` recorded about the landing area: its identity and the day it is loaded to."""
+
+    identity: dict[str, str]
+    as_of: dt.date | None
+
+    def as_json(self, warehouse: Path) -> dict[str, Any]:
+        return {
+            "warehouse": str(warehouse.resolve()),
+            "identity": self.identity,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+        }
+
+
+def read_landing_state(warehouse: Path) -> LandingState | None:
+    """The landing area's ``raw_meta.landing_state`` row, or None when there is none (or no warehouse)."""
+    if not warehouse.is_file():
+        return None
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            found = con.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'raw_meta' and table_name = 'landing_state'"
+            ).fetchone()
+            if not found or not found[0]:
+                return None
+            cursor = con.execute("select * from raw_meta.landing_state limit 1")
+            names = [d[0] for d in cursor.description or ()]
+            row = cursor.fetchone()
+    except duckdb.Error:
+        return None  # unreadable here means locked or broken: the build itself will say so
+    if row is None:
+        return None
+    values = dict(zip(names, row, strict=True))
+    as_of = values.get("as_of")
+    return LandingState(
+        identity={name: str(values.get(name)) for name in _IDENTITY},
+        as_of=as_of if isinstance(as_of, dt.date) else None,
+    )
+
+
+def full_refresh_reason(cfg: ProjectConfig, state: LandingState | None) -> str | None:
+    """Why the next build must rebuild every incremental product from scratch, or None when it need not."""
+    if state is None:
+        return None
+    path = cfg.runs_dir / STATE_FILE
+    try:
+        built = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return "no build on record was made from this landing area"
+    except (OSError, ValueError):
+        return f"{path} is unreadable"
+    current = state.as_json(cfg.warehouse)
+    if not isinstance(built, dict) or built.get("warehouse") != current["warehouse"]:
+        return "the last build on record was made from another warehouse"
+    if built.get("identity") != current["identity"]:
+        return "the landing area was generated anew (another origin, seed or scale)"
+    before, now = built.get("as_of"), current["as_of"]
+    if isinstance(before, str) and isinstance(now, str) and now < before:
+        return f"the landing area went back in time ({now} after a build from {before})"
+    return None
+
+
+def remember_build(cfg: ProjectConfig, state: LandingState | None) -> None:
+    """After a complete build: the landing area the products now reflect."""
+    if state is None:
+        with contextlib.suppress(FileNotFoundError):
+            (cfg.runs_dir / STATE_FILE).unlink()
+        return
+    cfg.runs_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(cfg.runs_dir / STATE_FILE, json.dumps(state.as_json(cfg.warehouse), indent=2) + "\n")
