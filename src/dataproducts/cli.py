@@ -136,12 +136,33 @@ def _add_generate(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> 
         parents=[common],
         help="write deterministic landing data for the CRM, web shop and telemetry sources",
         description="Write deterministic, realistic landing data (schemas raw_crm, raw_shop, raw_telemetry "
-        "in the warehouse), replacing what was there.",
+        "in the warehouse, described by raw_meta.landing_state) as of a day: replacing what was there, or with "
+        "--append growing it from its recorded as-of day (new rows, late arrivals, status changes). Day by day "
+        "or at once, clean days give the same landing tables.",
     )
-    p.add_argument("--scale", type=float, default=1.0, help="1 is about 100 000 orders (default 1)")
-    p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    p.add_argument(
+        "--scale",
+        type=float,
+        default=None,
+        help="1 is 100 000 orders every two years (default 1; --append: recorded)",
+    )
+    p.add_argument(
+        "--seed", type=int, default=None, help="random seed (default 42; --append: the recorded one)"
+    )
     p.add_argument(
         "--as-of", type=_date, default=None, help="simulated load day YYYY-MM-DD (default: today, UTC)"
+    )
+    p.add_argument(
+        "--append",
+        action="store_true",
+        help="grow the landing data from its recorded as-of day to --as-of instead of replacing it",
+    )
+    p.add_argument(
+        "--history-start",
+        type=_date,
+        default=None,
+        metavar="DATE",
+        help="the first order day (default: 730 days before --as-of; at most 3650 days before it)",
     )
     p.add_argument(
         "--inject",
@@ -159,12 +180,19 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     from dataproducts.pipeline import generate_landing
 
     faults = parse_faults(args.inject)
-    if not 0 < args.scale <= 1000 or args.scale != args.scale:
+    if args.scale is not None and (not 0 < args.scale <= 1000 or args.scale != args.scale):
         raise UsageError(f"dp generate: --scale must be above 0 and at most 1000, got {args.scale:g}")
     cfg = _config(args)
     as_of = args.as_of or dt.datetime.now(dt.UTC).date()
     result = generate_landing(
-        cfg, wait=args.wait, scale=args.scale, seed=args.seed, as_of=as_of, faults=faults
+        cfg,
+        wait=args.wait,
+        scale=args.scale,
+        seed=args.seed,
+        as_of=as_of,
+        faults=faults,
+        append=args.append,
+        history_start=args.history_start,
     )
     print(result.summary())
     return ExitCode.OK

@@ -1,6 +1,11 @@
--- Helpers for the generator's other scripts, then empty landing schemas.
--- A macro cannot hold a prepared-statement parameter, so the seed is put into a session variable first.
+-- Helpers for the generator's other scripts (temporary macros of this session, both modes).
+-- A macro cannot hold a prepared-statement parameter, so the seed and the run's values (a struct of every
+-- parameter) are put into session variables first.
 set variable generate_seed = cast($seed as integer);  -- noqa: PRS
+set variable generate_run = $run;  -- noqa: PRS
+
+-- run(field): one of the run's values, for the macros ('origin', 'state_as_of', 'order_lo', ...).
+create or replace temp macro run(field) as struct_extract(getvariable('generate_run'), field);
 
 -- rnd(k, salt): a uniform number in [0, 1) from a hash of the key, a salt and the seed.
 create or replace temp macro rnd(k, salt) as
@@ -13,9 +18,13 @@ create or replace temp macro pick(lst, u) as lst[1 + least(floor(u * len(lst))::
 create or replace temp macro loaded_at(k, day) as
 cast(day as timestamp) + to_seconds(cast(rnd(k, 'load') * 3600 as bigint));
 
-drop schema if exists raw_crm cascade;
-drop schema if exists raw_shop cascade;
-drop schema if exists raw_telemetry cascade;
-create schema raw_crm;
-create schema raw_shop;
-create schema raw_telemetry;
+-- landed_on(day): the day a row version that should land on day actually lands: that day, unless it should
+-- have landed by the previous load and did not (a fault held it back): then it arrives late, on the as-of day.
+create or replace temp macro landed_on(day) as case when day > run('previous') then day else run('as_of') end;
+
+-- customer_country(c): customer c's country (ISO-2), which also sets the currency of the customer's orders.
+create or replace temp macro customer_country(c) as
+pick(
+    ['DE', 'DE', 'DE', 'FR', 'FR', 'NL', 'GB', 'GB', 'US', 'US', 'ES', 'IT', 'AT', 'BE', 'PL', 'DK'],
+    rnd(c, 'country')
+);

@@ -1,7 +1,10 @@
-create table raw_telemetry.kpi_targets as
+-- raw_telemetry.kpi_targets, a full daily extract: fixed targets valid from the origin, loaded on the state day.
+delete from raw_telemetry.kpi_targets;
+
+insert into raw_telemetry.kpi_targets
 select
     kpi_name, service, description, cast(target_value as double) as target_value, comparison,
-    unit, $as_of - $order_days as valid_from, loaded_at(kpi_name, $as_of) as _loaded_at
+    unit, $origin as valid_from, loaded_at(kpi_name, $state_as_of) as _loaded_at
 from (
     values
     ('checkout_availability', 'checkout', 'Share of checkout requests without a 5xx', 0.99, '>=', 'ratio'),
