@@ -4,7 +4,7 @@
     probe.py sql PROJECT_DIR WAREHOUSE TARGET AS_OF           the compiled engine, every product once
     probe.py gx PROJECT_DIR WAREHOUSE TARGET AS_OF            Great Expectations, every product once
     probe.py paired PROJECT_DIR WAREHOUSE TARGET AS_OF        (a) and (b) per product, alternated
-    probe.py dbt-build PROJECT_DIR WAREHOUSE TARGET AS_OF     dbt build (through dataproducts.dbt.run_dbt)
+    probe.py dbt-build PROJECT_DIR WAREHOUSE TARGET AS_OF     dbt build --full-refresh (dataproducts.dbt.run_dbt)
 
 Prints one JSON object: seconds per product (and in total) measured inside the process.
 
@@ -47,7 +47,10 @@ def main(argv: list[str]) -> int:
     if mode == "dbt-build":
         from dataproducts.dbt import run_dbt
 
-        inv = run_dbt(cfg, ["build", "--quiet"], dbt_vars={"as_of": as_of.isoformat()}, quiet=True)
+        # a full build every time: the incremental products rebuilt from all history, as (d) always was
+        inv = run_dbt(
+            cfg, ["build", "--quiet", "--full-refresh"], dbt_vars={"as_of": as_of.isoformat()}, quiet=True
+        )
         print(json.dumps({"total": time.perf_counter() - started, "returncode": inv.returncode}))
         return 0
 

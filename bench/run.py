@@ -6,16 +6,19 @@ and the runner against ``dbt build``.
 For each scale: ``dp generate`` into ``bench/.work/scale-<S>/`` (kept between runs unless --regenerate), then
 each measurement in its own process under ``/usr/bin/time -v`` (wall time, peak RSS):
 
-  (d) dbt build            (a) hand-written single-scan SQL per product     (b) dp validate --engine sql
-  (c) dp validate --engine gx                                               (e) dp nightly --no-docs
+  (d) dbt build --full-refresh   (a) hand-written single-scan SQL per product  (b) dp validate --engine sql
+  (c) dp validate --engine gx     (e) dp nightly --no-docs --full-refresh (every product from all history)
   (f) the transformation floor: the build's compiled SQL as plain CREATE TABLE AS in one DuckDB session
       (bench/floor.py; no contracts, constraints or tests)
+  (g) the daily nightly: on a copy of the warehouse after a full nightly, ``dp generate --append`` one
+      more day, then ``dp nightly --no-docs`` (incremental); repeated day after day, the median reported
   plus dp report (peak RSS target) and, per product, in-process seconds for (a) and (b), measured
   alternately in one process (``probe.py paired``: medians of many pairs for millisecond products).
 
 Prints the tables, writes ``bench/results/latest.json`` and ``latest.md``.
 Targets at scale 100: (b)/(a) <= 1.5 per product; (c)/(b) >= 2 over all suites; (e)/(d) <= 1.3; peak RSS
-of dp validate and dp report < 1 GiB; time growing no faster than linearly from scale 10 to 100.
+of dp validate and dp report < 1 GiB; time growing no faster than linearly from scale 10 to 100; (e)/(f)
+<= 1.5; (g)/(e) <= 0.2; peak RSS of (e) and (g) < 2 GiB.
 """
 
 from __future__ import annotations
@@ -154,8 +157,12 @@ def bench_scale(scale: float, as_of: str, skip_gx: bool, regenerate: bool, repea
     steps["report"] = measure([*dp, "report", *report_paths, "--as-of", as_of, "-q"], work / "report.log")
     print(f"[scale {scale:g}] (e) dp nightly --no-docs ...", flush=True)
     steps["e_nightly"] = measure_n(
-        [*dp, "nightly", *report_paths, "--as-of", as_of, "--no-docs"], work / "nightly.log", repeat
+        [*dp, "nightly", *report_paths, "--as-of", as_of, "--no-docs", "--full-refresh"],
+        work / "nightly.log",
+        repeat,
     )
+    print(f"[scale {scale:g}] (g) the daily nightly ...", flush=True)
+    steps.update(bench_daily(work, as_of, repeat))
     paired = _json_line(steps["ab_per_product"]["stdout"]).get("paired", {})
     out["per_product"] = {
         pid: {
@@ -172,6 +179,67 @@ def bench_scale(scale: float, as_of: str, skip_gx: bool, regenerate: bool, repea
     return out
 
 
+def bench_daily(work: Path, as_of: str, repeat: int) -> dict[str, Any]:
+    """(g): a copy of the built warehouse, one full nightly on it (not timed), then each day: append that
+    day's landing data (timed apart) and run the nightly, which builds incrementally."""
+    import shutil
+
+    daily = work / "daily"
+    shutil.rmtree(daily, ignore_errors=True)
+    daily.mkdir()
+    wh = daily / "warehouse.duckdb"
+    shutil.copyfile(work / "warehouse.duckdb", wh)
+    dp = [PY, "-m", "dataproducts"]
+    paths = [
+        *("--warehouse", str(wh), "--runs-dir", str(daily / "runs"), "--target-dir", str(daily / "target")),
+        *("--reports-dir", str(daily / "reports"), "--history", str(daily / "history.duckdb")),
+    ]
+    first = measure([*dp, "nightly", *paths, "--as-of", as_of, "--no-docs"], daily / "nightly_full.log")
+    appends: list[dict[str, Any]] = []
+    nights: list[dict[str, Any]] = []
+    day = dt.date.fromisoformat(as_of)
+    for n in range(1, repeat + 1):
+        next_day = (day + dt.timedelta(days=n)).isoformat()
+        appends.append(
+            measure(
+                [
+                    *dp,
+                    "generate",
+                    "--append",
+                    "--as-of",
+                    next_day,
+                    "--warehouse",
+                    str(wh),
+                    "--runs-dir",
+                    str(daily / "runs"),
+                ],
+                daily / f"append_{n}.log",
+            )
+        )
+        nights.append(
+            measure([*dp, "nightly", *paths, "--as-of", next_day, "--no-docs"], daily / f"nightly_{n}.log")
+        )
+    incremental = all(
+        "full refresh" not in (daily / f"nightly_{n}.log").read_text() for n in range(1, repeat + 1)
+    )
+    return {
+        "g_first_full_nightly": first,
+        "g_append_day": _median(appends),
+        "g_daily_nightly": {**_median(nights), "incremental": incremental},
+    }
+
+
+def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    ordered = sorted(runs, key=lambda r: r["wall_s"])
+    mid = ordered[len(ordered) // 2]
+    return {
+        "wall_s": mid["wall_s"],
+        "peak_rss_mib": max((r["peak_rss_mib"] or 0) for r in runs),
+        "returncode": max(r["returncode"] for r in runs),
+        "runs": [r["wall_s"] for r in runs],
+    }
+
+
 def ratios(result: dict[str, Any]) -> dict[str, Any]:
     s = result["steps"]
     r: dict[str, Any] = {}
@@ -181,6 +249,8 @@ def ratios(result: dict[str, Any]) -> dict[str, Any]:
     if "f_floor" in s:
         r["d_over_f"] = round(s["d_dbt_build"]["wall_s"] / s["f_floor"]["wall_s"], 2)
         r["e_over_f"] = round(s["e_nightly"]["wall_s"] / s["f_floor"]["wall_s"], 2)
+    if "g_daily_nightly" in s:
+        r["g_over_e"] = round(s["g_daily_nightly"]["wall_s"] / s["e_nightly"]["wall_s"], 2)
     r["b_over_a_max"] = max((p["b_over_a"] for p in result["per_product"].values()), default=None)
     big = {k: v for k, v in result["per_product"].items() if v["a_s"] >= 0.1}
     r["b_over_a_max_products_over_100ms"] = max((p["b_over_a"] for p in big.values()), default=None)
@@ -208,8 +278,11 @@ def markdown(results: list[dict[str, Any]], machine: dict[str, Any]) -> str:
         "ab_per_product": "(a)+(b) per product, paired (probe process)",
         "c_validate_gx": "(c) dp validate --engine gx",
         "report": "dp report",
-        "e_nightly": "(e) dp nightly --no-docs",
+        "e_nightly": "(e) dp nightly --no-docs --full-refresh",
         "f_floor": "(f) floor: compiled SQL as plain CREATE TABLE AS, one DuckDB session",
+        "g_first_full_nightly": "(g) setup: first nightly on the copy (full refresh)",
+        "g_append_day": "(g) dp generate --append one day",
+        "g_daily_nightly": "(g) daily nightly: dp nightly --no-docs after the append (incremental)",
     }
     for res in results:
         for key, step in res["steps"].items():
@@ -220,15 +293,15 @@ def markdown(results: list[dict[str, Any]], machine: dict[str, Any]) -> str:
     lines += [
         "",
         "| scale | (b)/(a) max | (b)/(a) max, products with (a) >= 0.1 s | (b)/(a) all | (c)/(b) | (e)/(d) "
-        "| (d)/(f) | (e)/(f) |",
+        "| (d)/(f) | (e)/(f) | (g)/(e) |",
     ]
-    lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for res in results:
         r = res["ratios"]
         lines.append(
             f"| {res['scale']:g} | {r['b_over_a_max']} | {r['b_over_a_max_products_over_100ms']} | "
             f"{r['b_over_a_all']} | {r.get('c_over_b', 'n/a')} | {r['e_over_d']} | {r.get('d_over_f', 'n/a')} | "
-            f"{r.get('e_over_f', 'n/a')} |"
+            f"{r.get('e_over_f', 'n/a')} | {r.get('g_over_e', 'n/a')} |"
         )
     lines += [
         "",

@@ -7,6 +7,8 @@ through :func:`open_read_only`, so a missing, locked or corrupt file gives the s
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +19,9 @@ if TYPE_CHECKING:
     import duckdb
 
 LOCKED = "locked by another process (is dbt still running?)"
+# DuckDB's memory limit for every connection of the project (profiles.yml gives dbt the same default): a
+# nightly at scale 100 peaked at 4.7 GiB with DuckDB's own default (80% of RAM); bench/run.py measures both.
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 
 def quote_ident(name: str) -> str:
@@ -60,7 +65,30 @@ def open_read_only(path: Path, *, config: Mapping[str, Any] | None = None) -> du
     import duckdb
 
     path = existing_warehouse(path)
+    limit = memory_limit()
     try:
-        return duckdb.connect(str(path), read_only=True, config=dict(config or {}))
+        con = duckdb.connect(str(path), read_only=True, config=dict(config or {}))
     except duckdb.Error as exc:
         raise WarehouseError(f"{path}: cannot open read-only: {reason(exc)}") from exc
+    if limit is not None:
+        try:
+            con.execute(f"set memory_limit = '{limit}'")  # a setting, not a write: fine read-only
+        except duckdb.Error as exc:
+            con.close()
+            raise WarehouseError(f"DP_MEMORY_LIMIT={limit!r}: DuckDB refused it: {reason(exc)}") from exc
+    return con
+
+
+def memory_limit() -> str | None:
+    """DuckDB's memory limit for the project's connections: ``DP_MEMORY_LIMIT`` (default ``1GB``, the same
+    default as the dbt profile's; a size such as ``1.5GB``, a share of RAM such as ``50%``, or ``none`` for no
+    limit), None when it is empty (DuckDB's own default, 80% of RAM). Anything else is a one-line
+    ``WarehouseError``."""
+    value = os.environ.get("DP_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT).strip()
+    if not value:
+        return None
+    if not re.fullmatch(r"\d+(\.\d+)?\s*([KMGT]i?B|%)|none", value, flags=re.IGNORECASE):
+        raise WarehouseError(
+            f"DP_MEMORY_LIMIT={value!r}: expected a size such as 1GB, a share such as 50%, or none"
+        )
+    return value
