@@ -9,9 +9,9 @@ payments, a sign-up, a request, an error) falls on a day fixed by its key, and t
 A fresh generate replaces the schemas ``raw_crm``, ``raw_shop``, ``raw_telemetry`` and ``raw_meta`` with
 state(A). ``append=True`` brings the landing area from its recorded as-of day P to A: rows of state(A) that
 are missing are inserted (loaded on A when they should have landed by P: late arrivals), changed order
-statuses updated, the daily extracts loaded again; only keys whose event day is at most 20 days before P
-are computed, so an append costs about a day of data. Both run the same scripts, one transaction each: a
-failed run leaves the landing area as it was. Faults are applied after the day's data. The SQL is package
+statuses updated, the daily extracts loaded again; only the keys of events from 20 days before P on (5 days
+for telemetry) are computed, so an append costs about a day of data. Both run the same scripts, one
+transaction each: a failed run leaves the landing area as it was. Faults are applied after the day's data. The SQL is package
 data in ``dataproducts/sql/generate/``, run with prepared-statement parameters. See ``docs/landing.md``.
 """
 
@@ -287,12 +287,14 @@ def generate(
     try:
         con.execute("begin transaction")
         before: dict[str, int] = {}
+        previous_as_of: dt.date | None = None
         if append:
             recorded = _read_state(con, warehouse)
             _check_append(
                 recorded, warehouse, as_of=as_of, scale=scale, seed=seed, history_start=history_start
             )
             scale, seed, origin = recorded.scale, recorded.seed, recorded.origin
+            previous_as_of = recorded.as_of
             _check_keys(scale, origin, as_of)
             before = _row_counts(con)
             plan = _append_plan(recorded, as_of, fault_set)
@@ -325,7 +327,7 @@ def generate(
         row_counts=counts,
         seconds=time.perf_counter() - started,
         origin=origin,
-        previous_as_of=plan.previous if append else None,
+        previous_as_of=previous_as_of,
         row_changes={name: count - before.get(name, 0) for name, count in counts.items()} if append else {},
     )
 

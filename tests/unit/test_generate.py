@@ -531,7 +531,10 @@ def test_source_freshness_sees_every_table_loaded_on_the_as_of_day(history: dict
 
 def test_late_when_appending(history: dict[int, Path], tmp_path: Path) -> None:
     path = _copy(history[3], tmp_path / "late.duckdb")
-    _append(path, _day(4), faults=["late"])
+    result = generate(path, as_of=_day(4), append=True, faults=["late"])
+    assert result.previous_as_of == _day(3) and result.summary().startswith(
+        f"appended landing data from {_day(3)} to {_day(4)} (origin {ORIGIN}, scale 0.05, seed 3, faults late)"
+    )
     # set back to exactly the landing area as of day 1 (what landed since is withdrawn), as a fresh late does
     fresh_late = _gen(
         tmp_path, "fresh_late", scale=0.05, as_of=_day(4), history_start=ORIGIN, faults=["late"]
