@@ -18,6 +18,7 @@ from conftest import build_project, dp
 
 SALES_MODELS = Path("models/sales/marts/_sales__models.yml")
 MARKETING_MODELS = Path("models/marketing/marts/_marketing__models.yml")
+CUSTOMERS_MODELS = Path("models/customers/marts/_customers__models.yml")
 SALES_EXPOSURES = Path("models/sales/marts/_sales__exposures.yml")
 # the contract of sales_daily, an unversioned product (a versioned one has a finding per version)
 SALES_DAILY_CONTRACT = (
@@ -76,13 +77,17 @@ def test_text_output_names_product_rule_and_fix(project_copy: Path, tmp_path: Pa
         "sales.sales_daily: DP003 contract-enforced: contract not enforced "
         "(fix: set config.contract.enforced: true and give every column a data_type)"
     )
-    assert lines[-1].startswith("dp check FAILED: 1 violation(s) in 1 product(s)")
+    # without the contract the table no longer enforces its key, and no test checks it (DP004)
+    assert lines[1].startswith(
+        "sales.sales_daily: DP004 primary-key: the primary key (order_date) is not enforced"
+    )
+    assert lines[-1].startswith("dp check FAILED: 2 violation(s) in 1 product(s)")
 
 
 def test_removed_contract(project_copy: Path, tmp_path: Path) -> None:
     _edit(project_copy / SALES_MODELS, SALES_DAILY_CONTRACT, SALES_DAILY_CONTRACT.replace("true", "false"))
     code, data, _ = _check(project_copy, tmp_path, "--no-warehouse")
-    assert code == 1 and _found(data) == {("sales.sales_daily", "DP003")}
+    assert code == 1 and _found(data) == {("sales.sales_daily", "DP003"), ("sales.sales_daily", "DP004")}
 
 
 def test_removed_contract_of_a_versioned_product_names_each_version(
@@ -90,10 +95,13 @@ def test_removed_contract_of_a_versioned_product_names_each_version(
 ) -> None:
     _edit(project_copy / SALES_MODELS, "contract: {enforced: true}", "contract: {enforced: false}")  # orders
     code, data, _ = _check(project_copy, tmp_path, "--no-warehouse")
-    assert code == 1 and _found(data) == {("sales.orders", "DP003")}
+    assert code == 1 and _found(data) == {("sales.orders", "DP003"), ("sales.orders", "DP004")}
+    unguarded = "the primary key (order_id) is not enforced (contract not enforced) and no uniqueness test guarantees it"
     assert sorted(v["message"] for v in data["violations"]) == [
         "v1: contract not enforced",
+        f"v1: {unguarded}",
         "v2: contract not enforced",
+        f"v2: {unguarded}",
     ]
 
 
@@ -194,10 +202,12 @@ def test_pass_through_is_proven_on_the_data(project_copy: Path, tmp_path: Path) 
 def test_waivers_accept_a_violation_with_a_reason(project_copy: Path, tmp_path: Path) -> None:
     _edit(project_copy / SALES_MODELS, SALES_DAILY_CONTRACT, SALES_DAILY_CONTRACT.replace("true", "false"))
     (project_copy / "waivers.yml").write_text(
-        "waivers:\n  - {product: sales.sales_daily, rule: DP003, reason: 'migrating to v2', expires: 2999-01-01}\n"
+        "waivers:\n"
+        "  - {product: sales.sales_daily, rule: DP003, reason: 'migrating to v2', expires: 2999-01-01}\n"
+        "  - {product: sales.sales_daily, rule: DP004, reason: 'migrating to v2', expires: 2999-01-01}\n"
     )
     code, data, _ = _check(project_copy, tmp_path, "--no-warehouse")
-    assert code == 0 and data["summary"]["waived"] == 1
+    assert code == 0 and data["summary"]["waived"] == 2
     assert data["violations"][0]["waiver_reason"] == "migrating to v2"
 
 
@@ -239,3 +249,64 @@ def test_refresh_method_must_say_what_the_model_does(project_copy: Path, tmp_pat
         in messages["operations.service_health_daily"]
     )
     assert messages["sales.sales_daily"] == "refresh.lookback_days is 14, the model's lookback 21"
+
+
+def test_an_old_version_that_derives_its_rows_keeps_a_uniqueness_test(
+    project_copy: Path, tmp_path: Path
+) -> None:
+    """DP004: customers v3's table enforces the key, v2 only `select *`s it; v1 derives its columns, so its key
+    needs the test its YAML gives it."""
+    _edit(
+        project_copy / CUSTOMERS_MODELS,
+        "          - unique:\n              arguments: {column_name: customer_id}\n",
+        "",
+    )
+    code, data, _ = _check(project_copy, tmp_path, "--no-warehouse")
+    assert code == 1 and _found(data) == {("customers.customers", "DP004")}
+    assert [v["message"] for v in data["violations"]] == [
+        "v1: the primary key (customer_id) is not enforced (materialized as a view) and no uniqueness test "
+        "guarantees it"
+    ]
+
+
+def test_a_test_or_expectation_restating_an_enforced_constraint_is_dead(
+    project_copy: Path, tmp_path: Path
+) -> None:
+    """DP018: the copies issue 12 removed, put back: a key test, a not_null test, the order status three times."""
+    _edit(
+        project_copy / SALES_MODELS,
+        "          - type: primary_key\n      - name: order_count\n",
+        "          - type: primary_key\n        data_tests: [unique, not_null]\n      - name: order_count\n",
+    )
+    _edit(
+        project_copy / SALES_MODELS,
+        "expression: \"status in ('placed', 'shipped', 'delivered', 'cancelled', 'returned')\"\n",
+        "expression: \"status in ('placed', 'shipped', 'delivered', 'cancelled', 'returned')\"\n"
+        "        data_tests:\n          - accepted_values:\n              arguments:\n"
+        "                values: [placed, shipped, delivered, cancelled, returned]\n",
+    )
+    suite_path = project_copy / "expectations/sales/orders.json"
+    suite = json.loads(suite_path.read_text())
+    suite["expectations"].append(
+        {
+            "type": "expect_column_values_to_be_in_set",
+            "kwargs": {
+                "column": "status",
+                "value_set": ["placed", "shipped", "delivered", "cancelled", "returned"],
+            },
+            "severity": "critical",
+            "description": "Order status is one of the shop's five.",
+        }
+    )
+    suite_path.write_text(json.dumps(suite, indent=2))
+    code, data, _ = _check(project_copy, tmp_path, "--no-warehouse")
+    assert code == 1 and _found(data) == {("sales.orders", "DP018"), ("sales.sales_daily", "DP018")}
+    status = "the check constraint status in ('placed', 'shipped', 'delivered', 'cancelled', 'returned')"
+    # the status test exists once per version of orders (v1 is a view of v2): reported once
+    assert sorted(v["message"] for v in data["violations"]) == [
+        "order_date: not_null test restates the not_null constraint",
+        "order_date: unique test restates the primary_key constraint (order_date)",
+        f"status: accepted_values test restates {status}",
+        f"status: expectations/sales/orders.json expectation #{len(suite['expectations'])} "
+        f"(expect_column_values_to_be_in_set) restates {status}",
+    ]

@@ -22,6 +22,19 @@ FIXTURE = REPO / "tests" / "fixtures" / "manifest_small.json"
 FCT = "model.dataproducts.fct_orders"
 DIM_V2 = "model.dataproducts.dim_customers.v2"
 COHORT = "model.dataproducts.cohort_retention"
+DIM_V1 = "model.dataproducts.dim_customers.v1"
+UNIQUE_ORDER_ID = "test.dataproducts.unique_fct_orders_order_id.523ddb6ce5"
+STATUS_VALUES = "test.dataproducts.accepted_values_fct_orders_status__placed__shipped__delivered__cancelled__returned.379847e441"
+UNIQUE_DIM_V1 = "test.dataproducts.unique_dim_customers_v1_customer_id.cea60a0517"
+UNIQUE_DIM_V2 = "test.dataproducts.unique_dim_customers_v2_customer_id.f52bb79f08"
+# tests the trimmed manifest still has that only restate a constraint the table enforces (DP018)
+RESTATED = (
+    UNIQUE_ORDER_ID,
+    STATUS_VALUES,
+    "test.dataproducts.unique_combination_of_columns_cohort_retention_cohort_month__months_since_signup.e9c716317a",
+    UNIQUE_DIM_V1,
+    UNIQUE_DIM_V2,
+)
 
 STANDARDS = build_standards(
     [
@@ -34,8 +47,11 @@ STANDARDS = build_standards(
 
 @pytest.fixture(scope="module")
 def base() -> dict[str, Any]:
-    """The fixture made clean: fct_orders gets the consumer the trimmed manifest left out."""
+    """The fixture made clean: fct_orders gets the consumer the trimmed manifest left out, and the tests that
+    restate an enforced constraint (the project removed them in issue 12) go."""
     data = json.loads(FIXTURE.read_text())
+    for test_id in RESTATED:
+        data["nodes"].pop(test_id)
     data["exposures"]["exposure.dataproducts.sales_dashboard"] = {
         "unique_id": "exposure.dataproducts.sales_dashboard",
         "name": "sales_dashboard",
@@ -85,8 +101,18 @@ def _drop_pk_constraint(d: dict[str, Any]) -> None:
     column["constraints"] = [c for c in column["constraints"] if c["type"] != "primary_key"]
 
 
-def _drop_pk_test(d: dict[str, Any]) -> None:
-    d["nodes"].pop("test.dataproducts.unique_fct_orders_order_id.523ddb6ce5")
+def _restore(d: dict[str, Any], *test_ids: str) -> None:
+    original = json.loads(FIXTURE.read_text())["nodes"]
+    for test_id in test_ids:
+        d["nodes"][test_id] = original[test_id]
+
+
+def _as_view(d: dict[str, Any]) -> None:
+    d["nodes"][FCT]["config"]["materialized"] = "view"
+
+
+def _restore_pk_test(d: dict[str, Any]) -> None:
+    _restore(d, UNIQUE_ORDER_ID)
 
 
 def _incomplete_descriptor(d: dict[str, Any]) -> None:
@@ -162,10 +188,11 @@ F, D, C, M = (
 MUTATIONS = [
     (_no_group_owner, {(F, "DP001")}),
     (_undocument, {(F, "DP002")}),
-    (_drop_contract, {(F, "DP003")}),
+    (_drop_contract, {(F, "DP003"), (F, "DP004")}),  # the key is no longer enforced and nothing tests it
     (_untype, {(F, "DP003")}),
     (_drop_pk_constraint, {(F, "DP004")}),
-    (_drop_pk_test, {(F, "DP004")}),
+    (_as_view, {(F, "DP004")}),
+    (_restore_pk_test, {(F, "DP018")}),
     (_incomplete_descriptor, {(M, "DP005")}),  # the product id follows the descriptor's domain
     (_suite_elsewhere, {(F, "DP006")}),
     (_no_consumer, {(F, "DP007")}),
@@ -395,3 +422,141 @@ def test_suite_checks_are_the_ones_dp_validate_applies(
     assert finding[:2] == (F, "DP006")
     assert finding[2].startswith("quality suite expectations/sales/orders.json: expectation #"), finding
     assert message in finding[2]
+
+
+# --- DP004: the key holds where it is not enforced; DP018: no copy of an enforced constraint -------------------
+
+
+def test_a_key_the_table_does_not_enforce_needs_a_uniqueness_test(base: dict[str, Any]) -> None:
+    (finding,) = _mutated(base, _as_view)
+    assert finding[2] == (
+        "the primary key (order_id) is not enforced (materialized as a view) and no uniqueness test guarantees it"
+    )
+    assert _mutated(base, lambda d: (_as_view(d), _restore_pk_test(d))) == []
+    # a table or an incremental model with an enforced contract enforces the key: no test needed
+    for materialized in ("table", "incremental"):
+
+        def keyed(d: dict[str, Any], materialized: str = materialized) -> None:
+            d["nodes"][FCT]["config"]["materialized"] = materialized
+
+        assert [f for f in _mutated(base, keyed) if f[1] == "DP004"] == []
+    messages = [f[2] for f in _mutated(base, _drop_contract) if f[1] == "DP004"]
+    assert messages == [
+        "the primary key (order_id) is not enforced (contract not enforced) and no uniqueness test guarantees it"
+    ]
+
+
+def _v1_view(raw_code: str) -> Callable[[dict[str, Any]], None]:
+    def mutate(d: dict[str, Any]) -> None:
+        d["nodes"][DIM_V1]["config"]["materialized"] = "view"
+        d["nodes"][DIM_V1]["raw_code"] = raw_code
+
+    return mutate
+
+
+V1_PATTERN = (
+    "-- the deprecated version 1: the latest, unchanged\nselect * from {{ ref('dim_customers', v=2) }}\n"
+)
+
+
+@pytest.mark.parametrize(
+    "raw_code",
+    [
+        V1_PATTERN,
+        "select *\nfrom {{ ref( \"dim_customers\", version='2' ) }};",
+        "{# old name #} SELECT * FROM {{ ref('dim_customers', v=2) }}",
+    ],
+)
+def test_an_old_version_that_is_a_view_of_the_latest_keeps_its_key(
+    base: dict[str, Any], raw_code: str
+) -> None:
+    assert _mutated(base, _v1_view(raw_code)) == []
+
+
+@pytest.mark.parametrize(
+    "raw_code",
+    [
+        "select * from {{ ref('dim_customers', v=2) }} where customer_id > 0",  # more than select *
+        "select * from {{ ref('dim_customers', v=1) }}",  # not the latest version
+        "select * from {{ ref('customers', v=2) }}",  # another model
+        "select customer_id, email from {{ ref('dim_customers', v=2) }}",
+    ],
+)
+def test_an_old_version_that_derives_its_rows_needs_a_uniqueness_test(
+    base: dict[str, Any], raw_code: str
+) -> None:
+    (finding,) = _mutated(base, _v1_view(raw_code))
+    assert finding == (
+        D,
+        "DP004",
+        "v1: the primary key (customer_id) is not enforced (materialized as a view) and no uniqueness test "
+        "guarantees it",
+    )
+
+    def tested(d: dict[str, Any]) -> None:
+        _v1_view(raw_code)(d)
+        _restore(d, UNIQUE_DIM_V1)
+
+    assert _mutated(base, tested) == []
+
+
+def test_a_view_of_a_latest_version_that_enforces_nothing_needs_a_test_too(base: dict[str, Any]) -> None:
+    def mutate(d: dict[str, Any]) -> None:
+        _v1_view(V1_PATTERN)(d)
+        d["nodes"][DIM_V2]["config"]["contract"]["enforced"] = False
+
+    assert sorted(f[2] for f in _mutated(base, mutate) if f[1] == "DP004") == [
+        "v1: the primary key (customer_id) is not enforced (materialized as a view) and no uniqueness test "
+        "guarantees it",
+        "v2: the primary key (customer_id) is not enforced (contract not enforced) and no uniqueness test "
+        "guarantees it",
+    ]
+
+
+def test_dead_checks_name_the_column_the_constraint_and_the_copy(base: dict[str, Any]) -> None:
+    findings = _mutated(base, lambda d: _restore(d, *RESTATED))
+    assert sorted(f[:2] for f in findings) == [(D, "DP018"), (C, "DP018"), (F, "DP018"), (F, "DP018")]
+    assert sorted(f[2] for f in findings) == [
+        "cohort_month, months_since_signup: unique_combination_of_columns test restates the primary_key "
+        "constraint (cohort_month, months_since_signup)",
+        # a test declared for every version is one per version in the manifest: reported once
+        "customer_id: unique test restates the primary_key constraint (customer_id)",
+        "order_id: unique test restates the primary_key constraint (order_id)",
+        "status: accepted_values test restates the check constraint status in ('placed', 'shipped', "
+        "'delivered', 'cancelled', 'returned')",
+    ]
+
+
+def test_a_copy_on_a_view_of_the_latest_version_is_dead_too(base: dict[str, Any]) -> None:
+    def mutate(d: dict[str, Any]) -> None:
+        _v1_view(V1_PATTERN)(d)
+        _restore(d, UNIQUE_DIM_V1)
+
+    assert _mutated(base, mutate) == [
+        (D, "DP018", "v1: customer_id: unique test restates the primary_key constraint (customer_id)")
+    ]
+
+
+def test_a_suite_expectation_restating_a_constraint_is_named_by_file_and_number(
+    base: dict[str, Any], tmp_path: Path
+) -> None:
+    copy = {
+        "type": "expect_column_values_to_be_in_set",
+        "kwargs": {
+            "column": "status",
+            "value_set": ["returned", "cancelled", "delivered", "shipped", "placed"],
+        },
+        "severity": "critical",
+    }
+    findings = _run(base, _suite_project(tmp_path, lambda s: s["expectations"].append(copy)))
+    (finding,) = findings
+    number = len(json.loads((REPO / "expectations/sales/orders.json").read_text())["expectations"]) + 1
+    assert finding == (
+        F,
+        "DP018",
+        f"status: expectations/sales/orders.json expectation #{number} (expect_column_values_to_be_in_set) "
+        "restates the check constraint status in ('placed', 'shipped', 'delivered', 'cancelled', 'returned')",
+    )
+    # with a mostly, or another set, it says more than the constraint
+    copy["kwargs"]["mostly"] = 0.9
+    assert _run(base, _suite_project(tmp_path / "mostly", lambda s: s["expectations"].append(copy))) == []

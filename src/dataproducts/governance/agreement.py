@@ -15,13 +15,17 @@ each column of a product's latest version and reports the pairs that disagree:
   expectation that tolerates nulls (``mostly`` < 1) or expects them disagrees.
 
 Statements the parser does not understand (other check expressions) are left out, never guessed.
+
+The same statements serve DP018 (``restated``): a dbt test or an expectation every statement of which an
+enforced constraint already makes (the same allowed values, the same bound, never null, the key's uniqueness)
+can never fail on the table that enforces the constraint.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from dataproducts.artifacts import Node
@@ -39,9 +43,10 @@ _INTEGER = re.compile(
 @dataclass(frozen=True)
 class Statement:
     where: str  # "check constraint", "dbt test accepted_values", "suite expect_column_values_to_be_in_set"
-    column: str
-    kind: str  # values | min | max | nulls
-    value: Any  # frozenset of values | (number, strict) | "never" / "tolerated" / "expected"
+    column: str  # for ``unique``: the key's columns, comma-separated
+    kind: str  # values | min | max | nulls | unique
+    value: Any  # frozenset of values | (number, strict) | "never" / "tolerated" / "expected" | key columns
+    said: str = field(default="", compare=False)  # a constraint's text: "status in (...)", "(a, b)"
 
 
 def _literals(text: str) -> frozenset[str]:
@@ -66,86 +71,183 @@ def _bound(kind: str, value: float, strict: bool, integer: bool) -> tuple[float,
 
 def _check_statements(expression: str, integer: Callable[[str], bool]) -> Iterator[Statement]:
     text = expression.strip()
+    said = " ".join(text.split())
     if match := _IN_LIST.match(text):
-        yield Statement("check constraint", match[1], "values", _literals(match[2]))
+        yield Statement("check constraint", match[1], "values", _literals(match[2]), said)
     elif match := _BETWEEN.match(text):
         whole = integer(match[1])
-        yield Statement("check constraint", match[1], "min", _bound("min", float(match[2]), False, whole))
-        yield Statement("check constraint", match[1], "max", _bound("max", float(match[3]), False, whole))
+        yield Statement(
+            "check constraint", match[1], "min", _bound("min", float(match[2]), False, whole), said
+        )
+        yield Statement(
+            "check constraint", match[1], "max", _bound("max", float(match[3]), False, whole), said
+        )
     elif match := _COMPARE.match(text):
         kind = "min" if match[2].startswith(">") else "max"
         strict = len(match[2]) == 1
         yield Statement(
-            "check constraint", match[1], kind, _bound(kind, float(match[3]), strict, integer(match[1]))
+            "check constraint", match[1], kind, _bound(kind, float(match[3]), strict, integer(match[1])), said
         )
+
+
+def _key(columns: Iterable[str]) -> frozenset[str]:
+    return frozenset(str(c).lower() for c in columns)
+
+
+def _unique(where: str, columns: list[str], said: str = "") -> Statement:
+    return Statement(where, ", ".join(columns), "unique", _key(columns), said)
+
+
+def integer_columns(node: Node) -> Callable[[str], bool]:
+    """Whether a column of the node is of an integer type (a strict bound is then the next inclusive one)."""
+    types = {name.lower(): (info.data_type or "").lower() for name, info in node.columns.items()}
+
+    def integer(column: str) -> bool:
+        return bool(_INTEGER.match(types.get(column.lower(), "")))
+
+    return integer
+
+
+def constraint_statements(node: Node) -> list[Statement]:
+    """What the node's constraints say, column and model level (keys: never null, and unique)."""
+    integer = integer_columns(node)
+    found: list[Statement] = []
+    for name, info in node.columns.items():
+        for constraint in info.constraints:
+            if constraint.type in ("not_null", "primary_key"):
+                found.append(Statement(f"{constraint.type} constraint", name, "nulls", "never"))
+            if constraint.type in ("primary_key", "unique"):
+                found.append(_unique(f"{constraint.type} constraint", [name], f"({name})"))
+            elif constraint.type == "check" and constraint.expression:
+                found += _check_statements(constraint.expression, integer)
+    for constraint in node.constraints:
+        if constraint.type == "check" and constraint.expression:
+            found += _check_statements(constraint.expression, integer)
+        elif constraint.type in ("primary_key", "unique") and constraint.columns:
+            key = f"({', '.join(constraint.columns)})"
+            found.append(_unique(f"{constraint.type} constraint", list(constraint.columns), key))
+            if constraint.type == "primary_key":
+                found += [
+                    Statement("primary_key constraint", c, "nulls", "never", key) for c in constraint.columns
+                ]
+    return found
+
+
+def dbt_test_statements(test: Node, integer: Callable[[str], bool]) -> list[Statement]:
+    """What one dbt data test says about a column (or a key); nothing for a test this module cannot read."""
+    meta = test.test_metadata
+    if meta is None:
+        return []
+    name = meta.name.split(".")[-1]
+    where = f"dbt test {meta.name}"
+    if name == "unique_combination_of_columns":
+        columns = meta.kwargs.get("combination_of_columns")
+        if isinstance(columns, list) and columns:
+            return [_unique(where, [str(c) for c in columns])]
+        return []
+    column = test.column_name or meta.kwargs.get("column_name")
+    if not isinstance(column, str):
+        return []
+    if name == "unique":
+        return [_unique(where, [column])]
+    if name == "accepted_values" and isinstance(meta.kwargs.get("values"), list):
+        return [Statement(where, column, "values", frozenset(str(v) for v in meta.kwargs["values"]))]
+    if name == "not_null":
+        return [Statement(where, column, "nulls", "never")]
+    found: list[Statement] = []
+    if name == "accepted_range":
+        inclusive = meta.kwargs.get("inclusive", True) is not False
+        for key, kind in (("min_value", "min"), ("max_value", "max")):
+            number = _number(meta.kwargs.get(key))
+            if number is not None:
+                found.append(
+                    Statement(where, column, kind, _bound(kind, number, not inclusive, integer(column)))
+                )
+    return found
+
+
+def expectation_statements(expectation: Mapping[str, Any], integer: Callable[[str], bool]) -> list[Statement]:
+    """What one suite expectation says about a column (or a key); nothing for one this module cannot read."""
+    kind_name = str(expectation.get("type", ""))
+    kwargs = expectation.get("kwargs") or {}
+    where = f"suite {kind_name}"
+    if kind_name == "expect_compound_columns_to_be_unique":
+        columns = kwargs.get("column_list")
+        if isinstance(columns, list) and columns:
+            return [_unique(where, [str(c) for c in columns])]
+        return []
+    column = kwargs.get("column")
+    if not isinstance(column, str):
+        return []
+    if kind_name == "expect_column_values_to_be_unique":
+        return [_unique(where, [column])]
+    if kind_name == "expect_column_values_to_be_in_set" and isinstance(kwargs.get("value_set"), list):
+        return [Statement(where, column, "values", frozenset(str(v) for v in kwargs["value_set"]))]
+    if kind_name == "expect_column_values_to_not_be_null":
+        mostly = _number(kwargs.get("mostly"))
+        return [
+            Statement(where, column, "nulls", "tolerated" if mostly is not None and mostly < 1 else "never")
+        ]
+    if kind_name == "expect_column_values_to_be_null":
+        return [Statement(where, column, "nulls", "expected")]
+    found: list[Statement] = []
+    if kind_name == "expect_column_values_to_be_between":
+        for key, kind in (("min_value", "min"), ("max_value", "max")):
+            number = _number(kwargs.get(key))
+            if number is not None:
+                strict = bool(kwargs.get(f"strict_{kind}"))
+                found.append(Statement(where, column, kind, _bound(kind, number, strict, integer(column))))
+    return found
 
 
 def statements(
     node: Node, tests: Iterable[Node], expectations: Iterable[Mapping[str, Any]]
 ) -> list[Statement]:
     """Every statement about the node's columns, from its constraints, its tests and its suite."""
-    types = {name.lower(): (info.data_type or "").lower() for name, info in node.columns.items()}
-
-    def integer(column: str) -> bool:
-        return bool(_INTEGER.match(types.get(column.lower(), "")))
-
-    found: list[Statement] = []
-    for name, info in node.columns.items():
-        for constraint in info.constraints:
-            if constraint.type in ("not_null", "primary_key"):
-                found.append(Statement(f"{constraint.type} constraint", name, "nulls", "never"))
-            elif constraint.type == "check" and constraint.expression:
-                found += _check_statements(constraint.expression, integer)
-    for constraint in node.constraints:
-        if constraint.type == "check" and constraint.expression:
-            found += _check_statements(constraint.expression, integer)
-        elif constraint.type == "primary_key":
-            found += [Statement("primary_key constraint", c, "nulls", "never") for c in constraint.columns]
+    integer = integer_columns(node)
+    found = constraint_statements(node)
     for test in tests:
-        meta = test.test_metadata
-        column = test.column_name or (meta.kwargs.get("column_name") if meta else None)
-        if meta is None or not isinstance(column, str):
-            continue
-        where = f"dbt test {meta.name}"
-        if meta.name == "accepted_values" and isinstance(meta.kwargs.get("values"), list):
-            found.append(Statement(where, column, "values", frozenset(str(v) for v in meta.kwargs["values"])))
-        elif meta.name == "not_null":
-            found.append(Statement(where, column, "nulls", "never"))
-        elif meta.name == "accepted_range":
-            inclusive = meta.kwargs.get("inclusive", True) is not False
-            for key, kind in (("min_value", "min"), ("max_value", "max")):
-                number = _number(meta.kwargs.get(key))
-                if number is not None:
-                    found.append(
-                        Statement(where, column, kind, _bound(kind, number, not inclusive, integer(column)))
-                    )
+        found += dbt_test_statements(test, integer)
     for expectation in expectations:
-        kind_name = str(expectation.get("type", ""))
-        kwargs = expectation.get("kwargs") or {}
-        column = kwargs.get("column")
-        if not isinstance(column, str):
-            continue
-        where = f"suite {kind_name}"
-        if kind_name == "expect_column_values_to_be_in_set" and isinstance(kwargs.get("value_set"), list):
-            found.append(Statement(where, column, "values", frozenset(str(v) for v in kwargs["value_set"])))
-        elif kind_name == "expect_column_values_to_be_between":
-            for key, kind in (("min_value", "min"), ("max_value", "max")):
-                number = _number(kwargs.get(key))
-                if number is not None:
-                    strict = bool(kwargs.get(f"strict_{kind}"))
-                    found.append(
-                        Statement(where, column, kind, _bound(kind, number, strict, integer(column)))
-                    )
-        elif kind_name == "expect_column_values_to_not_be_null":
-            mostly = _number(kwargs.get("mostly"))
-            found.append(
-                Statement(
-                    where, column, "nulls", "tolerated" if mostly is not None and mostly < 1 else "never"
-                )
-            )
-        elif kind_name == "expect_column_values_to_be_null":
-            found.append(Statement(where, column, "nulls", "expected"))
+        found += expectation_statements(expectation, integer)
     return found
+
+
+def _fully_read(arguments: Mapping[str, Any]) -> bool:
+    """No ``mostly`` below 1 and every bound a number: the statements are all the copy says."""
+    mostly = arguments.get("mostly")
+    number = _number(mostly)
+    if mostly is not None and (number is None or number < 1):
+        return False
+    return all(
+        arguments.get(b) is None or _number(arguments[b]) is not None for b in ("min_value", "max_value")
+    )
+
+
+def restated(
+    said: Sequence[Statement], arguments: Mapping[str, Any], enforced: Sequence[Statement]
+) -> list[Statement]:
+    """The enforced constraint statements a copy (a test's or an expectation's statements) only repeats.
+
+    Empty unless every statement of the copy is one an enforced constraint makes (same column, kind and value:
+    the same allowed values, the same bound, never null, uniqueness of the same columns) and the copy says
+    nothing else: no ``mostly`` below 1, no bound that is not a number (a suite parameter).
+    """
+    if not said or not _fully_read(arguments):
+        return []
+    made: dict[tuple[str, str, Any], Statement] = {}
+    for statement in enforced:
+        column = "" if statement.kind == "unique" else statement.column.lower()
+        made.setdefault((column, statement.kind, statement.value), statement)
+    found: list[Statement] = []
+    for statement in said:
+        column = "" if statement.kind == "unique" else statement.column.lower()
+        match = made.get((column, statement.kind, statement.value))
+        if match is None:
+            return []
+        found.append(match)
+    # one constraint makes both bounds of ``between``: named once
+    return list({(s.where, s.column.lower(), s.said): s for s in found}.values())
 
 
 def _shown(statement: Statement) -> str:
@@ -166,6 +268,8 @@ def disagreements(found: Iterable[Statement]) -> Iterator[str]:
         by_key.setdefault((statement.column.lower(), statement.kind), []).append(statement)
     labels = {"values": "allowed values", "min": "minimum", "max": "maximum", "nulls": "nullability"}
     for (_column, kind), group in sorted(by_key.items()):
+        if kind not in labels:  # a key is unique or says nothing: uniqueness cannot disagree
+            continue
         if kind == "nulls":
             if not any(s.value == "never" for s in group) or all(s.value == "never" for s in group):
                 continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,16 @@ from dataproducts.config import ProjectConfig
 from dataproducts.constants import OBJECTIVE_SLIS
 from dataproducts.descriptor import DESCRIPTOR_PATH, DescriptorProblem, missing_keys
 from dataproducts.errors import ConfigError, ExitCode, SuiteError
-from dataproducts.governance.agreement import disagreements, statements
+from dataproducts.governance.agreement import (
+    Statement,
+    constraint_statements,
+    dbt_test_statements,
+    disagreements,
+    expectation_statements,
+    integer_columns,
+    restated,
+    statements,
+)
 from dataproducts.governance.parsing import ManifestSource, RefusedReference, manifest_from
 from dataproducts.governance.passthrough import Warehouse, select_star_source
 from dataproducts.governance.rules import RULES, Rule, rule
@@ -45,6 +55,9 @@ from dataproducts.products import (
 from dataproducts.validation.suites import load_suite
 
 UNIQUENESS_TESTS = frozenset({"unique", "unique_combination_of_columns"})
+# materializations whose table DuckDB builds with the contract's constraints (the incremental strategies insert
+# through them too); a view or an ephemeral model only declares them
+ENFORCING_MATERIALIZATIONS = frozenset({"table", "incremental"})
 DESCRIPTOR_DOC = "docs/descriptor.md"
 
 
@@ -220,16 +233,65 @@ def _uniqueness_tests(tests: Iterable[Node]) -> list[frozenset[str]]:
     return found
 
 
+def enforces_constraints(node: Node) -> bool:
+    """The node is built as a table with its contract enforced: DuckDB checks every constraint at insert."""
+    return node.config.contract.enforced and node.config.materialized in ENFORCING_MATERIALIZATIONS
+
+
+def _not_enforced_because(node: Node) -> str:
+    if not node.config.contract.enforced:
+        return "contract not enforced"
+    return f"materialized as {'a view' if node.config.materialized == 'view' else node.config.materialized}"
+
+
+_COMMENTS = re.compile(r"\{#.*?#\}|/\*.*?\*/|--[^\n]*", re.S)
+_VIEW_OF = re.compile(
+    r"select\s+\*\s+from\s+\{\{\s*ref\s*\(\s*(['\"])(?P<name>\w+)\1\s*,\s*(?:v|version)\s*=\s*"
+    r"(['\"]?)(?P<version>[\w.]+)\3\s*\)\s*\}\}\s*;?",
+    re.I,
+)
+
+
+def is_view_of(node: Node, latest: Node) -> bool:
+    """The project's v1 pattern: a view whose SQL is ``select * from {{ ref('<model>', v=<latest>) }}``."""
+    if node.config.materialized != "view" or latest.version is None:
+        return False
+    match = _VIEW_OF.fullmatch(_COMMENTS.sub(" ", node.raw_code).strip())
+    return bool(match and match["name"] == latest.name and match["version"] == str(latest.version))
+
+
+def _key(version: ProductVersion) -> list[str]:
+    return [c.name for c in version.columns if "primary_key" in c.constraints]
+
+
 def check_primary_key(ctx: Context) -> Iterator[Finding]:
+    """DP004: a primary_key constraint on every version, and the key guaranteed where it is not enforced."""
     for p in ctx.products:
+        latest = ctx.manifest.nodes.get(p.unique_id)
+        latest_key = frozenset(k.lower() for k in _key(p.latest))
         for label, version in _versions(p):
-            keys = [c.name for c in version.columns if "primary_key" in c.constraints]
+            keys = _key(version)
             if not keys:
                 yield p.id, "DP004", f"{label}no primary_key constraint"
                 continue
+            node = ctx.manifest.nodes.get(version.unique_id)
+            if node is None or enforces_constraints(node):
+                continue
             wanted = frozenset(k.lower() for k in keys)
+            if (
+                latest is not None
+                and enforces_constraints(latest)
+                and wanted == latest_key
+                and is_view_of(node, latest)
+            ):
+                continue  # the rows are the latest version's, whose table enforces the key
             if wanted not in _uniqueness_tests(ctx.tests_by_node.get(version.unique_id, [])):
-                yield p.id, "DP004", f"{label}no uniqueness test on the primary key ({', '.join(keys)})"
+                yield (
+                    p.id,
+                    "DP004",
+                    f"{label}the primary key ({', '.join(keys)}) is not enforced ({_not_enforced_because(node)}) "
+                    "and no uniqueness test guarantees it",
+                )
 
 
 def _descriptor_problems(ctx: Context, p: DataProduct) -> Iterator[str]:
@@ -527,6 +589,59 @@ def check_agreement(ctx: Context) -> Iterator[Finding]:
             yield p.id, "DP016", message
 
 
+def _restates(column: str, copy: str, constraints: Sequence[Statement]) -> str:
+    said = list(dict.fromkeys(f"{s.where} {s.said}".strip() for s in constraints))
+    return f"{column}: {copy} restates the {' and the '.join(said)}"
+
+
+def check_dead_checks(ctx: Context) -> Iterator[Finding]:
+    """DP018: no dbt test or suite expectation only restates a constraint the product's table enforces."""
+    for p in ctx.products:
+        latest = ctx.manifest.nodes.get(p.unique_id)
+        if latest is None or not enforces_constraints(latest):
+            continue
+        enforced = constraint_statements(latest)
+        if not enforced:
+            continue
+        integer = integer_columns(latest)
+        # a test declared once for a versioned model is one test per version: said once, on the latest
+        found: dict[str, list[str]] = {}
+        latest_label = ""
+        for label, version in _versions(p):
+            node = ctx.manifest.nodes.get(version.unique_id)
+            if node is None or not (node is latest or is_view_of(node, latest)):
+                continue
+            if node is latest:
+                latest_label = label
+            for test in sorted(ctx.tests_by_node.get(version.unique_id, []), key=lambda t: t.unique_id):
+                meta = test.test_metadata
+                if meta is None:
+                    continue
+                said = dbt_test_statements(test, integer)
+                made = restated(said, meta.kwargs, enforced)
+                if made:
+                    name = f"{meta.namespace}.{meta.name}" if meta.namespace else meta.name
+                    found.setdefault(_restates(said[0].column, f"{name} test", made), []).append(label)
+        for message, labels in found.items():
+            if latest_label in labels:
+                yield p.id, "DP018", message
+            else:
+                versions = ", ".join(label.removesuffix(": ") for label in dict.fromkeys(labels))
+                yield p.id, "DP018", f"{versions}: {message}"
+        path = p.suite_path(ctx.project_dir)
+        shown = path.relative_to(ctx.project_dir) if path.is_relative_to(ctx.project_dir) else path
+        try:
+            expectations = load_suite(path).expectations
+        except SuiteError:
+            continue  # a missing or broken suite is DP006's
+        for number, expectation in enumerate(expectations, start=1):  # numbered as DP006 names them
+            said = expectation_statements(expectation, integer)
+            made = restated(said, expectation.get("kwargs") or {}, enforced)
+            if made:
+                copy = f"{shown} expectation #{number} ({expectation.get('type')})"
+                yield p.id, "DP018", _restates(said[0].column, copy, made)
+
+
 def check_refresh(ctx: Context) -> Iterator[Finding]:
     """DP017: the descriptor says how the product refreshes, and says what the model's config does."""
     for p in ctx.products:
@@ -539,24 +654,40 @@ def check_refresh(ctx: Context) -> Iterator[Finding]:
         incremental = config.materialized == "incremental"
         if incremental and method != "incremental":
             said = f"says method: {method}" if method else "does not say refresh.method"
-            yield p.id, "DP017", (
-                f"the model is built incrementally (event_time {config.event_time}, lookback "
-                f"{config.lookback}), but the descriptor {said}"
+            yield (
+                p.id,
+                "DP017",
+                (
+                    f"the model is built incrementally (event_time {config.event_time}, lookback "
+                    f"{config.lookback}), but the descriptor {said}"
+                ),
             )
         elif method == "incremental" and not incremental:
-            yield p.id, "DP017", (
-                f"the descriptor says method: incremental, but the model is materialized {config.materialized}"
+            yield (
+                p.id,
+                "DP017",
+                (
+                    f"the descriptor says method: incremental, but the model is materialized {config.materialized}"
+                ),
             )
         elif incremental:
             if refresh.get("event_time") != config.event_time:
-                yield p.id, "DP017", (
-                    f"refresh.event_time is {refresh.get('event_time')}, the model's event_time "
-                    f"{config.event_time}"
+                yield (
+                    p.id,
+                    "DP017",
+                    (
+                        f"refresh.event_time is {refresh.get('event_time')}, the model's event_time "
+                        f"{config.event_time}"
+                    ),
                 )
             if refresh.get("lookback_days") != config.lookback:
-                yield p.id, "DP017", (
-                    f"refresh.lookback_days is {refresh.get('lookback_days')}, the model's lookback "
-                    f"{config.lookback}"
+                yield (
+                    p.id,
+                    "DP017",
+                    (
+                        f"refresh.lookback_days is {refresh.get('lookback_days')}, the model's lookback "
+                        f"{config.lookback}"
+                    ),
                 )
 
 
@@ -577,6 +708,7 @@ RULE_CHECKS: tuple[RuleCheck, ...] = (
     check_deprecation_dates,
     check_agreement,
     check_refresh,
+    check_dead_checks,
 )
 
 

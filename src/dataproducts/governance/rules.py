@@ -42,9 +42,12 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "DP004",
         "primary-key",
-        "Every version declares a primary_key constraint and a uniqueness test on the same columns.",
-        "add a primary_key constraint (column or model level) and a unique / unique_combination_of_columns "
-        "test on those columns",
+        "Every version declares a primary_key constraint, and the key holds: its table enforces it (a table "
+        "or incremental model with an enforced contract), or it is a view that only selects * from the "
+        "latest version whose table does, or a uniqueness test checks it.",
+        "add a primary_key constraint (column or model level); where the version cannot enforce it (a view, "
+        "an ephemeral model, a contract not enforced) add a unique / unique_combination_of_columns test on "
+        "those columns",
     ),
     Rule(
         "DP005",
@@ -137,6 +140,16 @@ RULES: tuple[Rule, ...] = (
         "refresh.lookback_days.",
         "make refresh.method, event_time and lookback_days say what the model's config does "
         "(docs/incremental.md)",
+    ),
+    Rule(
+        "DP018",
+        "no-dead-checks",
+        "No dbt test or suite expectation restates a constraint the product's table enforces (uniqueness of "
+        "the primary key, not null on a not_null or key column, the same allowed values or bounds as a check "
+        "constraint): DuckDB rejects every row that breaks it, so the copy can never fail and only costs a "
+        "scan.",
+        "remove the copy (docs/checks.md); keep a test or expectation only where it says more than the "
+        "constraint (a mostly, another set or bound, a rule across columns or tables)",
     ),
 )
 
