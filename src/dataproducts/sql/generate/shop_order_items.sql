@@ -10,7 +10,7 @@ create or replace temp macro order_items_in_window() as table
     )
 
     select
-    -- at most 4 lines per order: a stable key without a sort over all lines
+        -- at most 4 lines per order: a stable key without a sort over all lines
         cast((l.order_id - 1) * 4 + l.line + 1 as integer) as order_item_id,
         l.order_id,
         p.product_id,
