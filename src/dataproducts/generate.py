@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 
 from dataproducts.errors import UsageError, WarehouseError, first_line
+from dataproducts.warehouse import memory_limit
 
 FAULTS: dict[str, str] = {
     "late": "the feed stalled 3 days before the as-of day: the last 3 days' rows arrive with the next append",
@@ -279,9 +280,12 @@ def generate(
         _check_history(origin, as_of)
         _check_keys(scale, origin, as_of)
     started = time.perf_counter()
+    limit = memory_limit()  # DP_MEMORY_LIMIT, as for every connection of the project
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(warehouse))
+        if limit is not None:
+            con.execute(f"set memory_limit = '{limit}'")
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot open warehouse {warehouse} for writing: {first_line(exc)}") from exc
     try:

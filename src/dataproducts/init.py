@@ -450,8 +450,23 @@ def _suite(
             + "; a column added or dropped is a change consumers must hear about.",
             "profiled",
         )
-    # the project's own statements: constraints and tests
+    # the project's own statements: constraints and tests. A table whose contract is enforced checks its
+    # not_null, unique and primary_key constraints on every row inserted: an expectation restating one can
+    # never fail (dp check DP018), so those become expectations only where nothing enforces them.
+    enforced = node.config.contract.enforced and node.config.materialized in ("table", "incremental")
+    never_null = {
+        info.name
+        for info in node.columns.values()
+        if enforced and any(c.type in ("not_null", "primary_key") for c in info.constraints)
+    }
+    always_unique = {
+        info.name
+        for info in node.columns.values()
+        if enforced and any(c.type in ("unique", "primary_key") for c in info.constraints)
+    }
     for info in node.columns.values():
+        if enforced:
+            break
         for constraint in info.constraints:
             if constraint.type in ("not_null", "primary_key"):
                 add(
@@ -470,6 +485,8 @@ def _suite(
                     "constraints",
                 )
     for constraint in node.constraints:
+        if enforced:
+            break
         if constraint.type in ("unique", "primary_key") and len(constraint.columns) > 1:
             add(
                 "expect_compound_columns_to_be_unique",
@@ -484,6 +501,10 @@ def _suite(
         column = test.column_name or meta.kwargs.get("column_name")
         severity = "warning" if str(test.config.severity or "error").lower() == "warn" else "critical"
         said = f"From the dbt test {test.name} ({where})."
+        if meta.name in ("not_null", "unique") and column in (
+            never_null if meta.name == "not_null" else always_unique
+        ):
+            continue  # the enforced contract already guarantees it
         if meta.name == "not_null" and column:
             add("expect_column_values_to_not_be_null", {"column": column}, severity, said, "dbt tests")
         elif meta.name == "unique" and column:

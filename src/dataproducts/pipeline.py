@@ -759,7 +759,10 @@ def _simulate(
         faults = tuple(schedule.get(number, ()))
         is_last = number == days
         started = time.perf_counter()
-        generate(cfg.warehouse, scale=scale, seed=seed, as_of=day, faults=faults)
+        if number == 1:  # the landing area starts here; each later day arrives as a real one would
+            generate(cfg.warehouse, scale=scale, seed=seed, as_of=day, faults=faults)
+        else:
+            generate(cfg.warehouse, as_of=day, faults=faults, append=True)
         steps = 6 if docs and is_last else 5
         progress = Progress(steps, stream, prefix=f"  day {number}/{days} ", quiet=not verbose)
         options = NightlyOptions(

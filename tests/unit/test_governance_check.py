@@ -432,7 +432,12 @@ def test_a_key_the_table_does_not_enforce_needs_a_uniqueness_test(base: dict[str
     assert finding[2] == (
         "the primary key (order_id) is not enforced (materialized as a view) and no uniqueness test guarantees it"
     )
-    assert _mutated(base, lambda d: (_as_view(d), _restore_pk_test(d))) == []
+
+    def as_view_with_test(d: dict[str, Any]) -> None:
+        _as_view(d)
+        _restore_pk_test(d)
+
+    assert _mutated(base, as_view_with_test) == []
     # a table or an incremental model with an enforced contract enforces the key: no test needed
     for materialized in ("table", "incremental"):
 
@@ -540,7 +545,7 @@ def test_a_copy_on_a_view_of_the_latest_version_is_dead_too(base: dict[str, Any]
 def test_a_suite_expectation_restating_a_constraint_is_named_by_file_and_number(
     base: dict[str, Any], tmp_path: Path
 ) -> None:
-    copy = {
+    copy: dict[str, Any] = {
         "type": "expect_column_values_to_be_in_set",
         "kwargs": {
             "column": "status",

@@ -116,3 +116,38 @@ def test_the_standards_proposal_lists_shared_columns_and_type_conflicts() -> Non
         {"name": "customer_id", "data_type": "integer", "description": "The customer."}
     ]
     assert _standards_text({"a": [("a.x", "int", "")]}) is None
+
+
+@pytest.mark.parametrize(("enforced", "materialized"), [(True, "table"), (False, "table"), (True, "view")])
+def test_constraints_become_expectations_only_where_nothing_enforces_them(
+    enforced: bool, materialized: str
+) -> None:
+    """An enforced contract on a table checks not_null and primary_key at insert: restating them in the suite
+    (or a not_null/unique test on those columns) is a dead check (DP018); on a view or without an enforced
+    contract the suite is where they get checked."""
+    manifest = load_manifest(FIXTURES / "manifest_small.json")
+    node = Node.model_validate(
+        {
+            "unique_id": "model.p.orders",
+            "resource_type": "model",
+            "name": "orders",
+            "original_file_path": "models/marts/orders.sql",
+            "config": {"contract": {"enforced": enforced}, "materialized": materialized},
+            "columns": {
+                "order_id": {"name": "order_id", "constraints": [{"type": "primary_key"}]},
+                "status": {"name": "status", "constraints": [{"type": "not_null"}]},
+                "note": {"name": "note"},
+            },
+        }
+    )
+    suite, _ = _suite(manifest, node, "d.orders", None)
+    stated = {(e["type"], e["kwargs"].get("column")) for e in suite["expectations"]}
+    restated = {
+        ("expect_column_values_to_not_be_null", "order_id"),
+        ("expect_column_values_to_be_unique", "order_id"),
+        ("expect_column_values_to_not_be_null", "status"),
+    }
+    if enforced and materialized == "table":
+        assert not stated & restated
+    else:
+        assert restated <= stated
