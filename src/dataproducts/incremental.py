@@ -4,8 +4,8 @@ The incremental products (docs/incremental.md) replace only the last days of the
 That is right when the landing area grew (``dp generate --append``, a real loader), and wrong when it was
 replaced (``dp generate`` without ``--append`` at another origin, seed or scale, or going back in time): the
 products would keep rows built from the old landing data. ``dp generate`` describes the landing area it wrote
-in ``raw_meta.landing_state``; the nightly remembers which landing area its last complete build was made
-from (``<runs>/landing-built.json``) and asks dbt for ``--full-refresh`` when the two do not continue each
+in ``raw_meta.landing_state``; the nightly remembers in the warehouse itself which landing area its last
+complete build was made from (``dp_meta.landing_built``, written after dbt has exited) and asks dbt for ``--full-refresh`` when the two do not continue each
 other. A landing area without that table (a real loader, another team's project) is never second-guessed.
 """
 
@@ -21,9 +21,7 @@ from typing import Any
 import duckdb
 
 from dataproducts.config import ProjectConfig
-from dataproducts.fileio import write_atomic
 
-STATE_FILE = "landing-built.json"
 _IDENTITY = ("origin", "seed", "scale")
 
 
@@ -34,9 +32,8 @@ class LandingState:
     identity: dict[str, str]
     as_of: dt.date | None
 
-    def as_json(self, warehouse: Path) -> dict[str, Any]:
+    def as_json(self) -> dict[str, Any]:
         return {
-            "warehouse": str(warehouse.resolve()),
             "identity": self.identity,
             "as_of": self.as_of.isoformat() if self.as_of else None,
         }
@@ -69,20 +66,36 @@ def read_landing_state(warehouse: Path) -> LandingState | None:
     )
 
 
+def _built_from(warehouse: Path) -> dict[str, Any] | None:
+    """What ``remember_build`` wrote into the warehouse, or None."""
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            found = con.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'dp_meta' and table_name = 'landing_built'"
+            ).fetchone()
+            if not found or not found[0]:
+                return None
+            row = con.execute("select state from dp_meta.landing_built limit 1").fetchone()
+    except duckdb.Error:
+        return None
+    if row is None:
+        return None
+    try:
+        data = json.loads(row[0])
+    except (TypeError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def full_refresh_reason(cfg: ProjectConfig, state: LandingState | None) -> str | None:
     """Why the next build must rebuild every incremental product from scratch, or None when it need not."""
     if state is None:
         return None
-    path = cfg.runs_dir / STATE_FILE
-    try:
-        built = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    built = _built_from(cfg.warehouse)
+    if built is None:
         return "no build on record was made from this landing area"
-    except (OSError, ValueError):
-        return f"{path} is unreadable"
-    current = state.as_json(cfg.warehouse)
-    if not isinstance(built, dict) or built.get("warehouse") != current["warehouse"]:
-        return "the last build on record was made from another warehouse"
+    current = state.as_json()
     if built.get("identity") != current["identity"]:
         return "the landing area was generated anew (another origin, seed or scale)"
     before, now = built.get("as_of"), current["as_of"]
@@ -92,10 +105,13 @@ def full_refresh_reason(cfg: ProjectConfig, state: LandingState | None) -> str |
 
 
 def remember_build(cfg: ProjectConfig, state: LandingState | None) -> None:
-    """After a complete build: the landing area the products now reflect."""
+    """After a complete build (dbt has exited): the landing area the products now reflect. A warehouse that
+    cannot be written now (a hand-run dbt holds it) is left as it was: the next build is then a full one."""
     if state is None:
-        with contextlib.suppress(FileNotFoundError):
-            (cfg.runs_dir / STATE_FILE).unlink()
         return
-    cfg.runs_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(cfg.runs_dir / STATE_FILE, json.dumps(state.as_json(cfg.warehouse), indent=2) + "\n")
+    with contextlib.suppress(duckdb.Error), duckdb.connect(str(cfg.warehouse)) as con:
+        con.execute("create schema if not exists dp_meta")
+        con.execute(
+            "create or replace table dp_meta.landing_built as select ? as state",
+            [json.dumps(state.as_json())],
+        )

@@ -319,7 +319,7 @@ def _descriptor(
     descriptor: dict[str, Any] = {"domain": domain}
     if owner:
         descriptor["owner"] = owner
-    descriptor["refresh"] = {"cycle": "daily"}
+    descriptor["refresh"] = _refresh(node)
     descriptor["classification"] = "confidential" if personal else "internal"
     descriptor["personal_data"] = bool(personal)
     if personal:
@@ -411,6 +411,19 @@ def _tests_on(manifest: Manifest, node: Node) -> list[Node]:
         (t for t in manifest.tests() if t.attached_node == node.unique_id and t.test_metadata is not None),
         key=lambda t: t.unique_id,
     )
+
+
+def _refresh(node: Node) -> dict[str, Any]:
+    """The descriptor's refresh block: daily, and how the model's config builds it (dp check DP017)."""
+    config = node.config
+    if config.materialized != "incremental":
+        return {"cycle": "daily", "method": "full"}
+    refresh: dict[str, Any] = {"cycle": "daily", "method": "incremental"}
+    if config.event_time:
+        refresh["event_time"] = config.event_time
+    if config.lookback is not None:
+        refresh["lookback_days"] = config.lookback
+    return refresh
 
 
 def _suite(

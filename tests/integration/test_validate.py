@@ -183,10 +183,10 @@ def test_select_validates_only_the_selection(built_clean: BuiltProject, tmp_path
 
 
 def test_samples_are_kept_on_request(built_clean: BuiltProject, tmp_path: Path) -> None:
-    # With an as-of far in the future, day ranges fail: the samples show the offending values.
+    # Judged as of 10 days earlier, the last 10 days lie after the last data day: the samples show them.
     run = run_validation(
         built_clean.config,
-        scratch_record(built_clean.config, tmp_path, as_of=built_clean.as_of + dt.timedelta(days=10)),
+        scratch_record(built_clean.config, tmp_path, as_of=built_clean.as_of - dt.timedelta(days=10)),
         select=["sales.sales_daily"],
         samples=3,
         data_docs=False,

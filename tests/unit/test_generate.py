@@ -777,7 +777,9 @@ def test_locked_warehouse_is_a_one_line_error(tmp_path: Path) -> None:
 
         for extra in ([], ["--append"]):
             result = dp(
-                "generate", "--scale", "0.02", "--as-of", "2026-11-21", "--warehouse", str(path), *extra
+                "generate",
+                *("--scale", "0.02", "--as-of", "2026-11-21", "--warehouse", str(path)),
+                *("--runs-dir", str(tmp_path / "runs"), *extra),
             )
             assert result.returncode == 2
             assert result.stderr.count("\n") == 1 and str(path) in result.stderr
