@@ -39,26 +39,32 @@ class LandingState:
         }
 
 
-def read_landing_state(warehouse: Path) -> LandingState | None:
-    """The landing area's ``raw_meta.landing_state`` row, or None when there is none (or no warehouse)."""
+def _first_row(warehouse: Path, schema: str, table: str) -> dict[str, Any] | None:
+    """The first row of ``schema.table`` in the warehouse as {column: value}, or None when the file or the
+    table is not there, or it cannot be read now (locked or broken: the build itself will say so)."""
     if not warehouse.is_file():
         return None
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
             found = con.execute(
-                "select count(*) from information_schema.tables "
-                "where table_schema = 'raw_meta' and table_name = 'landing_state'"
+                "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                [schema, table],
             ).fetchone()
             if not found or not found[0]:
                 return None
-            cursor = con.execute("select * from raw_meta.landing_state limit 1")
+            cursor = con.execute(f"select * from {schema}.{table} limit 1")  # fixed names, not input
             names = [d[0] for d in cursor.description or ()]
             row = cursor.fetchone()
     except duckdb.Error:
-        return None  # unreadable here means locked or broken: the build itself will say so
-    if row is None:
         return None
-    values = dict(zip(names, row, strict=True))
+    return None if row is None else dict(zip(names, row, strict=True))
+
+
+def read_landing_state(warehouse: Path) -> LandingState | None:
+    """The landing area's ``raw_meta.landing_state`` row, or None when there is none (or no warehouse)."""
+    values = _first_row(warehouse, "raw_meta", "landing_state")
+    if values is None:
+        return None
     as_of = values.get("as_of")
     return LandingState(
         identity={name: str(values.get(name)) for name in _IDENTITY},
@@ -68,22 +74,10 @@ def read_landing_state(warehouse: Path) -> LandingState | None:
 
 def _built_from(warehouse: Path) -> dict[str, Any] | None:
     """What ``remember_build`` wrote into the warehouse, or None."""
+    values = _first_row(warehouse, "dp_meta", "landing_built")
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            found = con.execute(
-                "select count(*) from information_schema.tables "
-                "where table_schema = 'dp_meta' and table_name = 'landing_built'"
-            ).fetchone()
-            if not found or not found[0]:
-                return None
-            row = con.execute("select state from dp_meta.landing_built limit 1").fetchone()
-    except duckdb.Error:
-        return None
-    if row is None:
-        return None
-    try:
-        data = json.loads(row[0])
-    except (TypeError, ValueError):
+        data = json.loads(values["state"]) if values else None
+    except (KeyError, TypeError, ValueError):
         return None
     return data if isinstance(data, dict) else None
 
