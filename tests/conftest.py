@@ -32,6 +32,29 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 _SAFETY_RUNS = Path(tempfile.mkdtemp(prefix="dp-test-runs-"))
 os.environ.setdefault("DP_RUNS_DIR", str(_SAFETY_RUNS))
 
+# The slowest tests and files first (measured with --durations, most first). xdist hands work to the workers
+# in collection order (`make pytest`: whole files; `make test-processes`: single tests, round robin); a long
+# one collected last keeps one worker busy for minutes while the other has nothing left to do.
+SLOW_FIRST = (
+    "tests/processes/test_processes.py::test_sigkill_at_random_moments_of_nightly",
+    "tests/processes/test_readme.py",
+    "tests/cli/test_issue10_regressions.py",
+    "tests/integration/test_incremental.py",
+    "tests/cli/test_check_cli.py",
+    "tests/integration/test_simulate.py",
+    "tests/integration/test_nightly.py",
+    "tests/cli/test_init_cli.py",
+    "tests/unit/test_sql_engine_strategies.py",
+    "tests/cli/test_report_cli.py",
+    "tests/integration/test_dbt_project.py",
+    "tests/cli/test_diff_cli.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid, rank.get(item.nodeid.split("::", 1)[0], len(rank))))
+
 
 @pytest.fixture(scope="session", autouse=True)
 def dbt_packages_installed() -> None:
