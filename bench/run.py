@@ -254,11 +254,9 @@ def ratios(result: dict[str, Any]) -> dict[str, Any]:
     r["b_over_a_max"] = max((p["b_over_a"] for p in result["per_product"].values()), default=None)
     big = {k: v for k, v in result["per_product"].items() if v["a_s"] >= 0.1}
     r["b_over_a_max_products_over_100ms"] = max((p["b_over_a"] for p in big.values()), default=None)
-    r["b_over_a_all"] = round(
-        sum(p["b_s"] for p in result["per_product"].values())
-        / sum(p["a_s"] for p in result["per_product"].values()),
-        2,
-    )
+    a_all = sum(p["a_s"] for p in result["per_product"].values())
+    b_all = sum(p["b_s"] for p in result["per_product"].values())
+    r["b_over_a_all"] = round(b_all / a_all, 2) if a_all else None  # None: the probe failed (see its log)
     return r
 
 

@@ -31,6 +31,9 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 # A safety net: a test that forgets --runs-dir never writes run records (or takes the lock) in the repository.
 _SAFETY_RUNS = Path(tempfile.mkdtemp(prefix="dp-test-runs-"))
 os.environ.setdefault("DP_RUNS_DIR", str(_SAFETY_RUNS))
+# The tests' warehouses are tiny: dbt builds two models at once there (the default, one, is for warehouses
+# whose models need DuckDB's whole memory limit each; profiles.yml).
+os.environ.setdefault("DP_THREADS", "2")
 
 # The slowest tests and files first (measured with --durations, most first). xdist hands work to the workers
 # in collection order (`make pytest`: whole files; `make test-processes`: single tests, round robin); a long
