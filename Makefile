@@ -73,17 +73,19 @@ sqlfluff: install $(IT_DEPS)
 	$(BIN)/sqlfluff lint $(GENERATOR_SQL) --processes 2
 
 # Two workers (2 cores; most time is dbt and DuckDB in subprocesses); a file's tests stay on one worker, so
-# its module fixtures are built once.
-PYTEST_PARALLEL ?= -n 2 --dist loadfile
+# its module fixtures are built once. Files go out in collection order, slowest first (tests/conftest.py
+# SLOW_FIRST), not xdist's default of most tests first, which left a one-test 3-minute file for the end.
+PYTEST_PARALLEL ?= -n 2 --dist loadfile --no-loadscope-reorder --durations=25
 
 pytest: install
-	$(BIN)/pytest -q $(PYTEST_PARALLEL) -m "not processes and not wheel"
+	$(BIN)/pytest -q $(PYTEST_PARALLEL) -m "not processes"
 
 test: lint pytest
 
-# Real concurrent and killed processes (tests/processes): minutes, so not part of `make test`.
+# Real concurrent and killed processes (tests/processes): minutes, so not part of `make test`. Four long
+# tests: a worker that runs out takes the other's next one (worksteal), so the two longest never queue.
 test-processes: install
-	$(BIN)/pytest -q -n 2 --dist load --durations=0 -m processes tests/processes
+	$(BIN)/pytest -q -n 2 --dist worksteal --durations=0 -m processes tests/processes
 
 # The runner's wheel, for `pip install` next to another dbt project (README "Use it on your own dbt project").
 wheel: install
@@ -92,7 +94,8 @@ wheel: install
 
 # The runner as a distribution (tests/package): build the wheel, install it into a fresh venv (dependencies
 # from the package index), run dbt build, dp init and dp nightly with it on tests/fixtures/projects/corner_shop.
-# About 4-5 minutes on 2 cores (most of it pip installing the dependencies), so not part of `make test`.
+# About 3 minutes of one core (most of it pip installing the dependencies). `make pytest` runs it among the
+# other tests, where the second core has work meanwhile; this target runs it alone.
 test-wheel: install
 	$(BIN)/pytest -q --durations=0 -m wheel tests/package
 

@@ -35,10 +35,11 @@ os.environ.setdefault("DP_RUNS_DIR", str(_SAFETY_RUNS))
 # whose models need DuckDB's whole memory limit each; profiles.yml).
 os.environ.setdefault("DP_THREADS", "2")
 
-# The slowest tests and files first (measured with --durations, most first). xdist hands work to the workers
-# in collection order (`make pytest`: whole files; `make test-processes`: single tests, round robin); a long
-# one collected last keeps one worker busy for minutes while the other has nothing left to do.
+# The slowest tests and files first (measured with --durations, most first). `make pytest` hands whole files to
+# the workers in collection order (--no-loadscope-reorder); a long one collected last keeps one worker busy
+# for minutes while the other has nothing left to do.
 SLOW_FIRST = (
+    "tests/package/test_wheel.py",
     "tests/processes/test_processes.py::test_sigkill_at_random_moments_of_nightly",
     "tests/processes/test_readme.py",
     "tests/cli/test_issue10_regressions.py",
