@@ -40,8 +40,13 @@ os.environ.setdefault("DP_THREADS", "2")
 # for minutes while the other has nothing left to do.
 SLOW_FIRST = (
     "tests/package/test_wheel.py",
+    # `make test-processes` (worksteal) gives each of the two workers half of these four in order, and a
+    # worker cannot take the other's last queued test: the two longest (about 5 and 4 minutes) must be in
+    # different halves, each beside a short one (in one half they ran one after the other: the whole run took their sum, 9:22)
     "tests/processes/test_processes.py::test_sigkill_at_random_moments_of_nightly",
+    "tests/processes/test_processes.py::test_two_nightlies_at_once_one_runs_the_other_names_it",
     "tests/processes/test_readme.py",
+    "tests/processes/test_processes.py::test_validate_during_a_hand_run_dbt_build_waits_or_refuses",
     "tests/cli/test_issue10_regressions.py",
     "tests/integration/test_incremental.py",
     "tests/cli/test_check_cli.py",
