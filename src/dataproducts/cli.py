@@ -15,6 +15,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from dataproducts.errors import DataProductsError, ExitCode, UsageError
 
@@ -119,12 +120,13 @@ def _add_select(p: argparse.ArgumentParser, verb: str) -> None:
     )
 
 
-def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """The project's configuration, with the path options this command was given."""
+def _config(args: argparse.Namespace, **options: Any):  # type: ignore[no-untyped-def]
+    """The project's configuration, with the path options this command was given (``options``: the dbt
+    ``target`` and the profile ``adapters`` the command works on, as ``load_config`` takes them)."""
     from dataproducts.config import load_config
 
-    overrides = {name: getattr(args, name, None) for name in _PATH_OPTIONS}
-    return load_config(getattr(args, "project_dir", None), **overrides)
+    overrides: dict[str, Any] = {name: getattr(args, name, None) for name in _PATH_OPTIONS}
+    return load_config(getattr(args, "project_dir", None), **options, **overrides)
 
 
 # --- generate ---------------------------------------------------------------------------------------------
@@ -170,6 +172,14 @@ def _add_generate(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> 
         metavar="FAULT[,FAULT]",
         help="faults to inject: late, nulls, duplicates, schema_drift, volume_drop",
     )
+    p.add_argument(
+        "--target",
+        "-t",
+        default=None,
+        help="the dbt target to generate for (default DBT_TARGET, else the profile's); for a postgres target "
+        "the data is generated into landing_<target>.duckdb next to the warehouse, then loaded into the "
+        "server in one transaction",
+    )
     _add_wait(p)
     _add_paths(p, "warehouse", "runs_dir")
     p.set_defaults(handler=_cmd_generate)
@@ -182,7 +192,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     faults = parse_faults(args.inject)
     if args.scale is not None and (not 0 < args.scale <= 1000 or args.scale != args.scale):
         raise UsageError(f"dp generate: --scale must be above 0 and at most 1000, got {args.scale:g}")
-    cfg = _config(args)
+    from dataproducts.profile import POSTGRES_ADAPTERS
+
+    cfg = _config(args, target=args.target, adapters=POSTGRES_ADAPTERS)
     as_of = args.as_of or dt.datetime.now(dt.UTC).date()
     result = generate_landing(
         cfg,

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from dataproducts.errors import ConfigError
-from dataproducts.profile import DbtProfile, check_warehouse, profiles_dir, read_profile
+from dataproducts.profile import SUPPORTED_ADAPTERS, DbtProfile, check_warehouse, profiles_dir, read_profile
 
 CONFIG_FILE = "dataproducts.yml"
 
@@ -94,11 +94,19 @@ def _read_config_file(project_dir: Path) -> dict[str, Any]:
     return data
 
 
-def load_config(project_dir: str | os.PathLike[str] | None = None, **overrides: Any) -> ProjectConfig:
+def load_config(
+    project_dir: str | os.PathLike[str] | None = None,
+    *,
+    target: str | None = None,
+    adapters: tuple[str, ...] = SUPPORTED_ADAPTERS,
+    **overrides: Any,
+) -> ProjectConfig:
     """Resolve the project's configuration.
 
-    ``overrides`` are command-line values (``None`` means not given) for ``warehouse``, ``target_dir``,
-    ``reports_dir``, ``history``, ``runs_dir`` and ``retention_days``.
+    ``target`` is the dbt target (``--target``; else ``DBT_TARGET``, else the profile's own), ``adapters``
+    the profile types the command works on (DuckDB only unless it says so). ``overrides`` are command-line
+    values (``None`` means not given) for ``warehouse``, ``target_dir``, ``reports_dir``, ``history``,
+    ``runs_dir`` and ``retention_days``.
     """
     raw_dir = project_dir if project_dir is not None else os.environ.get("DP_PROJECT_DIR") or "."
     root = Path(raw_dir).expanduser().resolve()
@@ -113,7 +121,7 @@ def load_config(project_dir: str | os.PathLike[str] | None = None, **overrides: 
             f"{root / CONFIG_FILE}: unknown setting {unknown[0]!r} "
             f"(known: {', '.join([*_PATH_SETTINGS, 'retention_days'])})"
         )
-    profile = read_profile(root)
+    profile = read_profile(root, target=target)
     paths: dict[str, Path] = {}
     origins: dict[str, str] = {}
     for name, (env_var, default) in _PATH_SETTINGS.items():
@@ -129,7 +137,7 @@ def load_config(project_dir: str | os.PathLike[str] | None = None, **overrides: 
             raise ConfigError(f"{root / CONFIG_FILE}: {name}: expected a path, got {value!r}")
         path = Path(value).expanduser()
         paths[name] = path if path.is_absolute() else (root / path)
-    check_warehouse(profile, root, paths["warehouse"], origins["warehouse"] or None)
+    check_warehouse(profile, root, paths["warehouse"], origins["warehouse"] or None, adapters)
     retention = _retention(overrides.get("retention_days"), root, file_settings)
     return ProjectConfig(
         project_dir=root, settings=file_settings, retention_days=retention, profile=profile, **paths
