@@ -67,6 +67,17 @@ def _add_wait(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_target(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--target",
+        "-t",
+        default=None,
+        metavar="NAME",
+        help="the dbt profile's target to build and read: a duckdb file or a postgres database (default: "
+        "DBT_TARGET, else the profile's own target)",
+    )
+
+
 def _add_run(p: argparse.ArgumentParser, verb: str) -> None:
     p.add_argument(
         "--run",
@@ -129,6 +140,13 @@ def _config(args: argparse.Namespace, **options: Any):  # type: ignore[no-untype
     return load_config(getattr(args, "project_dir", None), **options, **overrides)
 
 
+def _target_config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The configuration of a command that runs on DuckDB and PostgreSQL targets (``--target``)."""
+    from dataproducts.profile import POSTGRES_ADAPTERS
+
+    return _config(args, target=args.target, adapters=POSTGRES_ADAPTERS)
+
+
 # --- generate ---------------------------------------------------------------------------------------------
 
 
@@ -176,6 +194,7 @@ def _add_generate(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> 
         "--target",
         "-t",
         default=None,
+        metavar="NAME",
         help="the dbt target to generate for (default DBT_TARGET, else the profile's); for a postgres target "
         "the data is generated into landing_<target>.duckdb next to the warehouse, then loaded into the "
         "server in one transaction",
@@ -192,9 +211,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     faults = parse_faults(args.inject)
     if args.scale is not None and (not 0 < args.scale <= 1000 or args.scale != args.scale):
         raise UsageError(f"dp generate: --scale must be above 0 and at most 1000, got {args.scale:g}")
-    from dataproducts.profile import POSTGRES_ADAPTERS
-
-    cfg = _config(args, target=args.target, adapters=POSTGRES_ADAPTERS)
+    cfg = _target_config(args)
     as_of = args.as_of or dt.datetime.now(dt.UTC).date()
     result = generate_landing(
         cfg,
@@ -256,6 +273,7 @@ def _add_validate(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> 
     p.add_argument("--no-docs", action="store_true", help="skip building GX Data Docs")
     _add_run(p, "validate")
     _add_wait(p)
+    _add_target(p)
     _add_paths(p, "warehouse", "target_dir", "runs_dir")
     p.add_argument("--quiet", "-q", action="store_true", help="print only the results directory")
     p.set_defaults(handler=_cmd_validate)
@@ -266,7 +284,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     if args.samples < 0:
         raise UsageError("dp validate: --samples must be >= 0")
-    cfg = _config(args)
+    cfg = _target_config(args)
     run = validate(
         cfg,
         run=args.run,
@@ -309,6 +327,7 @@ def _add_check(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> Non
     p.add_argument(
         "--no-warehouse", action="store_true", help="judge pass-throughs on the SQL text only (no warehouse)"
     )
+    _add_target(p)
     p.add_argument(
         "--standards", default=None, help="conformed columns (default standards/conformed_columns.yml)"
     )
@@ -325,7 +344,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     from dataproducts.governance.check import run_check
 
-    cfg = _config(args)
+    cfg = _target_config(args)
     report = run_check(
         cfg,
         manifest_path=Path(args.manifest) if args.manifest else None,
@@ -398,6 +417,7 @@ def _add_report(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> No
     _add_run(p, "judge")
     _add_select(p, "report")
     _add_slo_options(p)
+    _add_target(p)
     p.add_argument("--quiet", "-q", action="store_true", help="print only the report's path")
     p.set_defaults(handler=_cmd_report)
 
@@ -405,7 +425,7 @@ def _add_report(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> No
 def _cmd_report(args: argparse.Namespace) -> int:
     from dataproducts.pipeline import report
 
-    cfg = _config(args)
+    cfg = _target_config(args)
     written = report(
         cfg,
         run=args.run,
@@ -456,6 +476,7 @@ def _add_nightly(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
         "without asking when dp generate replaced the landing area since the last build",
     )
     _add_slo_options(p)
+    _add_target(p)
     p.set_defaults(handler=_cmd_nightly)
 
 
@@ -471,7 +492,7 @@ def _cmd_nightly(args: argparse.Namespace) -> int:
         data_docs=not args.no_docs,
         full_refresh=args.full_refresh,
     )
-    result = nightly(_config(args), options, wait=args.wait)
+    result = nightly(_target_config(args), options, wait=args.wait)
     print(result.report.summary())
     if result.report.checkpoint_error:
         print(f"dp: error: {result.report.checkpoint_error}", file=sys.stderr)

@@ -2,7 +2,9 @@
 
 Precedence for every setting: command-line flag > environment variable (``DP_`` prefix) > the project's
 ``dataproducts.yml`` > default. The warehouse's default is the DuckDB file the project's own dbt profile
-writes (``profile.py``), so ``dp`` reads what ``dbt build`` wrote on any project. Every path is resolved against the dbt project directory (the current
+writes (``profile.py``), so ``dp`` reads what ``dbt build`` wrote on any project; ``--target`` (else
+``DBT_TARGET``, else the profile's own target) picks the profile's output, and with it the warehouse: a
+DuckDB file or a PostgreSQL database (``ProjectConfig.db``). Every path is resolved against the dbt project directory (the current
 directory unless ``--project-dir``), never against where this package is installed, so two copies of the
 project never touch each other's warehouse, artifacts, reports or history.
 """
@@ -18,7 +20,15 @@ from typing import Any
 import yaml
 
 from dataproducts.errors import ConfigError
-from dataproducts.profile import SUPPORTED_ADAPTERS, DbtProfile, check_warehouse, profiles_dir, read_profile
+from dataproducts.profile import (
+    SUPPORTED_ADAPTERS,
+    DbtProfile,
+    _render,
+    check_warehouse,
+    profiles_dir,
+    read_profile,
+)
+from dataproducts.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 
 CONFIG_FILE = "dataproducts.yml"
 
@@ -47,6 +57,22 @@ class ProjectConfig:
     retention_days: int = DEFAULT_RETENTION_DAYS
     settings: Mapping[str, Any] = field(default_factory=dict)
     profile: DbtProfile | None = None  # the project's dbt profile (profile.py), None when not read
+    target: str | None = None  # dbt target asked for (--target); None: DBT_TARGET or the profile's own
+
+    @property
+    def db(self) -> Warehouse:
+        """The warehouse the profile's target builds: the DuckDB file, or the PostgreSQL database (its
+        connection rendered now: a missing DP_PG_PASSWORD is a ConfigError naming the profile)."""
+        if self.profile is not None and self.profile.adapter == "postgres":
+            pg = self.profile.postgres_target()
+            schema = _render(self.profile.output.get("schema") or "public", pg.where, self.profile.environ)
+            return PostgresWarehouse(pg.host, pg.port, pg.user, pg.password, pg.dbname, schema)
+        return DuckDBWarehouse(self.warehouse)
+
+    @property
+    def on_duckdb(self) -> bool:
+        """Whether the warehouse is a DuckDB file (locks, file checks and the compiled engine apply)."""
+        return self.profile is None or self.profile.adapter != "postgres"
 
     @property
     def profiles_dir(self) -> Path:
@@ -66,12 +92,16 @@ class ProjectConfig:
         return self.project_dir / "expectations"
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment for dbt: the profile reads the warehouse path from ``DP_WAREHOUSE``."""
-        return {
+        """Environment for dbt: the profile reads the warehouse path from ``DP_WAREHOUSE``; ``DBT_TARGET``
+        is the target ``dp`` was given (dbt reads it as ``--target``)."""
+        env = {
             "DP_WAREHOUSE": str(self.warehouse),
             "DO_NOT_TRACK": "1",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         }
+        if self.target:
+            env["DBT_TARGET"] = self.target
+        return env
 
     @property
     def default_warehouse(self) -> str:
@@ -140,7 +170,12 @@ def load_config(
     check_warehouse(profile, root, paths["warehouse"], origins["warehouse"] or None, adapters)
     retention = _retention(overrides.get("retention_days"), root, file_settings)
     return ProjectConfig(
-        project_dir=root, settings=file_settings, retention_days=retention, profile=profile, **paths
+        project_dir=root,
+        settings=file_settings,
+        retention_days=retention,
+        profile=profile,
+        target=target,
+        **paths,
     )
 
 

@@ -11,7 +11,7 @@ from dataproducts.config import load_config
 from dataproducts.declarations import SNAPSHOT_FILE, read_declarations, write_snapshot
 from dataproducts.errors import ConfigError
 from dataproducts.products import load_products
-from dataproducts.profile import read_profile
+from dataproducts.profile import POSTGRES_ADAPTERS, read_profile
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -77,6 +77,32 @@ def test_profiles_dp_cannot_read_are_one_line_errors(tmp_path: Path, output: str
     root = _project(tmp_path, f"shop:\n  target: dev\n  outputs:\n    dev: {output}\n")
     with pytest.raises(ConfigError, match=message):
         load_config(root)
+
+
+def test_a_postgres_target_is_the_warehouse_chosen_by_target_flag_or_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(
+        tmp_path,
+        "shop:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: shop.duckdb}\n"
+        "    pg:\n      type: postgres\n      host: \"{{ env_var('SHOP_PG_HOST', '127.0.0.1') }}\"\n"
+        "      port: \"{{ env_var('SHOP_PG_PORT', '5432') | as_number }}\"\n      user: dp\n"
+        "      password: \"{{ env_var('SHOP_PG_PASSWORD') }}\"\n      dbname: shop\n      schema: main\n",
+    )
+    monkeypatch.setenv("SHOP_PG_PASSWORD", "s3cret")
+    monkeypatch.setenv("SHOP_PG_PORT", "5544")
+    cfg = load_config(root, adapters=POSTGRES_ADAPTERS)
+    assert cfg.db.dialect == "duckdb" and cfg.on_duckdb and "DBT_TARGET" not in cfg.dbt_env()
+    cfg = load_config(root, target="pg", adapters=POSTGRES_ADAPTERS)
+    assert cfg.db.dialect == "postgres" and not cfg.on_duckdb
+    assert cfg.db.label == "postgresql://dp@127.0.0.1:5544/shop" and cfg.db.default_schema == "main"
+    assert "s3cret" not in repr(cfg.db) and cfg.dbt_env()["DBT_TARGET"] == "pg"
+    monkeypatch.setenv("DBT_TARGET", "pg")
+    assert load_config(root, adapters=POSTGRES_ADAPTERS).db.label == "postgresql://dp@127.0.0.1:5544/shop"
+    with pytest.raises(ConfigError, match="dp reads DuckDB warehouses only"):
+        load_config(root)  # a command that works on DuckDB only
+    with pytest.raises(ConfigError, match="no output named 'nope'"):
+        load_config(root, target="nope", adapters=POSTGRES_ADAPTERS)
 
 
 def test_no_profile_falls_back_to_the_default_warehouse(
