@@ -15,6 +15,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from dataproducts.errors import DataProductsError, ExitCode, UsageError
 
@@ -69,6 +70,7 @@ def _add_wait(p: argparse.ArgumentParser) -> None:
 def _add_target(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--target",
+        "-t",
         default=None,
         metavar="NAME",
         help="the dbt profile's target to build and read: a duckdb file or a postgres database (default: "
@@ -129,12 +131,20 @@ def _add_select(p: argparse.ArgumentParser, verb: str) -> None:
     )
 
 
-def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """The project's configuration, with the path options this command was given."""
+def _config(args: argparse.Namespace, **options: Any):  # type: ignore[no-untyped-def]
+    """The project's configuration, with the path options this command was given (``options``: the dbt
+    ``target`` and the profile ``adapters`` the command works on, as ``load_config`` takes them)."""
     from dataproducts.config import load_config
 
-    overrides = {name: getattr(args, name, None) for name in _PATH_OPTIONS}
-    return load_config(getattr(args, "project_dir", None), target=getattr(args, "target", None), **overrides)
+    overrides: dict[str, Any] = {name: getattr(args, name, None) for name in _PATH_OPTIONS}
+    return load_config(getattr(args, "project_dir", None), **options, **overrides)
+
+
+def _target_config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The configuration of a command that runs on DuckDB and PostgreSQL targets (``--target``)."""
+    from dataproducts.profile import POSTGRES_ADAPTERS
+
+    return _config(args, target=args.target, adapters=POSTGRES_ADAPTERS)
 
 
 # --- generate ---------------------------------------------------------------------------------------------
@@ -180,6 +190,15 @@ def _add_generate(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> 
         metavar="FAULT[,FAULT]",
         help="faults to inject: late, nulls, duplicates, schema_drift, volume_drop",
     )
+    p.add_argument(
+        "--target",
+        "-t",
+        default=None,
+        metavar="NAME",
+        help="the dbt target to generate for (default DBT_TARGET, else the profile's); for a postgres target "
+        "the data is generated into landing_<target>.duckdb next to the warehouse, then loaded into the "
+        "server in one transaction",
+    )
     _add_wait(p)
     _add_paths(p, "warehouse", "runs_dir")
     p.set_defaults(handler=_cmd_generate)
@@ -192,7 +211,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     faults = parse_faults(args.inject)
     if args.scale is not None and (not 0 < args.scale <= 1000 or args.scale != args.scale):
         raise UsageError(f"dp generate: --scale must be above 0 and at most 1000, got {args.scale:g}")
-    cfg = _config(args)
+    cfg = _target_config(args)
     as_of = args.as_of or dt.datetime.now(dt.UTC).date()
     result = generate_landing(
         cfg,
@@ -265,7 +284,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     if args.samples < 0:
         raise UsageError("dp validate: --samples must be >= 0")
-    cfg = _config(args)
+    cfg = _target_config(args)
     run = validate(
         cfg,
         run=args.run,
@@ -325,7 +344,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     from dataproducts.governance.check import run_check
 
-    cfg = _config(args)
+    cfg = _target_config(args)
     report = run_check(
         cfg,
         manifest_path=Path(args.manifest) if args.manifest else None,
@@ -406,7 +425,7 @@ def _add_report(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> No
 def _cmd_report(args: argparse.Namespace) -> int:
     from dataproducts.pipeline import report
 
-    cfg = _config(args)
+    cfg = _target_config(args)
     written = report(
         cfg,
         run=args.run,
@@ -473,7 +492,7 @@ def _cmd_nightly(args: argparse.Namespace) -> int:
         data_docs=not args.no_docs,
         full_refresh=args.full_refresh,
     )
-    result = nightly(_config(args), options, wait=args.wait)
+    result = nightly(_target_config(args), options, wait=args.wait)
     print(result.report.summary())
     if result.report.checkpoint_error:
         print(f"dp: error: {result.report.checkpoint_error}", file=sys.stderr)
