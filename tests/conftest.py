@@ -58,6 +58,7 @@ SLOW_FIRST = (
     "tests/cli/test_report_cli.py",
     "tests/integration/test_postgres_port.py",
     "tests/integration/test_nightly_postgres.py",  # about 80 s, 45 of them its nightly
+    "tests/integration/test_access_postgres.py",  # about 70 s: one build, then each role's probes
     "tests/integration/test_dbt_project.py",
     "tests/cli/test_diff_cli.py",
 )
