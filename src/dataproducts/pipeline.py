@@ -210,7 +210,28 @@ def _judging(
     with acquire_lock(cfg.runs_dir, command, wait=wait):
         remove_leftovers(cfg)
         ensure_dbt_idle(cfg, wait)
-        yield _judged_record(cfg, run, as_of)
+        record, note = _judged_record(cfg, run, as_of)
+        _check_adapter(cfg, record)
+        yield record, note
+
+
+def _check_adapter(cfg: ProjectConfig, record: Record) -> None:
+    """Refuse to judge a run built on another kind of warehouse than the one ``--target`` reads (a DuckDB
+    run against PostgreSQL's tables, or the reverse): its results and the data would not belong together."""
+    import re
+
+    try:
+        with record.manifest_path.open("r", encoding="utf-8") as handle:
+            head = handle.read(8192)  # dbt writes the metadata first
+    except OSError:
+        return  # the readers say what is wrong with the record
+    found = re.search(r'"adapter_type":\s*"(\w+)"', head)
+    if found and found.group(1) != cfg.db.dialect:
+        raise RunRecordError(
+            f"run {record.run_id} was built on {found.group(1)}, but target "
+            f"{cfg.profile.target if cfg.profile else None!r} reads {cfg.db.dialect} ({cfg.db.label}): "
+            "judge it with the target that built it (--target)"
+        )
 
 
 def validate(
