@@ -329,6 +329,18 @@ def _descriptor(
         {"type": "dbt_ref", "address": ref},
     ]
     descriptor["suite"] = suite
+    # an empty-but-valid access policy: only the owning domain reads until the owner names readers
+    contact = owner.get("email") or owner.get("team") or owner.get("name") or "the owner"
+    descriptor["access"] = {
+        "readers": [],
+        "unmasked": [],
+        "personal_columns": personal,
+        "request": f"Ask {contact}: the owner decides and adds the role to access.readers.",
+    }
+    review.append(
+        "access: name the readers (roles of roles.yml) and who sees personal columns in clear; until then "
+        "only the owning domain reads the product (docs/descriptor.md, Access policy)"
+    )
     descriptor["slo"] = {
         "window_days": DEFAULT_WINDOW_DAYS,
         "freshness": {"max_age_hours": FRESHNESS_HOURS["daily"], "objective": DEFAULT_OBJECTIVE},

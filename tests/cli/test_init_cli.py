@@ -108,6 +108,11 @@ def test_init_proposes_the_marts_and_writes_valid_files(initialised: tuple[Path,
     assert {"first_name", "last_name", "email"} <= set(by_model["customers"]["personal_data_columns"])
     assert by_model["customers"]["classification"] == "confidential"
     assert by_model["orders"]["personal_data"] is False
+    # an empty-but-valid access policy: the owning domain alone reads until the owner names readers
+    assert by_model["customers"]["access"]["readers"] == []
+    assert (
+        by_model["customers"]["access"]["personal_columns"] == by_model["customers"]["personal_data_columns"]
+    )
     standards = yaml.safe_load((project / "standards" / "conformed_columns.yml").read_text())
     names = {c["name"] for c in standards["columns"]}
     assert "customer_id" in names

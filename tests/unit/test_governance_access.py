@@ -244,3 +244,27 @@ def test_without_roles_yml_every_named_role_is_a_violation(base: dict[str, Any])
     )
     messages = [f[2] for f in findings if f[1] == "DP019"]
     assert messages and all("the project has no roles.yml to declare it" in m for m in messages)
+
+
+# --- the catalog and the dbt docs product cards: who may read, what is masked, how to ask ---------------------
+
+
+def test_catalog_shows_readers_masked_columns_and_how_to_request_access(base: dict[str, Any]) -> None:
+    from dataproducts.governance.catalog import build_catalog
+    from dataproducts.render.catalog import render_docs_blocks, render_html, render_json, render_markdown
+
+    catalog = build_catalog(Manifest.model_validate(base), ROLES)
+    entry = next(e for e in catalog.products if e.id == "customers.dim_customers")
+    assert entry.access is not None
+    assert entry.access.readers == ("domain_customers", "domain_sales", "domain_marketing")
+    assert entry.access.unmasked == ("domain_customers",)
+    assert "email" in entry.access.masked_columns
+    assert entry.access.request == "Ask Customer Data (customer-data@example.com)."
+    data = json.loads(render_json(catalog))
+    as_json = next(p for p in data["products"] if p["id"] == "customers.dim_customers")["access"]
+    assert as_json["readers"] == ["domain_customers", "domain_sales", "domain_marketing"]
+    assert "how to request access: Ask Customer Data" in render_markdown(catalog)
+    html = render_html(catalog)
+    assert "how to request access" in html and "<code>domain_sales</code>" in html
+    cards = render_docs_blocks(catalog)
+    assert "| How to request access | Ask Customer Data (customer-data@example.com). |" in cards

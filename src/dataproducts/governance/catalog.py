@@ -18,6 +18,7 @@ from dataproducts.config import ProjectConfig
 from dataproducts.constants import SLI_NAMES
 from dataproducts.errors import DbtError
 from dataproducts.fileio import write_all_atomic, write_atomic
+from dataproducts.governance.access import Roles, load_roles, version_policy
 from dataproducts.governance.parsing import manifest_from
 from dataproducts.products import DataProduct, load_products
 from dataproducts.render.catalog import render_docs_blocks, render_html, render_json, render_markdown
@@ -39,6 +40,17 @@ class Consumer:
     owner: str
     url: str | None
     reads: tuple[str, ...]  # the versions (or "latest") it depends on
+
+
+@dataclass(frozen=True)
+class CatalogAccess:
+    """Who may read the product's latest version and how to ask (its descriptor's ``access``, docs/descriptor.md)."""
+
+    readers: tuple[str, ...]  # the roles that may read it, the owning domain's first
+    unmasked: tuple[str, ...]  # the readers who see the personal columns in clear
+    masked_columns: tuple[str, ...]  # what every other reader reads as NULL
+    request: str  # how to request access (the policy's words, else: ask the owner)
+    contact: str  # the owner to ask
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,7 @@ class CatalogEntry:
     upstream_sources: tuple[str, ...]
     primary_key: tuple[str, ...]
     columns: tuple[Mapping[str, Any], ...] = ()
+    access: CatalogAccess | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +116,25 @@ def _version_label(product: DataProduct, uid: str) -> str:
     return "latest"
 
 
-def build_catalog(manifest: Manifest) -> Catalog:
+def _access(product: DataProduct, roles: Roles) -> CatalogAccess:
+    policy = version_policy(product, product.latest, roles)
+    owner = product.owner
+    contact = f"{owner.team or owner.name or 'the owner'}" + (f" ({owner.email})" if owner.email else "")
+    request = policy.request or (
+        f"No access process declared: ask {contact}." if product.latest.policy else f"Ask {contact}."
+    )
+    return CatalogAccess(
+        readers=policy.readers,
+        unmasked=policy.unmasked,
+        masked_columns=policy.personal_columns,
+        request=" ".join(request.split()),
+        contact=contact,
+    )
+
+
+def build_catalog(manifest: Manifest, roles: Roles | None = None) -> Catalog:
+    """The catalog of the manifest's products; ``roles`` (roles.yml) resolve who may read each."""
+    roles = roles or Roles()
     products = load_products(manifest)
     downstream: dict[str, list[str]] = {p.id: [] for p in products}
     for product in products:
@@ -165,6 +196,7 @@ def build_catalog(manifest: Manifest) -> Catalog:
                     }
                     for c in p.columns
                 ),
+                access=_access(p, roles),
             )
         )
     groups = {g.name: g for g in manifest.groups.values()}
@@ -200,7 +232,7 @@ def run_catalog(
     source = manifest_from(config, manifest_path)
     if source.manifest is None:
         raise DbtError("; ".join(source.notes) or "dbt parse failed")
-    catalog = build_catalog(source.manifest)
+    catalog = build_catalog(source.manifest, load_roles(config.project_dir))
     paths = write_catalog(catalog, output or config.reports_dir / "catalog")
     if docs_blocks is not None:
         target = docs_blocks if docs_blocks.is_absolute() else config.project_dir / docs_blocks

@@ -84,6 +84,18 @@ def render_markdown(catalog: Catalog) -> str:
             f"| classification | {classification} |",
             "",
         ]
+        if e.access is not None:
+            a = e.access
+            lines += [
+                "**Access**",
+                "",
+                "- readers: " + (", ".join(md_code(r) for r in a.readers) or "none"),
+                "- personal data in clear: " + (", ".join(md_code(r) for r in a.unmasked) or "none"),
+                "- masked for every other reader (NULL): "
+                + (", ".join(md_code(c) for c in a.masked_columns) or "no personal columns"),
+                f"- how to request access: {md_inline(a.request)}",
+                "",
+            ]
         lines.append("**Versions**")
         lines.append("")
         for v in e.versions:
@@ -185,5 +197,18 @@ def render_docs_blocks(catalog: Catalog) -> str:
         consumers = (
             ", ".join(f"`{c.name}` ({c.type}, {_card_text(c.owner)})" for c in e.consumers) or "none declared"
         )
-        out += ["", f"Consumers: {consumers}.", "", "{% enddocs %}", ""]
+        out += ["", f"Consumers: {consumers}."]
+        if e.access is not None:
+            a = e.access
+            masked = ", ".join(f"`{c}`" for c in a.masked_columns)
+            out += [
+                "",
+                "| Access | |",
+                "|---|---|",
+                f"| Readers | {_card_text(', '.join(a.readers) or 'none')} |",
+                f"| In clear | {_card_text(', '.join(a.unmasked) or 'none')} |",
+                f"| Masked (NULL) for other readers | {masked or 'no personal columns'} |",
+                f"| How to request access | {_card_text(a.request)} |",
+            ]
+        out += ["", "{% enddocs %}", ""]
     return "\n".join(out)
