@@ -241,13 +241,14 @@ def publish_record(cfg: ProjectConfig, record: Record) -> Published:
     """The files port for one run record: the product versions its build made, each role's tree from the
     access matrix (dataproducts.files.publish)."""
     from dataproducts.artifacts import load_manifest, load_run_results
-    from dataproducts.files.publish import publish_run
+    from dataproducts.files.publish import PORT, publish_run
     from dataproducts.governance.access import access_matrix
     from dataproducts.products import load_products
 
     products = load_products(load_manifest(record.manifest_path))
     built = {r.unique_id for r in load_run_results(record.run_results_path).results if r.status == "success"}
-    return publish_run(cfg, record, products, access_matrix(cfg), built=built)
+    rows = access_matrix(cfg, manifest_path=record.manifest_path, ports=(PORT,))
+    return publish_run(cfg, record, products, rows, built=built)
 
 
 def publish(cfg: ProjectConfig, *, wait: float | None = None) -> Published:
