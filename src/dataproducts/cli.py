@@ -622,8 +622,8 @@ def _add_export(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> No
         parents=[common],
         help="export standard data contracts (odcs: Open Data Contract Standard v3)",
         description="Write one Open Data Contract Standard v3 YAML per data product (schema, types, required "
-        "and unique fields, quality rules from its suite, SLA properties from its SLO targets, owner, DuckDB "
-        "server) to <reports>/contracts/<domain>/<product>.odcs.yaml. Every contract is validated against the "
+        "and unique fields, quality rules from its suite, SLA properties from its SLO targets, owner, servers: "
+        "DuckDB, PostgreSQL, the files port) to <reports>/contracts/<domain>/<product>.odcs.yaml. Every contract is validated against the "
         "official ODCS JSON Schema first; nothing is written when one does not validate (exit 2).",
     )
     p.add_argument("standard", choices=["odcs"], help="the contract standard (odcs)")
@@ -632,6 +632,9 @@ def _add_export(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> No
     p.add_argument("--manifest", default=None, help="use this manifest.json instead of running dbt parse")
     _add_paths(p, "warehouse", warehouse="warehouse named in the servers entry (default: the project's)")
     _add_paths(p, "target_dir", "reports_dir")
+    _add_paths(
+        p, "files_dir", files_dir="the files port named in the servers entry: its latest run (default files)"
+    )
     p.set_defaults(handler=_cmd_export)
 
 

@@ -477,8 +477,8 @@ def test_sigkill_at_random_moments_of_nightly(project: Project) -> None:
     assert code in (0, 1), f"the nightly after the kills exited {code}: {final.stderr()}\n{final.stdout()}"
     left = _leftovers(project)
     assert not left, f"leftovers after a complete nightly: {left}"
-    for run in sorted((project.files / "runs").iterdir()):  # a killed publish left no run looking complete
-        assert (run / "manifest.json").is_file(), f"{run}: a published files run without its manifest"
+    for folder in sorted((project.files / "runs").iterdir()):  # a killed publish left none looking complete
+        assert (folder / "manifest.json").is_file(), f"{folder}: a published files run without its manifest"
     history = _history_facts(project.history)
     document = json.loads((project.reports / "latest" / "slo_report.json").read_text())
     validate_document(document)
