@@ -22,6 +22,7 @@ from dataproducts.config import ProjectConfig, load_config
 from dataproducts.dbt import ensure_deps, run_dbt
 from dataproducts.generate import generate
 from dataproducts.runs import Record
+from postgres_support import PostgresServer, binaries_missing, running_server
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2026, 11, 20)
@@ -146,6 +147,18 @@ def built_faulty(tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
     built = build_project(tmp_path_factory.mktemp("faulty"), faults=("nulls", "duplicates", "volume_drop"))
     assert built.build_returncode == 0, "dbt build failed on data with nulls,duplicates,volume_drop"
     return built
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for this test session (one per xdist worker), started through
+    scripts/postgres on a free 127.0.0.1 port with a data folder of its own, stopped and removed at the end.
+    Fails, naming what to install, when the server binaries are missing: never skips."""
+    reason = binaries_missing()
+    if reason:
+        pytest.fail(reason)
+    with running_server() as server:
+        yield server
 
 
 @pytest.fixture()
