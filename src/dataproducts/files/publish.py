@@ -58,6 +58,7 @@ TRASH_PREFIX = ".trash-"
 DEFAULT_PARTITION_ROWS = 1_000_000
 PARTITION_ENV = "DP_FILES_PARTITION_ROWS"
 _MONTH = re.compile(r"\d{4}-\d{2}")
+_PARTITION_COLUMN = "__dp_month"
 _RUN_STAMP = re.compile(r"(\d{8}T\d{6}Z)")
 
 
@@ -192,25 +193,17 @@ class _Publisher:
         alias = version.alias or product.name
         folder = ensure_dir(self.staging / DATA_DIR / audience / product.domain / alias)
         event_time = product.descriptor.model.refresh.event_time if product.descriptor.model.refresh else None
-        parts: list[tuple[str | None, str, Path]] = []
         count = self.con.execute(f"select count(*) from {relation}").fetchone()
         rows = int(count[0]) if count else 0
+        query = f"select {select} from {relation}"
         if event_time and event_time in {n for n, _ in columns} and rows > self.threshold:
-            month = f"strftime({quote_ident(event_time)}, '%Y-%m')"
-            found = self.con.execute(f"select distinct {month} from {relation}").fetchall()
-            for (value,) in sorted(found, key=lambda r: (r[0] is None, r[0] or "")):
-                if value is None:
-                    parts.append(
-                        (None, f"{quote_ident(event_time)} is null", folder / f"{alias}-undated.parquet")
-                    )
-                elif _MONTH.fullmatch(str(value)):
-                    parts.append((str(value), f"{month} = '{value}'", folder / f"{alias}-{value}.parquet"))
+            parts = self._partitioned(query, event_time, folder, alias)
         else:
-            parts.append((None, "", folder / f"{alias}.parquet"))
-        entries = []
-        for partition, where, path in parts:
-            query = f"select {select} from {relation}" + (f" where {where}" if where else "")
+            path = folder / f"{alias}.parquet"
             self.con.execute(f"copy ({query}) to {_literal(str(path))} (format parquet, compression zstd)")
+            parts = [(None, path)]
+        entries = []
+        for partition, path in parts:
             schema, count_back = parquet_facts(self.con, path)
             entries.append(
                 FileEntry(
@@ -227,6 +220,30 @@ class _Publisher:
                 )
             )
         return _Written(product, version, audience, tuple(masked), tuple(entries))
+
+    def _partitioned(
+        self, query: str, event_time: str, folder: Path, alias: str
+    ) -> list[tuple[str | None, Path]]:
+        """One file per month of ``event_time``, written in one pass (DuckDB's PARTITION_BY on a month column
+        that the files do not keep), renamed ``<alias>-YYYY-MM.parquet`` / ``<alias>-undated.parquet``."""
+        scratch = folder / f".{alias}-partitions"
+        month = f"strftime({quote_ident(event_time)}, '%Y-%m') as {quote_ident(_PARTITION_COLUMN)}"
+        self.con.execute(
+            f"copy (select *, {month} from ({query})) to {_literal(str(scratch))} "
+            f"(format parquet, compression zstd, partition_by ({quote_ident(_PARTITION_COLUMN)}))"
+        )
+        parts: list[tuple[str | None, Path]] = []
+        for directory in sorted(scratch.iterdir()):
+            value = directory.name.split("=", 1)[-1]
+            partition = value if _MONTH.fullmatch(value) else None
+            files = sorted(directory.glob("*.parquet"))
+            for index, source in enumerate(files):
+                suffix = f"-{index}" if len(files) > 1 else ""
+                target = folder / f"{alias}-{partition or 'undated'}{suffix}.parquet"
+                source.rename(target)
+                parts.append((partition, target))
+        shutil.rmtree(scratch)
+        return parts
 
 
 def _role_folder(relation: str, role: str) -> PurePosixPath:
@@ -266,6 +283,7 @@ def publish_run(
     staging = make_staging_dir(runs, STAGING_PREFIX)
     try:
         con = open_read_only(cfg.warehouse)
+        con.execute("set enable_progress_bar = false")  # DuckDB draws one on a terminal otherwise
         try:
             masked: dict[tuple[str, int | None], set[str]] = {}
             for row in rows:

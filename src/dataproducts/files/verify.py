@@ -135,6 +135,7 @@ def verify(path: Path) -> Verification:
     problems: list[str] = []
     listed: set[str] = set()
     con = duckdb.connect(":memory:")
+    con.execute("set enable_progress_bar = false")
     try:
         hashes: dict[tuple[int, int], str] = {}
         for entry in manifest.files:
