@@ -66,6 +66,16 @@ def _add_wait(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_target(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--target",
+        default=None,
+        metavar="NAME",
+        help="the dbt profile's target to build and read: a duckdb file or a postgres database (default: "
+        "DBT_TARGET, else the profile's own target)",
+    )
+
+
 def _add_run(p: argparse.ArgumentParser, verb: str) -> None:
     p.add_argument(
         "--run",
@@ -125,7 +135,7 @@ def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from dataproducts.config import load_config
 
     overrides = {name: getattr(args, name, None) for name in _PATH_OPTIONS}
-    return load_config(getattr(args, "project_dir", None), **overrides)
+    return load_config(getattr(args, "project_dir", None), target=getattr(args, "target", None), **overrides)
 
 
 # --- generate ---------------------------------------------------------------------------------------------
@@ -245,6 +255,7 @@ def _add_validate(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> 
     p.add_argument("--no-docs", action="store_true", help="skip building GX Data Docs")
     _add_run(p, "validate")
     _add_wait(p)
+    _add_target(p)
     _add_paths(p, "warehouse", "target_dir", "runs_dir")
     p.add_argument("--quiet", "-q", action="store_true", help="print only the results directory")
     p.set_defaults(handler=_cmd_validate)
@@ -298,6 +309,7 @@ def _add_check(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> Non
     p.add_argument(
         "--no-warehouse", action="store_true", help="judge pass-throughs on the SQL text only (no warehouse)"
     )
+    _add_target(p)
     p.add_argument(
         "--standards", default=None, help="conformed columns (default standards/conformed_columns.yml)"
     )
@@ -387,6 +399,7 @@ def _add_report(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> No
     _add_run(p, "judge")
     _add_select(p, "report")
     _add_slo_options(p)
+    _add_target(p)
     p.add_argument("--quiet", "-q", action="store_true", help="print only the report's path")
     p.set_defaults(handler=_cmd_report)
 
@@ -447,6 +460,7 @@ def _add_nightly(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
     )
     _add_slo_options(p)
     _add_paths(p, "files_dir")
+    _add_target(p)
     p.set_defaults(handler=_cmd_nightly)
 
 

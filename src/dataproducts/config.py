@@ -2,7 +2,9 @@
 
 Precedence for every setting: command-line flag > environment variable (``DP_`` prefix) > the project's
 ``dataproducts.yml`` > default. The warehouse's default is the DuckDB file the project's own dbt profile
-writes (``profile.py``), so ``dp`` reads what ``dbt build`` wrote on any project. Every path is resolved against the dbt project directory (the current
+writes (``profile.py``), so ``dp`` reads what ``dbt build`` wrote on any project; ``--target`` (else
+``DBT_TARGET``, else the profile's own target) picks the profile's output, and with it the warehouse: a
+DuckDB file or a PostgreSQL database (``ProjectConfig.db``). Every path is resolved against the dbt project directory (the current
 directory unless ``--project-dir``), never against where this package is installed, so two copies of the
 project never touch each other's warehouse, artifacts, reports or history.
 """
@@ -19,6 +21,7 @@ import yaml
 
 from dataproducts.errors import ConfigError
 from dataproducts.profile import DbtProfile, check_warehouse, profiles_dir, read_profile
+from dataproducts.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 
 CONFIG_FILE = "dataproducts.yml"
 
@@ -49,6 +52,20 @@ class ProjectConfig:
     retention_days: int = DEFAULT_RETENTION_DAYS
     settings: Mapping[str, Any] = field(default_factory=dict)
     profile: DbtProfile | None = None  # the project's dbt profile (profile.py), None when not read
+    target: str | None = None  # dbt target asked for (--target); None: DBT_TARGET or the profile's own
+
+    @property
+    def db(self) -> Warehouse:
+        """The warehouse the profile's target builds: the DuckDB file, or the PostgreSQL database."""
+        pg = self.profile.postgres if self.profile else None
+        if pg is not None:
+            return PostgresWarehouse(pg.host, pg.port, pg.user, pg.password, pg.dbname, pg.schema)
+        return DuckDBWarehouse(self.warehouse)
+
+    @property
+    def on_duckdb(self) -> bool:
+        """Whether the warehouse is a DuckDB file (locks, file checks and the compiled engine apply)."""
+        return self.db.dialect == "duckdb"
 
     @property
     def profiles_dir(self) -> Path:
@@ -68,12 +85,16 @@ class ProjectConfig:
         return self.project_dir / "expectations"
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment for dbt: the profile reads the warehouse path from ``DP_WAREHOUSE``."""
-        return {
+        """Environment for dbt: the profile reads the warehouse path from ``DP_WAREHOUSE``; ``DBT_TARGET``
+        is the target ``dp`` was given (dbt reads it as ``--target``)."""
+        env = {
             "DP_WAREHOUSE": str(self.warehouse),
             "DO_NOT_TRACK": "1",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         }
+        if self.target:
+            env["DBT_TARGET"] = self.target
+        return env
 
     @property
     def default_warehouse(self) -> str:
@@ -100,7 +121,8 @@ def load_config(project_dir: str | os.PathLike[str] | None = None, **overrides: 
     """Resolve the project's configuration.
 
     ``overrides`` are command-line values (``None`` means not given) for ``warehouse``, ``target_dir``,
-    ``reports_dir``, ``history``, ``runs_dir``, ``files_dir`` and ``retention_days``.
+    ``reports_dir``, ``history``, ``runs_dir``, ``files_dir``, ``retention_days`` and ``target`` (the dbt
+    target).
     """
     raw_dir = project_dir if project_dir is not None else os.environ.get("DP_PROJECT_DIR") or "."
     root = Path(raw_dir).expanduser().resolve()
@@ -115,7 +137,10 @@ def load_config(project_dir: str | os.PathLike[str] | None = None, **overrides: 
             f"{root / CONFIG_FILE}: unknown setting {unknown[0]!r} "
             f"(known: {', '.join([*_PATH_SETTINGS, 'retention_days'])})"
         )
-    profile = read_profile(root)
+    target = overrides.get("target") or None
+    if target is not None and not isinstance(target, str):
+        raise ConfigError(f"--target: expected a target name, got {target!r}")
+    profile = read_profile(root, target=target)
     paths: dict[str, Path] = {}
     origins: dict[str, str] = {}
     for name, (env_var, default) in _PATH_SETTINGS.items():
@@ -134,7 +159,12 @@ def load_config(project_dir: str | os.PathLike[str] | None = None, **overrides: 
     check_warehouse(profile, root, paths["warehouse"], origins["warehouse"] or None)
     retention = _retention(overrides.get("retention_days"), root, file_settings)
     return ProjectConfig(
-        project_dir=root, settings=file_settings, retention_days=retention, profile=profile, **paths
+        project_dir=root,
+        settings=file_settings,
+        retention_days=retention,
+        profile=profile,
+        target=target,
+        **paths,
     )
 
 

@@ -15,12 +15,11 @@ import contextlib
 import datetime as dt
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from dataproducts.config import ProjectConfig
+from dataproducts.errors import WarehouseError
+from dataproducts.warehouse import Warehouse, connected
 
 _IDENTITY = ("origin", "seed", "scale")
 
@@ -39,28 +38,22 @@ class LandingState:
         }
 
 
-def _first_row(warehouse: Path, schema: str, table: str) -> dict[str, Any] | None:
-    """The first row of ``schema.table`` in the warehouse as {column: value}, or None when the file or the
-    table is not there, or it cannot be read now (locked or broken: the build itself will say so)."""
-    if not warehouse.is_file():
+def _first_row(warehouse: Warehouse, schema: str, table: str) -> dict[str, Any] | None:
+    """The first row of ``schema.table`` in the warehouse as {column: value}, or None when the warehouse
+    or the table is not there, or it cannot be read now (locked, down or broken: the build itself will say
+    so)."""
+    if not warehouse.exists():
         return None
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            found = con.execute(
-                "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                [schema, table],
-            ).fetchone()
-            if not found or not found[0]:
+        with connected(warehouse) as con:
+            if not con.relation_exists(schema, table):
                 return None
-            cursor = con.execute(f"select * from {schema}.{table} limit 1")  # fixed names, not input
-            names = [d[0] for d in cursor.description or ()]
-            row = cursor.fetchone()
-    except duckdb.Error:
+            return con.first(f"select * from {schema}.{table} limit 1")  # fixed names, not input
+    except WarehouseError:
         return None
-    return None if row is None else dict(zip(names, row, strict=True))
 
 
-def read_landing_state(warehouse: Path) -> LandingState | None:
+def read_landing_state(warehouse: Warehouse) -> LandingState | None:
     """The landing area's ``raw_meta.landing_state`` row, or None when there is none (or no warehouse)."""
     values = _first_row(warehouse, "raw_meta", "landing_state")
     if values is None:
@@ -72,7 +65,7 @@ def read_landing_state(warehouse: Path) -> LandingState | None:
     )
 
 
-def _built_from(warehouse: Path) -> dict[str, Any] | None:
+def _built_from(warehouse: Warehouse) -> dict[str, Any] | None:
     """What ``remember_build`` wrote into the warehouse, or None."""
     values = _first_row(warehouse, "dp_meta", "landing_built")
     try:
@@ -86,7 +79,7 @@ def full_refresh_reason(cfg: ProjectConfig, state: LandingState | None) -> str |
     """Why the next build must rebuild every incremental product from scratch, or None when it need not."""
     if state is None:
         return None
-    built = _built_from(cfg.warehouse)
+    built = _built_from(cfg.db)
     if built is None:
         return "no build on record was made from this landing area"
     current = state.as_json()
@@ -100,12 +93,14 @@ def full_refresh_reason(cfg: ProjectConfig, state: LandingState | None) -> str |
 
 def remember_build(cfg: ProjectConfig, state: LandingState | None) -> None:
     """After a complete build (dbt has exited): the landing area the products now reflect. A warehouse that
-    cannot be written now (a hand-run dbt holds it) is left as it was: the next build is then a full one."""
+    cannot be written now (a hand-run dbt holds it, the server went away) is left as it was: the next build
+    is then a full one."""
     if state is None:
         return
-    with contextlib.suppress(duckdb.Error), duckdb.connect(str(cfg.warehouse)) as con:
+    with contextlib.suppress(WarehouseError), connected(cfg.db, write=True) as con:
         con.execute("create schema if not exists dp_meta")
+        con.execute("drop table if exists dp_meta.landing_built")
         con.execute(
-            "create or replace table dp_meta.landing_built as select ? as state",
+            "create table dp_meta.landing_built as select cast(? as varchar) as state",
             [json.dumps(state.as_json())],
         )

@@ -157,24 +157,25 @@ def ensure_dbt_idle(cfg: ProjectConfig, wait: float | None, *, write: bool = Fal
         found[:] = dbt_writers(cfg.project_dir, cfg.warehouse, cfg.default_warehouse)
         return not found
 
-    wait_for(
-        idle,
-        wait,
-        lambda: (
-            f"{cfg.warehouse}: being written by "
-            + ", ".join(p.describe() for p in found)
-            + "; retry when it has finished, or use --wait [SECONDS]"
-        ),
-    )
-    holder = warehouse_lock_holder(cfg.warehouse, write=write)
-    if holder is not None:
-        raise LockError(f"{cfg.warehouse}: locked by another program ({holder})")
+    if cfg.on_duckdb:  # a PostgreSQL server serves readers and writers at once: no file lock to respect
+        wait_for(
+            idle,
+            wait,
+            lambda: (
+                f"{cfg.warehouse}: being written by "
+                + ", ".join(p.describe() for p in found)
+                + "; retry when it has finished, or use --wait [SECONDS]"
+            ),
+        )
+        holder = warehouse_lock_holder(cfg.warehouse, write=write)
+        if holder is not None:
+            raise LockError(f"{cfg.warehouse}: locked by another program ({holder})")
     if write:
         return
     broken = unfinished_build(cfg, None)
     if broken is not None:
         raise RunRecordError(
-            f"{cfg.warehouse}: dbt {broken.command} {broken.invocation_id} (started "
+            f"{cfg.db.label}: dbt {broken.command} {broken.invocation_id} (started "
             f"{broken.started_at:%Y-%m-%d %H:%M:%S}Z) never finished, so the warehouse is partly rebuilt; "
             "run dbt build (or dp nightly) again"
         )
@@ -257,6 +258,8 @@ def publish(cfg: ProjectConfig, *, wait: float | None = None) -> Published:
     from dataproducts.lock import acquire_lock
     from dataproducts.runs import adopt_build, remove_leftovers
 
+    if not cfg.on_duckdb:
+        raise UsageError(f"dp publish: the files port is published from a DuckDB target, not {cfg.db.label}")
     with acquire_lock(cfg.runs_dir, "dp publish", wait=wait):
         remove_leftovers(cfg)
         ensure_dbt_idle(cfg, wait)
@@ -326,7 +329,12 @@ def _preflight(
                 pass
         except DataProductsError as exc:
             problems.append(str(exc))
-    if cfg.warehouse.is_file():  # absent: the build makes it (a project whose sources are files)
+    if not cfg.on_duckdb:
+        try:
+            cfg.db.connect().close()  # the server is up and lets us in, or dbt would fail less clearly
+        except DataProductsError as exc:
+            problems.append(str(exc))
+    elif cfg.warehouse.is_file():  # absent: the build makes it (a project whose sources are files)
         writers = dbt_writers(cfg.project_dir, cfg.warehouse, cfg.default_warehouse)
         if writers:
             problems.append(f"{cfg.warehouse}: being written by " + ", ".join(w.describe() for w in writers))
@@ -472,7 +480,7 @@ class _Nightly:
         from dataproducts.incremental import full_refresh_reason, read_landing_state, remember_build
 
         self.progress.start("dbt build")
-        landing = read_landing_state(self.cfg.warehouse)
+        landing = read_landing_state(self.cfg.db)
         reason = "--full-refresh" if self.options.full_refresh else full_refresh_reason(self.cfg, landing)
         refresh = ["--full-refresh"] if reason else []
         build = run_dbt(
@@ -583,6 +591,9 @@ class _Nightly:
         if any, is raised once the remaining steps have run)."""
         self.progress.start("dp publish")
         started = time.perf_counter()
+        if not self.cfg.on_duckdb:
+            self.record("dp publish", "skipped", 0.0, "the files port is published from a DuckDB target")
+            return None
         try:
             published = publish_record(self.cfg, run_record)
         except DataProductsError as exc:

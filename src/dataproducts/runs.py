@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import duckdb
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from dataproducts.artifacts import RunResults, load_manifest, load_run_results, load_sources
@@ -43,7 +42,7 @@ from dataproducts.config import ProjectConfig
 from dataproducts.declarations import read_declarations, write_snapshot
 from dataproducts.errors import ArtifactError, OutputError, RunRecordError, WarehouseError, first_line
 from dataproducts.fileio import display_path, make_staging_dir, write_atomic
-from dataproducts.warehouse import open_read_only
+from dataproducts.warehouse import Warehouse, connected
 
 RECORD_SCHEMA_VERSION = 1
 RECORD_FILE = "run.json"
@@ -332,25 +331,21 @@ class LedgerRow:
     payload: dict[str, Any] | None
 
 
-def read_ledger(warehouse: Path) -> list[LedgerRow]:
+def read_ledger(warehouse: Warehouse) -> list[LedgerRow]:
     """The warehouse's invocation ledger, oldest first ([] when there is none yet)."""
-    if not warehouse.is_file():
+    if not warehouse.exists():
         return []
-    con = open_read_only(warehouse)
-    try:
-        exists = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'dp_meta' and table_name = 'dbt_invocations'"
-        ).fetchone()
-        if not exists or not exists[0]:
-            return []
-        rows = con.execute(
-            f"select invocation_id, command, started_at, finished_at, payload from {LEDGER} order by started_at"
-        ).fetchall()
-    except duckdb.Error as exc:
-        raise WarehouseError(f"{warehouse}: cannot read {LEDGER} ({first_line(exc)})") from exc
-    finally:
-        con.close()
+    with connected(warehouse) as con:
+        try:
+            if not con.relation_exists("dp_meta", "dbt_invocations"):
+                return []
+            rows = con.rows(
+                "select invocation_id, command, started_at, finished_at, payload "
+                f"from {LEDGER} order by started_at"
+            )
+        except WarehouseError as exc:
+            why = str(exc).removeprefix(f"{warehouse.label}: ")
+            raise WarehouseError(f"{warehouse.label}: cannot read {LEDGER} ({why})") from exc
     out = []
     for inv, command, started, finished, payload in rows:
         try:
@@ -429,7 +424,7 @@ def _display(path: Path, cfg: ProjectConfig) -> str:
 def unfinished_build(cfg: ProjectConfig, after: dt.datetime | None) -> LedgerRow | None:
     """A ledger row of a build that started (after ``after``) and never finished: dbt was killed or is
     still running."""
-    rows = [r for r in read_ledger(cfg.warehouse) if r.command in BUILD_COMMANDS]
+    rows = [r for r in read_ledger(cfg.db) if r.command in BUILD_COMMANDS]
     if not rows:
         return None
     last = rows[-1]
@@ -441,7 +436,7 @@ def unfinished_build(cfg: ProjectConfig, after: dt.datetime | None) -> LedgerRow
 def newest_build(cfg: ProjectConfig) -> BuildCandidate | None:
     """The newest finished dbt build of the warehouse, from target/ or the ledger."""
     candidates = [c for c in [_target_build(cfg)] if c is not None]
-    for row in read_ledger(cfg.warehouse):
+    for row in read_ledger(cfg.db):
         if row.command in BUILD_COMMANDS and row.finished_at is not None and row.payload:
             candidates.append(
                 BuildCandidate(

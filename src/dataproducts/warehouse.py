@@ -1,17 +1,27 @@
-"""The one way the runner opens the DuckDB warehouse read-only, and the one way it quotes names.
+"""The one way the runner reaches the warehouse, and the one way it quotes names.
 
-Every module that reads the warehouse (validation, evidence, run ledger, pass-through comparison) opens it
-through :func:`open_read_only`, so a missing, locked or corrupt file gives the same one-line
-``WarehouseError`` whichever command met it.
+The warehouse is where the dbt profile's target builds (``profile.py``): a DuckDB file or a PostgreSQL
+database. :class:`DuckDBWarehouse` and :class:`PostgresWarehouse` say which, and both open a
+:class:`Connection`, one small interface (``rows``, ``first``, ``execute``, ``relation_exists``,
+``columns``) through which every module that reads the warehouse (evidence, the run ledger, the landing
+state) goes: a missing file, a lock, a server that is down, a refused password or a missing relation gives
+the same one-line ``WarehouseError`` naming the warehouse, whichever command met it. SQL is written once,
+with ``?`` placeholders and standard SQL both engines understand.
+
+DuckDB-only readers (the compiled validation engine, ``dp init``'s profiling, ``dp check``'s pass-through
+proof) open the file through :func:`open_read_only`, which returns DuckDB's own connection.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from urllib.parse import quote
 
 from dataproducts.errors import WarehouseError
 
@@ -92,3 +102,200 @@ def memory_limit() -> str | None:
             f"DP_MEMORY_LIMIT={value!r}: expected a size such as 1GB, a share such as 50%, or none"
         )
     return value
+
+
+# --- the warehouse of a dbt target: a DuckDB file or a PostgreSQL database -------------------------------------
+
+Dialect = Literal["duckdb", "postgres"]
+
+# information_schema's columns with their full types: DuckDB's data_type carries precision and scale already;
+# PostgreSQL's says only `numeric`, so its catalog's format_type gives `numeric(12,2)`.
+_DUCKDB_COLUMNS = (
+    "select table_schema, table_name, column_name, data_type from information_schema.columns "
+    "where table_catalog = current_database() order by table_schema, table_name, ordinal_position"
+)
+_POSTGRES_COLUMNS = (
+    "select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod) "
+    "from pg_catalog.pg_attribute a join pg_catalog.pg_class c on c.oid = a.attrelid "
+    "join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
+    "where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'v', 'm', 'p', 'f') "
+    "and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%' "
+    "order by n.nspname, c.relname, a.attnum"
+)
+
+
+class Connection:
+    """One open connection to the warehouse; errors are one-line ``WarehouseError`` naming it.
+
+    SQL uses ``?`` placeholders (DuckDB's; translated for psycopg2). ``raw`` is the driver's connection."""
+
+    def __init__(self, warehouse: DuckDBWarehouse | PostgresWarehouse, raw: Any) -> None:
+        self.warehouse = warehouse
+        self.raw = raw
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.warehouse.dialect
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("%", "%%").replace("?", "%s") if self.dialect == "postgres" else sql
+
+    def _cursor(self, sql: str, params: Sequence[Any]) -> Any:
+        try:
+            if self.dialect == "duckdb":
+                return self.raw.execute(sql, list(params))
+            cursor = self.raw.cursor()
+            cursor.execute(self._sql(sql), tuple(params))
+            return cursor
+        except Exception as exc:
+            if not self.warehouse.is_driver_error(exc):
+                raise
+            why = pg_reason(exc) if self.dialect == "postgres" else reason(exc)
+            raise WarehouseError(f"{self.warehouse.label}: {why}") from exc
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run a statement (a writer's: ``dp_meta`` tables), nothing returned."""
+        self._cursor(sql, params)
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Every row of a query."""
+        cursor = self._cursor(sql, params)
+        return [tuple(r) for r in cursor.fetchall()]
+
+    def first(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        """The first row of a query as {column: value}, or None."""
+        cursor = self._cursor(sql, params)
+        names = [d[0] for d in cursor.description or ()]
+        row = cursor.fetchone()
+        return None if row is None else dict(zip(names, row, strict=True))
+
+    def relation_exists(self, schema: str | None, name: str | None) -> bool:
+        """Is there a table or view ``schema.name`` (the warehouse's default schema when None)?"""
+        found = self.rows(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema or self.warehouse.default_schema, name or ""],
+        )
+        return bool(found and found[0][0])
+
+    def columns(self) -> list[tuple[str, str, str, str]]:
+        """Every column of every user table and view: (schema, relation, column, full type), in order."""
+        sql = _POSTGRES_COLUMNS if self.dialect == "postgres" else _DUCKDB_COLUMNS
+        return [(str(s), str(t), str(c), str(d)) for s, t, c, d in self.rows(sql)]
+
+    def close(self) -> None:
+        with suppress(Exception):  # closing a broken connection must not hide the first error
+            self.raw.close()
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class DuckDBWarehouse:
+    """The DuckDB file a ``type: duckdb`` target writes."""
+
+    path: Path
+    dialect: ClassVar[Dialect] = "duckdb"
+    default_schema: ClassVar[str] = "main"
+
+    @property
+    def label(self) -> str:
+        return str(self.path)
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def is_driver_error(self, exc: BaseException) -> bool:
+        import duckdb
+
+        return isinstance(exc, duckdb.Error)
+
+    def connect(self, *, write: bool = False) -> Connection:
+        """A connection to the file (read-only unless ``write``); the file must exist."""
+        if not write:
+            return Connection(self, open_read_only(self.path))
+        import duckdb
+
+        try:
+            return Connection(self, duckdb.connect(str(self.path)))
+        except duckdb.Error as exc:
+            raise WarehouseError(f"{self.path}: cannot open for writing: {reason(exc)}") from exc
+
+
+@dataclass(frozen=True)
+class PostgresWarehouse:
+    """The PostgreSQL database a ``type: postgres`` target builds in."""
+
+    host: str
+    port: int
+    user: str
+    password: str = field(repr=False)
+    dbname: str
+    default_schema: str = "public"
+    dialect: ClassVar[Dialect] = "postgres"
+
+    @property
+    def label(self) -> str:
+        """Where, without the password: ``postgresql://dp@127.0.0.1:5432/dataproducts``."""
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}"
+
+    def exists(self) -> bool:
+        return True  # the server says otherwise when connected to
+
+    def is_driver_error(self, exc: BaseException) -> bool:
+        import psycopg2
+
+        return isinstance(exc, psycopg2.Error)
+
+    def sqlalchemy_url(self) -> str:
+        """The SQLAlchemy URL (psycopg2 driver), password included: never print it."""
+        user, password = quote(self.user, safe=""), quote(self.password, safe="")
+        auth = f"{user}:{password}" if self.password else user
+        return f"postgresql+psycopg2://{auth}@{self.host}:{self.port}/{quote(self.dbname, safe='')}"
+
+    def connect(self, *, write: bool = False) -> Connection:
+        """A connection in autocommit (each statement its own transaction), read-only unless ``write``."""
+        import psycopg2
+
+        try:
+            raw = psycopg2.connect(
+                host=self.host,
+                port=self.port,
+                user=self.user,
+                password=self.password,
+                dbname=self.dbname,
+                connect_timeout=10,
+                application_name="dataproducts",
+            )
+            raw.set_session(readonly=not write, autocommit=True)
+        except psycopg2.Error as exc:
+            raise WarehouseError(f"{self.label}: cannot connect: {pg_reason(exc)}") from exc
+        return Connection(self, raw)
+
+
+Warehouse = DuckDBWarehouse | PostgresWarehouse
+
+
+@contextmanager
+def connected(warehouse: Warehouse, *, write: bool = False) -> Iterator[Connection]:
+    """``warehouse.connect()`` as a context manager, closed after."""
+    con = warehouse.connect(write=write)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def pg_reason(exc: BaseException) -> str:
+    """One line on why PostgreSQL (psycopg2) refused: a server that is down and a refused login named."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    first = re.sub(r"^\([\w.]+\)\s*", "", lines[0])[:300] if lines else exc.__class__.__name__  # SQLAlchemy's
+    lowered = first.lower()
+    if "connection refused" in lowered or "could not connect" in lowered or "timeout expired" in lowered:
+        return f"server not reachable (is it running? scripts/postgres up): {first[:200]}"
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        return f"login refused: {first[:200]}"
+    return first

@@ -68,7 +68,8 @@ def test_a_warehouse_flag_the_profile_would_not_follow_is_refused(tmp_path: Path
 @pytest.mark.parametrize(
     ("output", "message"),
     [
-        ("{type: postgres, host: localhost}", "type 'postgres': dp reads DuckDB warehouses only"),
+        ("{type: spark, host: localhost}", "type 'spark': dp reads DuckDB and PostgreSQL warehouses only"),
+        ("{type: postgres, host: localhost}", "type postgres needs 'user'"),
         ("{type: duckdb, path: ':memory:'}", "dp needs a DuckDB file"),
         ("{type: duckdb}", "dp needs a DuckDB file"),
     ],
@@ -77,6 +78,32 @@ def test_profiles_dp_cannot_read_are_one_line_errors(tmp_path: Path, output: str
     root = _project(tmp_path, f"shop:\n  target: dev\n  outputs:\n    dev: {output}\n")
     with pytest.raises(ConfigError, match=message):
         load_config(root)
+
+
+def test_a_postgres_target_is_the_warehouse_chosen_by_target_flag_or_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(
+        tmp_path,
+        "shop:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: shop.duckdb}\n"
+        "    pg:\n      type: postgres\n      host: \"{{ env_var('SHOP_PG_HOST', '127.0.0.1') }}\"\n"
+        "      port: \"{{ env_var('SHOP_PG_PORT', '5432') | as_number }}\"\n      user: dp\n"
+        "      password: \"{{ env_var('SHOP_PG_PASSWORD') }}\"\n      dbname: shop\n      schema: main\n",
+    )
+    monkeypatch.setenv("SHOP_PG_PASSWORD", "s3cret")
+    monkeypatch.setenv("SHOP_PG_PORT", "5544")
+    cfg = load_config(root)
+    assert cfg.db.dialect == "duckdb" and cfg.on_duckdb and "DBT_TARGET" not in cfg.dbt_env()
+    cfg = load_config(root, target="pg")
+    assert cfg.db.dialect == "postgres" and not cfg.on_duckdb
+    assert cfg.db.label == "postgresql://dp@127.0.0.1:5544/shop"
+    assert "s3cret" not in repr(cfg.db) and cfg.dbt_env()["DBT_TARGET"] == "pg"
+    monkeypatch.setenv("DBT_TARGET", "pg")
+    assert load_config(root).db.label == "postgresql://dp@127.0.0.1:5544/shop"
+    with pytest.raises(ConfigError, match=r"no output named 'nope' \(--target; outputs: dev, pg\)"):
+        load_config(root, target="nope")
+    with pytest.raises(ConfigError, match="builds on PostgreSQL, not in a DuckDB file"):
+        load_config(root, target="pg", warehouse=str(root / "shop.duckdb"))
 
 
 def test_no_profile_falls_back_to_the_default_warehouse(

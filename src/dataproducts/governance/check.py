@@ -844,7 +844,7 @@ def run_check(
             _refused_findings(source.refused, config.project_dir), waivers, today
         )
         return CheckReport((), tuple(violations), tuple(notes + waiver_notes))
-    store = Warehouse(warehouse or config.warehouse) if use_warehouse else None
+    store = Warehouse(warehouse or config.db) if use_warehouse else None
     try:
         products, findings, rule_notes = evaluate(
             source.manifest,

@@ -12,10 +12,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from dataproducts.errors import WarehouseError
-from dataproducts.warehouse import open_read_only, quote_ident, relation_sql
+from dataproducts.warehouse import (
+    Connection,
+    DuckDBWarehouse,
+    PostgresWarehouse,
+    quote_ident,
+    relation_sql,
+)
 
 _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
 _SQL_BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
@@ -75,17 +80,23 @@ class DataComparison:
 
 
 class Warehouse:
-    """A read-only DuckDB connection used to compare relations; opened lazily, closed by the caller."""
+    """A read-only connection to the warehouse (a DuckDB file, or the PostgreSQL database of a postgres
+    target) used to compare relations; opened lazily, closed by the caller."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._con: Any = None
+    def __init__(self, warehouse: Path | DuckDBWarehouse | PostgresWarehouse) -> None:
+        self.target: DuckDBWarehouse | PostgresWarehouse = (
+            warehouse
+            if isinstance(warehouse, DuckDBWarehouse | PostgresWarehouse)
+            else DuckDBWarehouse(Path(warehouse))
+        )
+        self.path = self.target.path if isinstance(self.target, DuckDBWarehouse) else None
+        self._con: Connection | None = None
         self.error: str | None = None
 
-    def connect(self) -> Any:
+    def connect(self) -> Connection | None:
         if self._con is None and self.error is None:
             try:
-                self._con = open_read_only(self.path)
+                self._con = self.target.connect()
             except WarehouseError as exc:
                 self.error = str(exc)
         return self._con
@@ -94,11 +105,7 @@ class Warehouse:
         con = self.connect()
         if con is None:
             return False
-        row = con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema or "main", alias or ""],
-        ).fetchone()
-        return bool(row and row[0])
+        return con.relation_exists(schema, alias)
 
     def compare(
         self,
@@ -111,17 +118,15 @@ class Warehouse:
         assert con is not None
         cols = ", ".join(quote_ident(c) for c in columns)
         a, b = relation_sql(*left), relation_sql(*right)
-        import duckdb
-
         try:
-            row = con.execute(
+            row = con.rows(
                 f"select (select count(*) from {a}), (select count(*) from {b}), "
-                f"(select count(*) from (select {cols} from {a} except all select {cols} from {b})), "
-                f"(select count(*) from (select {cols} from {b} except all select {cols} from {a}))"
-            ).fetchone()
-        except duckdb.Error as exc:
-            return DataComparison(False, 0, 0, f"not comparable: {str(exc).splitlines()[0]}")
-        assert row is not None
+                f"(select count(*) from (select {cols} from {a} except all select {cols} from {b}) as l), "
+                f"(select count(*) from (select {cols} from {b} except all select {cols} from {a}) as r)"
+            )[0]
+        except WarehouseError as exc:
+            why = str(exc).removeprefix(f"{self.target.label}: ")
+            return DataComparison(False, 0, 0, f"not comparable: {why}")
         rows, other, only_left, only_right = (int(v) for v in row)
         return DataComparison(rows == other and only_left == 0 and only_right == 0, rows, other)
 

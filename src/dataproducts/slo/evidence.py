@@ -4,8 +4,8 @@ Input rules (docs/slo.md, docs/runs.md): everything comes from one run record. `
 ``run_results.json`` are required and must be the ones the record names; source freshness and validation
 results are optional (their SLIs are then unknown), but when present they must be readable, and every
 validation must belong to the record's dbt invocation. Any violation raises an ``ArtifactError`` naming the file, before anything is computed.
-The warehouse is opened read-only and only queried with ``count(*)``/``count(column)`` and
-``information_schema``: no table is loaded into memory.
+The warehouse (a DuckDB file or a PostgreSQL database: ``warehouse.py``) is opened read-only and only
+queried with ``count(*)``/``count(column)`` and the catalog: no table is loaded into memory.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from dataproducts.artifacts import (
 )
 from dataproducts.config import ProjectConfig
 from dataproducts.constants import as_of_datetime
-from dataproducts.errors import ArtifactError, RunRecordError
+from dataproducts.errors import ArtifactError, RunRecordError, WarehouseError
 from dataproducts.fileio import display_path
 from dataproducts.products import DataProduct
 from dataproducts.runs import VALIDATIONS, Record, parse_ts
 from dataproducts.slo.slis import Check, SourceFreshness
-from dataproducts.warehouse import open_read_only, quote_ident
+from dataproducts.warehouse import Warehouse, connected, quote_ident
 
 
 @dataclass(frozen=True)
@@ -307,24 +307,17 @@ class WarehouseFacts:
 
 
 def read_warehouse(
-    path: Path,
+    warehouse: Warehouse,
     relations: Sequence[tuple[str, str]],
     counts: Mapping[tuple[str, str], Sequence[str]],
 ) -> WarehouseFacts:
     """Columns of ``relations`` (schema, name) and, for ``counts`` (relation -> columns), the row count and
     each column's non-NULL count, in one query per relation. Read-only; nothing is loaded into memory."""
-    import duckdb
-
-    con = open_read_only(path)
     facts = WarehouseFacts()
-    try:
+    with connected(warehouse) as con:
         if relations:
             wanted = {(s, n) for s, n in relations}
-            rows = con.execute(
-                "select table_schema, table_name, column_name, data_type from information_schema.columns "
-                "where table_catalog = current_database() order by table_schema, table_name, ordinal_position"
-            ).fetchall()
-            for schema, name, column, data_type in rows:
+            for schema, name, column, data_type in con.columns():
                 if (schema, name) in wanted:
                     facts.columns.setdefault(f"{schema}.{name}", {})[column] = data_type
         for (schema, name), columns in counts.items():
@@ -335,15 +328,11 @@ def read_warehouse(
                 continue
             select = ", ".join(["count(*)", *(f"count({quote_ident(c)})" for c in present)])
             try:
-                row = con.execute(
-                    f"select {select} from {quote_ident(schema)}.{quote_ident(name)}"
-                ).fetchone()
-            except duckdb.Error as exc:
-                facts.errors[relation] = str(exc).strip().splitlines()[0]
+                rows = con.rows(f"select {select} from {quote_ident(schema)}.{quote_ident(name)}")
+            except WarehouseError as exc:
+                facts.errors[relation] = str(exc).removeprefix(f"{warehouse.label}: ")
                 continue
-            assert row is not None
+            row = rows[0]
             facts.row_counts[relation] = int(row[0])
             facts.non_null[relation] = {c: int(v) for c, v in zip(present, row[1:], strict=True)}
-    finally:
-        con.close()
     return facts

@@ -344,7 +344,7 @@ def _read_facts(
         for p in products
         if built.get(p.unique_id) == "success"
     }
-    return evidence.read_warehouse(cfg.warehouse, relations, counts)
+    return evidence.read_warehouse(cfg.db, relations, counts)
 
 
 def _judge_all(
@@ -530,7 +530,7 @@ def _inputs_section(
             "used": inputs.validation is not None,
             "note": inputs.validation_note,
         },
-        "warehouse": rel(cfg.warehouse),
+        "warehouse": rel(cfg.warehouse) if cfg.on_duckdb else cfg.db.label,
         "history": {"path": rel(cfg.history), "runs_before": history_runs},
         "dbt_docs": rel(cfg.target_dir / DOCS_SUBDIR / DOCS_PAGE),
     }

@@ -290,6 +290,7 @@ _TYPE_ALIASES = {
     "STRING": "VARCHAR",
     "CHAR": "VARCHAR",
     "BPCHAR": "VARCHAR",
+    "CHARACTER VARYING": "VARCHAR",  # PostgreSQL's spelling of varchar
     "FLOAT8": "DOUBLE",
     "DOUBLE PRECISION": "DOUBLE",
     "FLOAT4": "FLOAT",

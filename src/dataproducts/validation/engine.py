@@ -5,10 +5,14 @@ An :class:`Engine` validates one product with one suite and returns GX's suite r
 summary and the exit status. One module per engine:
 
 =========  =============================================  =================================================
-``gx``     :mod:`dataproducts.validation.gx_engine`       Great Expectations on DuckDB, for everything
+``gx``     :mod:`dataproducts.validation.gx_engine`       Great Expectations, for everything
 ``sql``    :mod:`dataproducts.validation.sql.engine`      compiled SQL only (every expectation must compile)
 ``auto``   :mod:`dataproducts.validation.auto_engine`     compiled SQL where supported, GX for the rest
 =========  =============================================  =================================================
+
+The compiled SQL is DuckDB's (list aggregates, ``quantile_disc``, its catalog functions). On a PostgreSQL
+warehouse (a ``type: postgres`` dbt target) ``auto`` is GX, which validates there through SQLAlchemy and
+psycopg2 with the same GX-shaped results; ``sql`` is refused.
 
 The names are :class:`dataproducts.validation.registry.Engine`; :func:`open_engine` is the only place that
 builds an engine from a name. The compiled engines evaluate results with :mod:`.native`, which copies GX
@@ -25,10 +29,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
+from dataproducts.errors import UsageError
 from dataproducts.validation import native
 from dataproducts.validation.native import ResultFormat, SuiteResult
 from dataproducts.validation.registry import ENGINE_NAMES
 from dataproducts.validation.registry import Engine as EngineName
+from dataproducts.warehouse import DuckDBWarehouse, PostgresWarehouse
 
 if TYPE_CHECKING:
     from dataproducts.products import DataProduct
@@ -48,7 +54,7 @@ class Engine(Protocol):
     def name(self) -> EngineName: ...
 
     @property
-    def warehouse(self) -> Path: ...
+    def warehouse(self) -> Path | PostgresWarehouse: ...
 
     def relation_exists(self, schema: str | None, name: str | None) -> bool:
         """Is the relation ``schema.name`` in the warehouse?"""
@@ -78,7 +84,7 @@ def result_format(name: str = "SUMMARY", samples: int = DEFAULT_SAMPLES) -> Resu
 
 def open_engine(
     name: str,
-    warehouse: Path,
+    warehouse: Path | DuckDBWarehouse | PostgresWarehouse,
     *,
     result_format: ResultFormat,
     run_name: str,
@@ -91,11 +97,14 @@ def open_engine(
 
     ``gx_version`` (default: the installed one, from package metadata) is the GX release the compiled
     engines are checked against: when :mod:`.native` was not written for it, every engine is ``gx``, with
-    a one-line notice on stderr."""
+    a one-line notice on stderr. On a PostgreSQL ``warehouse`` ``auto`` is ``gx`` (the compiled SQL is
+    DuckDB's) and ``sql`` a ``UsageError``."""
     from dataproducts.validation.gx_engine import GxEngine
 
     if name not in ENGINE_NAMES:
         raise ValueError(f"unknown engine {name!r} (available: {', '.join(ENGINE_NAMES)})")
+    if isinstance(warehouse, DuckDBWarehouse):
+        warehouse = warehouse.path
 
     def gx() -> GxEngine:
         return GxEngine(
@@ -107,6 +116,13 @@ def open_engine(
         )
 
     if name == EngineName.GX:
+        return gx()
+    if isinstance(warehouse, PostgresWarehouse):
+        if name == EngineName.SQL:
+            raise UsageError(
+                f"--engine sql: the compiled engine runs on DuckDB only; {warehouse.label} is validated by "
+                "GX (--engine auto or gx)"
+            )
         return gx()
     version = native.installed_gx_version() if gx_version is None else gx_version
     if not native.runs_under(version):

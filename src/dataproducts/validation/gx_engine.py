@@ -1,7 +1,8 @@
-"""The ``gx`` validation engine: Great Expectations running its SQL inside DuckDB.
+"""The ``gx`` validation engine: Great Expectations running its SQL inside the warehouse.
 
-``GxEngine`` validates through GX's own context and expectation classes (on DuckDB through ``gx_duckdb``),
-one ephemeral GX context and one read-only SQLAlchemy/duckdb_engine connection for the whole run. It is the
+``GxEngine`` validates through GX's own context and expectation classes (on DuckDB through ``gx_duckdb``, on
+PostgreSQL through GX's own postgres datasource: SQLAlchemy and psycopg2), one ephemeral GX context and one
+read-only SQLAlchemy connection for the whole run. It is the
 reference the compiled engines are held against, and it hosts the run's Data Docs: results another engine
 computed are stored in its context with :meth:`GxEngine.add_result` and rendered by GX's site builder.
 """
@@ -22,7 +23,7 @@ from dataproducts.products import DataProduct
 from dataproducts.validation.native import ResultFormat, SuiteResult
 from dataproducts.validation.registry import Engine
 from dataproducts.validation.suites import Suite
-from dataproducts.warehouse import existing_warehouse, reason
+from dataproducts.warehouse import PostgresWarehouse, existing_warehouse, pg_reason, reason
 
 DATA_DOCS_SITE = "dataproducts"
 
@@ -34,13 +35,14 @@ def _quiet_gx() -> None:
 
 
 class GxEngine:
-    """Great Expectations on the DuckDB warehouse, read-only, one context and connection per run."""
+    """Great Expectations on the warehouse (a DuckDB file or a PostgreSQL database), read-only, one context
+    and connection per run."""
 
     name = Engine.GX
 
     def __init__(
         self,
-        warehouse: Path,
+        warehouse: Path | PostgresWarehouse,
         *,
         result_format: ResultFormat,
         run_name: str,
@@ -53,7 +55,9 @@ class GxEngine:
 
         from dataproducts.validation import gx_duckdb
 
-        self.warehouse = existing_warehouse(warehouse)
+        self.warehouse: Path | PostgresWarehouse = (
+            warehouse if isinstance(warehouse, PostgresWarehouse) else existing_warehouse(warehouse)
+        )
         _quiet_gx()
         self._result_format = result_format.to_gx()
         self._run_id = RunIdentifier(run_name=run_name, run_time=run_time)
@@ -77,11 +81,24 @@ class GxEngine:
         self._execution_engine: Any = None
         try:
             # Adding the datasource already connects (GX tests the connection).
-            self._datasource = gx_duckdb.open_duckdb_datasource(self._context, "warehouse", self.warehouse)
+            if isinstance(self.warehouse, PostgresWarehouse):
+                self._datasource = self._context.data_sources.add_postgres(  # type: ignore[call-arg]
+                    name="warehouse",
+                    connection_string=self.warehouse.sqlalchemy_url(),
+                    # read-only as on DuckDB: the server refuses any write of this session
+                    kwargs={"connect_args": {"options": "-c default_transaction_read_only=on"}},
+                )
+            else:
+                self._datasource = gx_duckdb.open_duckdb_datasource(
+                    self._context, "warehouse", self.warehouse
+                )
             self._execution_engine = self._datasource.get_execution_engine()
             self._query("select 1")
         except Exception as exc:
             self.close()
+            if isinstance(self.warehouse, PostgresWarehouse):
+                why = pg_reason(getattr(exc, "orig", None) or exc.__cause__ or exc)
+                raise WarehouseError(f"{self.warehouse.label}: cannot connect: {why}") from exc
             raise WarehouseError(f"{self.warehouse}: cannot open read-only: {reason(exc)}") from exc
 
     # --- warehouse ---------------------------------------------------------------------------------------------
@@ -92,10 +109,14 @@ class GxEngine:
         with self._execution_engine.get_connection() as connection:
             return [tuple(r) for r in connection.execute(sa.text(sql), dict(params or {})).fetchall()]
 
+    @property
+    def _default_schema(self) -> str:
+        return self.warehouse.default_schema if isinstance(self.warehouse, PostgresWarehouse) else "main"
+
     def relation_exists(self, schema: str | None, name: str | None) -> bool:
         rows = self._query(
             "select count(*) from information_schema.tables where table_schema = :s and table_name = :n",
-            {"s": schema or "main", "n": name or ""},
+            {"s": schema or self._default_schema, "n": name or ""},
         )
         return bool(rows and rows[0][0])
 
@@ -165,7 +186,7 @@ class GxEngine:
         self._context.build_data_docs(site_names=[DATA_DOCS_SITE])
 
     def close(self) -> None:
-        """Close every DuckDB connection of the run (the datasource keeps its own SQLAlchemy engine), so the
+        """Close every connection of the run (the datasource keeps its own SQLAlchemy engine), so the
         process can open the warehouse again, e.g. read-write."""
         if self._execution_engine is not None:
             with contextlib.suppress(Exception):

@@ -297,8 +297,9 @@ def _check_relations(engine: Engine, products: Sequence[DataProduct]) -> None:
     for product in products:
         version = product.latest
         if not engine.relation_exists(version.schema, version.alias):
+            where = getattr(engine.warehouse, "label", engine.warehouse)
             raise WarehouseError(
-                f"{engine.warehouse}: relation {product.relation} of data product {product.id} not found "
+                f"{where}: relation {product.relation} of data product {product.id} not found "
                 "(has dbt build run against this warehouse?)"
             )
 
@@ -425,7 +426,7 @@ def run_validation(
             suites,
             open_engine(
                 engine,
-                cfg.warehouse,
+                cfg.db,
                 result_format=fmt,
                 run_name=invocation_id or f"dp-validate-{now:%Y%m%dT%H%M%SZ}",
                 run_time=now,
