@@ -313,8 +313,9 @@ def publish_run(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    write_atomic(cfg.files_dir / LATEST_FILE, record.run_id + "\n")
-    prune_files(cfg, keep=record.run_id)
+    if not record.partial:  # a --select run publishes its versions; latest names complete runs only
+        write_atomic(cfg.files_dir / LATEST_FILE, record.run_id + "\n")
+    prune_files(cfg, keep=latest_run(cfg.files_dir) or record.run_id)
     return Published(
         run_id=record.run_id,
         path=final,
@@ -374,11 +375,15 @@ def _link_roles(staging: Path, written: Sequence[_Written], rows: Sequence[Acces
 
 
 def prune_files(cfg: ProjectConfig, *, keep: str) -> list[str]:
-    """Remove published runs built more than ``retention_days`` ago (by the run id's stamp), never ``keep``."""
+    """Remove published runs built more than ``retention_days`` ago (by the run id's stamp), never ``keep``.
+    Call while holding the project lock."""
     runs = cfg.files_dir / RUNS_DIR
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=cfg.retention_days)
     removed: list[str] = []
     for folder in sorted(runs.iterdir()) if runs.is_dir() else []:
+        if folder.name.startswith(TRASH_PREFIX):  # a prune that was killed: gone for readers already
+            shutil.rmtree(folder, ignore_errors=True)
+            continue
         match = _RUN_STAMP.match(folder.name)
         if folder.name == keep or not match or not folder.is_dir():
             continue
