@@ -15,6 +15,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from dataproducts.errors import DataProductsError, ExitCode, UsageError
 
@@ -69,6 +70,7 @@ def _add_wait(p: argparse.ArgumentParser) -> None:
 def _add_target(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--target",
+        "-t",
         default=None,
         metavar="NAME",
         help="the dbt profile's target to build and read: a duckdb file or a postgres database (default: "
@@ -130,12 +132,20 @@ def _add_select(p: argparse.ArgumentParser, verb: str) -> None:
     )
 
 
-def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """The project's configuration, with the path options this command was given."""
+def _config(args: argparse.Namespace, **options: Any):  # type: ignore[no-untyped-def]
+    """The project's configuration, with the path options this command was given (``options``: the dbt
+    ``target`` and the profile ``adapters`` the command works on, as ``load_config`` takes them)."""
     from dataproducts.config import load_config
 
-    overrides = {name: getattr(args, name, None) for name in _PATH_OPTIONS}
-    return load_config(getattr(args, "project_dir", None), target=getattr(args, "target", None), **overrides)
+    overrides: dict[str, Any] = {name: getattr(args, name, None) for name in _PATH_OPTIONS}
+    return load_config(getattr(args, "project_dir", None), **options, **overrides)
+
+
+def _target_config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The configuration of a command that runs on DuckDB and PostgreSQL targets (``--target``)."""
+    from dataproducts.profile import POSTGRES_ADAPTERS
+
+    return _config(args, target=args.target, adapters=POSTGRES_ADAPTERS)
 
 
 # --- generate ---------------------------------------------------------------------------------------------
@@ -266,7 +276,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     if args.samples < 0:
         raise UsageError("dp validate: --samples must be >= 0")
-    cfg = _config(args)
+    cfg = _target_config(args)
     run = validate(
         cfg,
         run=args.run,
@@ -326,7 +336,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     from dataproducts.governance.check import run_check
 
-    cfg = _config(args)
+    cfg = _target_config(args)
     report = run_check(
         cfg,
         manifest_path=Path(args.manifest) if args.manifest else None,
@@ -407,7 +417,7 @@ def _add_report(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> No
 def _cmd_report(args: argparse.Namespace) -> int:
     from dataproducts.pipeline import report
 
-    cfg = _config(args)
+    cfg = _target_config(args)
     written = report(
         cfg,
         run=args.run,
@@ -476,7 +486,7 @@ def _cmd_nightly(args: argparse.Namespace) -> int:
         data_docs=not args.no_docs,
         full_refresh=args.full_refresh,
     )
-    result = nightly(_config(args), options, wait=args.wait)
+    result = nightly(_target_config(args), options, wait=args.wait)
     print(result.report.summary())
     if result.report.checkpoint_error:
         print(f"dp: error: {result.report.checkpoint_error}", file=sys.stderr)

@@ -20,7 +20,14 @@ from typing import Any
 import yaml
 
 from dataproducts.errors import ConfigError
-from dataproducts.profile import DbtProfile, check_warehouse, profiles_dir, read_profile
+from dataproducts.profile import (
+    SUPPORTED_ADAPTERS,
+    DbtProfile,
+    _render,
+    check_warehouse,
+    profiles_dir,
+    read_profile,
+)
 from dataproducts.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 
 CONFIG_FILE = "dataproducts.yml"
@@ -56,16 +63,18 @@ class ProjectConfig:
 
     @property
     def db(self) -> Warehouse:
-        """The warehouse the profile's target builds: the DuckDB file, or the PostgreSQL database."""
-        pg = self.profile.postgres if self.profile else None
-        if pg is not None:
-            return PostgresWarehouse(pg.host, pg.port, pg.user, pg.password, pg.dbname, pg.schema)
+        """The warehouse the profile's target builds: the DuckDB file, or the PostgreSQL database (its
+        connection rendered now: a missing DP_PG_PASSWORD is a ConfigError naming the profile)."""
+        if self.profile is not None and self.profile.adapter == "postgres":
+            pg = self.profile.postgres_target()
+            schema = _render(self.profile.output.get("schema") or "public", pg.where, self.profile.environ)
+            return PostgresWarehouse(pg.host, pg.port, pg.user, pg.password, pg.dbname, schema)
         return DuckDBWarehouse(self.warehouse)
 
     @property
     def on_duckdb(self) -> bool:
         """Whether the warehouse is a DuckDB file (locks, file checks and the compiled engine apply)."""
-        return self.db.dialect == "duckdb"
+        return self.profile is None or self.profile.adapter != "postgres"
 
     @property
     def profiles_dir(self) -> Path:
@@ -117,12 +126,19 @@ def _read_config_file(project_dir: Path) -> dict[str, Any]:
     return data
 
 
-def load_config(project_dir: str | os.PathLike[str] | None = None, **overrides: Any) -> ProjectConfig:
+def load_config(
+    project_dir: str | os.PathLike[str] | None = None,
+    *,
+    target: str | None = None,
+    adapters: tuple[str, ...] = SUPPORTED_ADAPTERS,
+    **overrides: Any,
+) -> ProjectConfig:
     """Resolve the project's configuration.
 
-    ``overrides`` are command-line values (``None`` means not given) for ``warehouse``, ``target_dir``,
-    ``reports_dir``, ``history``, ``runs_dir``, ``files_dir``, ``retention_days`` and ``target`` (the dbt
-    target).
+    ``target`` is the dbt target (``--target``; else ``DBT_TARGET``, else the profile's own), ``adapters``
+    the profile types the command works on (DuckDB only unless it says so). ``overrides`` are command-line
+    values (``None`` means not given) for ``warehouse``, ``target_dir``, ``reports_dir``, ``history``,
+    ``runs_dir``, ``files_dir`` and ``retention_days``.
     """
     raw_dir = project_dir if project_dir is not None else os.environ.get("DP_PROJECT_DIR") or "."
     root = Path(raw_dir).expanduser().resolve()
@@ -137,9 +153,6 @@ def load_config(project_dir: str | os.PathLike[str] | None = None, **overrides: 
             f"{root / CONFIG_FILE}: unknown setting {unknown[0]!r} "
             f"(known: {', '.join([*_PATH_SETTINGS, 'retention_days'])})"
         )
-    target = overrides.get("target") or None
-    if target is not None and not isinstance(target, str):
-        raise ConfigError(f"--target: expected a target name, got {target!r}")
     profile = read_profile(root, target=target)
     paths: dict[str, Path] = {}
     origins: dict[str, str] = {}
@@ -156,7 +169,7 @@ def load_config(project_dir: str | os.PathLike[str] | None = None, **overrides: 
             raise ConfigError(f"{root / CONFIG_FILE}: {name}: expected a path, got {value!r}")
         path = Path(value).expanduser()
         paths[name] = path if path.is_absolute() else (root / path)
-    check_warehouse(profile, root, paths["warehouse"], origins["warehouse"] or None)
+    check_warehouse(profile, root, paths["warehouse"], origins["warehouse"] or None, adapters)
     retention = _retention(overrides.get("retention_days"), root, file_settings)
     return ProjectConfig(
         project_dir=root,

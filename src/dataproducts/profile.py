@@ -3,15 +3,12 @@
 A project adopting ``dp`` keeps its own ``profiles.yml``: in the project directory, in ``DBT_PROFILES_DIR`` or
 in ``~/.dbt`` (the same order dbt follows; ``dp`` always runs dbt from the project directory). The profile
 named by ``dbt_project.yml`` (``DBT_PROFILE`` overrides it) and its target (``DBT_TARGET``, else the
-profile's ``target``; ``dp --target`` overrides both) say which adapter dbt uses and where it writes:
+profile's ``target``) say which adapter dbt uses and, for DuckDB, which file it writes: that file is the
+warehouse ``dp`` reads, unless ``--warehouse`` / ``DP_WAREHOUSE`` / ``dataproducts.yml`` say otherwise, and
+then the profile's path must read ``env_var('DP_WAREHOUSE')`` so that dbt writes the same file.
 
-* ``type: duckdb``: the file at ``path`` is the warehouse ``dp`` reads, unless ``--warehouse`` /
-  ``DP_WAREHOUSE`` / ``dataproducts.yml`` say otherwise, and then the profile's path must read
-  ``env_var('DP_WAREHOUSE')`` so that dbt writes the same file.
-* ``type: postgres``: the server and database at ``host``/``port``/``user``/``password``/``dbname`` (dbt's
-  own keys; ``pass`` and ``database`` are dbt's aliases), ``schema`` the target's default schema.
-
-Only those keys are rendered, with ``env_var`` and dbt's ``as_*`` filters: no dbt import.
+Only ``type`` and ``path`` are rendered (and, for a PostgreSQL target, its connection: ``host``, ``port``,
+``user``, ``password``, ``dbname``), with ``env_var`` and dbt's ``as_*`` filters: no dbt import.
 """
 
 from __future__ import annotations
@@ -29,20 +26,25 @@ from dataproducts.fileio import read_yaml
 
 PROFILES_FILE = "profiles.yml"
 WAREHOUSE_ENV = "DP_WAREHOUSE"
-SUPPORTED_ADAPTERS = ("duckdb", "postgres")
+SUPPORTED_ADAPTERS = ("duckdb",)  # what every command reads; some also run on POSTGRES_ADAPTERS
+POSTGRES_ADAPTERS = ("duckdb", "postgres")
 IN_MEMORY = (":memory:", "")
 
 
 @dataclass(frozen=True)
-class PostgresOutput:
-    """A ``type: postgres`` output of the profile, rendered: where dbt builds and ``dp`` reads."""
+class PostgresTarget:
+    """A PostgreSQL target's admin connection, rendered from the profile (``DP_PG_*`` in this project's)."""
 
+    target: str
+    where: str  # the profile file, profile and target it came from
     host: str
     port: int
     user: str
     password: str = field(repr=False)
     dbname: str
-    schema: str
+
+    def describe(self) -> str:
+        return f"PostgreSQL {self.user}@{self.host}:{self.port}/{self.dbname}"
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,14 @@ class DbtProfile:
     adapter: str | None = None
     path: str | None = None  # the DuckDB path, rendered without DP_WAREHOUSE: where dbt writes by default
     reads_warehouse_env: bool = False  # the path reads env_var('DP_WAREHOUSE')
-    postgres: PostgresOutput | None = None  # a postgres target's connection, rendered
+    output: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)  # the target's, raw
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)  # it renders with
+
+    def postgres_target(self) -> PostgresTarget:
+        """The admin connection of this (postgres) target, rendered now: a missing value is a ConfigError."""
+        if self.adapter != "postgres" or self.target is None:
+            raise ConfigError(f"{self.where}: type {self.adapter!r}, not a postgres target")
+        return _postgres(self.output, self.target, self.where, self.environ)
 
     @property
     def where(self) -> str:
@@ -104,10 +113,10 @@ def _render(text: Any, where: str, environ: Mapping[str, str]) -> str:
 
 
 def read_profile(
-    project_dir: Path, environ: Mapping[str, str] | None = None, *, target: str | None = None
+    project_dir: Path, environ: Mapping[str, str] | None = None, target: str | None = None
 ) -> DbtProfile:
-    """The project's profile and target, as dbt would pick them (``target``, e.g. ``dp --target``, before
-    ``DBT_TARGET`` and the profile's own); a profile that cannot be found is not an error here (``dp check``
+    """The project's profile and target, as dbt would pick them (``target``, like dbt's ``--target``, first,
+    then ``DBT_TARGET``, then the profile's); a profile that cannot be found is not an error here (``dp check``
     and ``dp diff`` parse without one): dbt says so when it runs."""
     env = dict(os.environ if environ is None else environ)
     directory = profiles_dir(project_dir, env)
@@ -115,24 +124,17 @@ def read_profile(
     project = read_yaml(project_dir / "dbt_project.yml")
     profile_name = env.get("DBT_PROFILE") or (project.get("profile") if isinstance(project, dict) else None)
     if not file.is_file() or not isinstance(profile_name, str):
-        if target:
-            raise ConfigError(f"--target {target}: no dbt profile found ({file} is not there)")
         return DbtProfile(profiles_dir=directory)
     profiles = read_yaml(file)
     profile = profiles.get(profile_name) if isinstance(profiles, dict) else None
     if not isinstance(profile, dict):
-        if target:
-            raise ConfigError(f"--target {target}: {file} has no profile {profile_name!r}")
         return DbtProfile(profiles_dir=directory, file=file, name=profile_name)
     where = f"{file}: profile {profile_name!r}"
-    given = target
     target = target or env.get("DBT_TARGET") or _render(profile.get("target", "default"), where, env)
     outputs = profile.get("outputs")
     output = outputs.get(target) if isinstance(outputs, dict) else None
     if not isinstance(output, dict):
-        known = ", ".join(sorted(outputs)) if isinstance(outputs, dict) else "none"
-        origin = "--target" if given else ("DBT_TARGET" if env.get("DBT_TARGET") else "its target")
-        raise ConfigError(f"{where}: no output named {target!r} ({origin}; outputs: {known})")
+        raise ConfigError(f"{where}: no output named {target!r} (its target)")
     where = f"{where}, target {target!r}"
     adapter = _render(output.get("type"), f"{where}: type", env)
     raw_path = output.get("path")
@@ -140,7 +142,6 @@ def read_profile(
     if adapter == "duckdb":
         without = {k: v for k, v in env.items() if k != WAREHOUSE_ENV}
         path = _render(raw_path if raw_path is not None else ":memory:", f"{where}: path", without)
-    postgres = _postgres_output(output, where, env) if adapter == "postgres" else None
     return DbtProfile(
         profiles_dir=directory,
         file=file,
@@ -149,50 +150,53 @@ def read_profile(
         adapter=adapter,
         path=path,
         reads_warehouse_env=isinstance(raw_path, str) and WAREHOUSE_ENV in raw_path,
-        postgres=postgres,
+        output=output,
+        environ=env,
     )
 
 
-def _postgres_output(output: Mapping[str, Any], where: str, env: Mapping[str, str]) -> PostgresOutput:
-    """A postgres output's connection keys, rendered (dbt's aliases ``pass`` and ``database`` accepted)."""
-
-    def key(*names: str, required: bool = True) -> str:
-        for name in names:
-            if output.get(name) is not None:
-                return _render(output[name], f"{where}: {name}", env)
-        if required:
-            raise ConfigError(f"{where}: type postgres needs {names[0]!r}")
-        return ""
-
-    port = key("port", required=False) or "5432"
-    if not port.isdigit():
-        raise ConfigError(f"{where}: port {port!r} is not a number")
-    return PostgresOutput(
-        host=key("host"),
+def _postgres(output: Mapping[str, Any], target: str, where: str, env: Mapping[str, str]) -> PostgresTarget:
+    """The connection a postgres output names, rendered as dbt renders it."""
+    values = {key: _render(output.get(key), f"{where}: {key}", env) for key in ("host", "port", "user")}
+    password = _render(output.get("password", output.get("pass")), f"{where}: password", env)
+    dbname = _render(output.get("dbname", output.get("database")), f"{where}: dbname", env)
+    for key, value in (*values.items(), ("dbname", dbname)):
+        if not value:
+            raise ConfigError(f"{where}: {key} is empty (a postgres target needs host, port, user, dbname)")
+    port = values["port"]
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"{where}: port: expected a port number, got {port!r}")
+    return PostgresTarget(
+        target=target,
+        where=where,
+        host=values["host"],
         port=int(port),
-        user=key("user"),
-        password=key("password", "pass", required=False),
-        dbname=key("dbname", "database"),
-        schema=key("schema", required=False) or "public",
+        user=values["user"],
+        password=password,
+        dbname=dbname,
     )
 
 
-def check_warehouse(profile: DbtProfile, project_dir: Path, warehouse: Path, origin: str | None) -> None:
-    """Refuse a profile ``dp`` cannot follow: another adapter, an in-memory DuckDB, or a warehouse set by
-    ``origin`` (a flag, env var or dataproducts.yml) that dbt would not write because its path is fixed."""
+def check_warehouse(
+    profile: DbtProfile,
+    project_dir: Path,
+    warehouse: Path,
+    origin: str | None,
+    adapters: tuple[str, ...] = SUPPORTED_ADAPTERS,
+) -> None:
+    """Refuse a profile ``dp`` cannot follow: another adapter than ``adapters`` (the command's), an in-memory
+    DuckDB, or a warehouse set by ``origin`` (a flag, env var or dataproducts.yml) that dbt would not write
+    because its path is fixed."""
     if profile.adapter is None:
         return
-    if profile.adapter not in SUPPORTED_ADAPTERS:
-        raise ConfigError(
-            f"{profile.where}: type {profile.adapter!r}: dp reads DuckDB and PostgreSQL warehouses only "
-            "(type: duckdb or postgres)"
-        )
-    if profile.adapter == "postgres":  # a DuckDB file set by DP_WAREHOUSE or dataproducts.yml is not read
-        if origin == "--warehouse":
+    if profile.adapter not in adapters:
+        if adapters == SUPPORTED_ADAPTERS:
             raise ConfigError(
-                f"{origin} {warehouse}: target {profile.target!r} builds on PostgreSQL, not in a DuckDB file "
-                f"({profile.where}); leave {origin} out or choose a duckdb target"
+                f"{profile.where}: type {profile.adapter!r}: dp reads DuckDB warehouses only (type: duckdb)"
             )
+        names = " or ".join(f"type: {name}" for name in adapters)
+        raise ConfigError(f"{profile.where}: type {profile.adapter!r}: this dp command works on {names} only")
+    if profile.adapter != "duckdb":
         return
     if profile.path in IN_MEMORY or str(profile.path).startswith("md:"):
         raise ConfigError(

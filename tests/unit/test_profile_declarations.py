@@ -11,7 +11,7 @@ from dataproducts.config import load_config
 from dataproducts.declarations import SNAPSHOT_FILE, read_declarations, write_snapshot
 from dataproducts.errors import ConfigError
 from dataproducts.products import load_products
-from dataproducts.profile import read_profile
+from dataproducts.profile import POSTGRES_ADAPTERS, read_profile
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -68,8 +68,7 @@ def test_a_warehouse_flag_the_profile_would_not_follow_is_refused(tmp_path: Path
 @pytest.mark.parametrize(
     ("output", "message"),
     [
-        ("{type: spark, host: localhost}", "type 'spark': dp reads DuckDB and PostgreSQL warehouses only"),
-        ("{type: postgres, host: localhost}", "type postgres needs 'user'"),
+        ("{type: postgres, host: localhost}", "type 'postgres': dp reads DuckDB warehouses only"),
         ("{type: duckdb, path: ':memory:'}", "dp needs a DuckDB file"),
         ("{type: duckdb}", "dp needs a DuckDB file"),
     ],
@@ -92,18 +91,18 @@ def test_a_postgres_target_is_the_warehouse_chosen_by_target_flag_or_env(
     )
     monkeypatch.setenv("SHOP_PG_PASSWORD", "s3cret")
     monkeypatch.setenv("SHOP_PG_PORT", "5544")
-    cfg = load_config(root)
+    cfg = load_config(root, adapters=POSTGRES_ADAPTERS)
     assert cfg.db.dialect == "duckdb" and cfg.on_duckdb and "DBT_TARGET" not in cfg.dbt_env()
-    cfg = load_config(root, target="pg")
+    cfg = load_config(root, target="pg", adapters=POSTGRES_ADAPTERS)
     assert cfg.db.dialect == "postgres" and not cfg.on_duckdb
-    assert cfg.db.label == "postgresql://dp@127.0.0.1:5544/shop"
+    assert cfg.db.label == "postgresql://dp@127.0.0.1:5544/shop" and cfg.db.default_schema == "main"
     assert "s3cret" not in repr(cfg.db) and cfg.dbt_env()["DBT_TARGET"] == "pg"
     monkeypatch.setenv("DBT_TARGET", "pg")
-    assert load_config(root).db.label == "postgresql://dp@127.0.0.1:5544/shop"
-    with pytest.raises(ConfigError, match=r"no output named 'nope' \(--target; outputs: dev, pg\)"):
-        load_config(root, target="nope")
-    with pytest.raises(ConfigError, match="builds on PostgreSQL, not in a DuckDB file"):
-        load_config(root, target="pg", warehouse=str(root / "shop.duckdb"))
+    assert load_config(root, adapters=POSTGRES_ADAPTERS).db.label == "postgresql://dp@127.0.0.1:5544/shop"
+    with pytest.raises(ConfigError, match="dp reads DuckDB warehouses only"):
+        load_config(root)  # a command that works on DuckDB only
+    with pytest.raises(ConfigError, match="no output named 'nope'"):
+        load_config(root, target="nope", adapters=POSTGRES_ADAPTERS)
 
 
 def test_no_profile_falls_back_to_the_default_warehouse(
