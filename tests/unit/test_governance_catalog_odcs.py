@@ -179,9 +179,30 @@ def test_an_unreadable_suite_is_an_error_and_nothing_is_written(manifest, tmp_pa
 
 def test_every_port_is_a_server_and_the_contract_still_validates(manifest) -> None:
     products = {p.id: p for p in load_products(manifest)}
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Row:  # an access matrix row (governance.access.AccessRow)
+        product: str
+        version: int | None
+        role: str
+        port: str
+        relation: str
+        allowed: bool
+        masked_columns: tuple[str, ...] = ()
+
+    product = "customers.dim_customers"
     ports = Ports(
         postgres=PostgresPort(host="127.0.0.1", port="${DP_PG_PORT}", database="dataproducts"),
         files_run="files/runs/20261120T060312Z-5b7e9c1a",
+        access=[
+            Row(product, 2, "domain_customers", "postgres", "customers.dim_customers_v2", True),
+            Row(product, 2, "analysts", "postgres", "customers.dim_customers_v2_masked", True, ("email",)),
+            Row(product, 2, "domain_sales", "postgres", "customers.dim_customers_v2", False),
+            Row(
+                product, 2, "analysts", "files", "roles/analysts/customers/dim_customers_v2", True, ("email",)
+            ),
+        ],
     )
     contract = build_contract(
         products["customers.dim_customers"], project_dir=REPO, warehouse="warehouse/x.duckdb", ports=ports
@@ -197,7 +218,23 @@ def test_every_port_is_a_server_and_the_contract_still_validates(manifest) -> No
         "dataproducts",
         "customers",
     )
+    assert pg["roles"] == [
+        {
+            "role": "domain_customers",
+            "access": "read",
+            "description": "reads customers.dim_customers_v2",
+            "firstLevelApprovers": "customer-data@example.com",
+        },
+        {
+            "role": "analysts",
+            "access": "read, personal data masked",
+            "description": "reads customers.dim_customers_v2_masked (email NULL)",
+            "firstLevelApprovers": "customer-data@example.com",
+        },
+    ]
     files = servers["files_customers"]
+    assert [r["role"] for r in files["roles"]] == ["analysts"]
+    assert "roles" not in servers["duckdb_customers"]
     assert files["type"] == "local" and files["format"] == "parquet"
     assert files["path"] == "files/runs/20261120T060312Z-5b7e9c1a/data/clear/customers/{model}/*.parquet"
 

@@ -28,6 +28,7 @@ from dataproducts.config import ProjectConfig
 from dataproducts.constants import OBJECTIVE_SLIS
 from dataproducts.errors import ConfigError, DataProductsError, DbtError
 from dataproducts.fileio import write_all_atomic
+from dataproducts.files.publish import AccessRowLike
 from dataproducts.governance.parsing import manifest_from
 from dataproducts.governance.standards import normalize_type
 from dataproducts.products import Column, DataProduct, ProductVersion, load_products
@@ -264,10 +265,37 @@ class PostgresPort:
 
 @dataclass(frozen=True)
 class Ports:
-    """Where the products are served besides the DuckDB warehouse."""
+    """Where the products are served besides the DuckDB warehouse, and who may read them there."""
 
     postgres: PostgresPort | None = None
     files_run: str | None = None  # the latest published run folder, as shown (relative to the project)
+    access: Sequence[AccessRowLike] = ()  # the access matrix (governance.access), every port
+
+
+def _server_roles(
+    product: DataProduct, ports: Ports, port: str, versions: Sequence[ProductVersion]
+) -> list[dict[str, Any]]:
+    """The roles that may read ``versions`` of ``product`` on ``port`` (ODCS server roles), each with what
+    it reads and who approves a request (the owner)."""
+    numbers = {int(v.version) if v.version and v.version.isdigit() else None for v in versions}
+    reads: dict[str, list[AccessRowLike]] = {}
+    for row in ports.access:
+        if row.product == product.id and row.port == port and row.allowed and row.version in numbers:
+            reads.setdefault(row.role, []).append(row)
+    roles = []
+    for role, rows in reads.items():
+        masked = sorted({c for r in rows for c in r.masked_columns})
+        entry: dict[str, Any] = {
+            "role": role,
+            "access": "read, personal data masked" if masked else "read",
+            "description": "reads "
+            + ", ".join(sorted({r.relation for r in rows}))
+            + (f" ({', '.join(masked)} NULL)" if masked else ""),
+        }
+        if product.owner.email:
+            entry["firstLevelApprovers"] = product.owner.email
+        roles.append(entry)
+    return roles
 
 
 def _servers(product: DataProduct, warehouse: str, ports: Ports) -> list[dict[str, Any]]:
@@ -287,37 +315,56 @@ def _servers(product: DataProduct, warehouse: str, ports: Ports) -> list[dict[st
     if ports.postgres is not None:
         pg = ports.postgres
         servers += [
-            {
-                "id": f"postgres_{schema}",
-                "server": f"postgres-{schema}",
-                "type": "postgres",
-                "environment": "prod",
-                "description": "The project's PostgreSQL database (dbt build --target postgres): log in with "
-                "your own role; each consumer role reads what the product's access policy allows, personal "
-                "data through the <name>_masked view unless it reads them in clear (dp access).",
-                "host": pg.host,
-                "port": pg.port,
-                "database": pg.database,
-                "schema": schema,
-            }
+            _with_roles(
+                product,
+                ports,
+                "postgres",
+                [v for v in product.versions if (v.schema or "main") == schema],
+                {
+                    "id": f"postgres_{schema}",
+                    "server": f"postgres-{schema}",
+                    "type": "postgres",
+                    "environment": "prod",
+                    "description": "The project's PostgreSQL database (dbt build --target postgres): log in with "
+                    "your own role; each consumer role reads what the product's access policy allows, personal "
+                    "data through the <name>_masked view unless it reads them in clear (dp access).",
+                    "host": pg.host,
+                    "port": pg.port,
+                    "database": pg.database,
+                    "schema": schema,
+                },
+            )
             for schema in schemas
         ]
     if ports.files_run is not None:
         servers.append(
-            {
-                "id": f"files_{product.domain}",
-                "server": f"files-{product.domain}",
-                "type": "local",
-                "environment": "prod",
-                "description": "The files port: each nightly run's Parquet copy of every product version, "
-                "with manifest.json (check a copy with dp verify). This path is the full copy; each role "
-                "reads roles/<role>/<domain>/<name>/ of the same run folder (personal data NULL for masked "
-                "readers; dp access --format json lists them).",
-                "path": f"{ports.files_run}/data/clear/{product.domain}/{{model}}/*.parquet",
-                "format": "parquet",
-            }
+            _with_roles(
+                product,
+                ports,
+                "files",
+                product.versions,
+                {
+                    "id": f"files_{product.domain}",
+                    "server": f"files-{product.domain}",
+                    "type": "local",
+                    "environment": "prod",
+                    "description": "The files port: each nightly run's Parquet copy of every product version, "
+                    "with manifest.json (check a copy with dp verify). This path is the full copy; each role "
+                    "reads roles/<role>/<domain>/<name>/ of the same run folder (personal data NULL for masked "
+                    "readers; dp access --format json lists them).",
+                    "path": f"{ports.files_run}/data/clear/{product.domain}/{{model}}/*.parquet",
+                    "format": "parquet",
+                },
+            )
         )
     return servers
+
+
+def _with_roles(
+    product: DataProduct, ports: Ports, port: str, versions: Sequence[ProductVersion], server: dict[str, Any]
+) -> dict[str, Any]:
+    roles = _server_roles(product, ports, port, versions)
+    return server | ({"roles": roles} if roles else {})
 
 
 def build_contract(
@@ -465,14 +512,16 @@ def postgres_port(config: ProjectConfig) -> PostgresPort | None:
     )
 
 
-def ports_of(config: ProjectConfig) -> Ports:
-    """Every port a consumer can read the products from, besides the warehouse."""
+def ports_of(config: ProjectConfig, products: Sequence[DataProduct]) -> Ports:
+    """Every port a consumer can read the products from, besides the warehouse, with who may read them."""
     from dataproducts.files.manifest import RUNS_DIR
     from dataproducts.files.publish import latest_run
+    from dataproducts.governance.access import build_matrix, load_roles
 
     run = latest_run(config.files_dir)
     files_run = _shown(config, config.files_dir / RUNS_DIR / (run or "<run id in latest>"))
-    return Ports(postgres=postgres_port(config), files_run=files_run)
+    access = build_matrix(products, load_roles(config.project_dir))
+    return Ports(postgres=postgres_port(config), files_run=files_run, access=access)
 
 
 def export_contracts(
@@ -515,5 +564,5 @@ def run_export_odcs(
         project_dir=config.project_dir,
         warehouse=_warehouse_address(config),
         output=output or config.reports_dir / "contracts",
-        ports=ports_of(config),
+        ports=ports_of(config, products),
     )
