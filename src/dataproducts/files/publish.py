@@ -306,10 +306,10 @@ def publish_run(
             files=sorted([*data_entries, *role_entries], key=lambda e: e.path),
         )
         (staging / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")  # last: complete now
-        try:
-            staging.rename(final)
-        except OSError as exc:
-            raise OutputError(f"{final}: cannot write ({exc.strerror or first_line(exc)})") from exc
+        staging.rename(final)
+    except OSError as exc:  # a full disk, a file where a folder should be: no run folder is left
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(f"{final}: cannot write ({exc.strerror or first_line(exc)})") from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
