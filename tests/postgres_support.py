@@ -10,10 +10,13 @@ the ``postgresql`` package; ``apt-get install postgresql`` does by hand).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
+import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -63,6 +66,21 @@ class PostgresServer:
         )
         con.autocommit = True
         return con
+
+    def fresh_database(self, name: str) -> PostgresServer:
+        """This server with a new, empty database ``name`` (dropped first when it exists): a test module
+        builds the project in a database of its own, so modules sharing the session's server never see each
+        other's relations (roles are the cluster's, shared)."""
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+            raise ValueError(f"not a plain database name: {name!r}")
+        con = self.connect(dbname="postgres")
+        try:
+            with con.cursor() as cur:
+                cur.execute(f"drop database if exists {name} with (force)")
+                cur.execute(f"create database {name}")
+        finally:
+            con.close()
+        return dataclasses.replace(self, database=name)
 
     def query(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
         """Rows of one statement run as the admin."""
@@ -182,3 +200,52 @@ def running_server(project: Path = REPO) -> Iterator[PostgresServer]:
             stop_server(server, project)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")
+
+
+def dbt_on_postgres(
+    server: PostgresServer, workdir: Path, *args: str, project: Path = REPO
+) -> subprocess.CompletedProcess[str]:
+    """The real dbt CLI on ``project``'s ``postgres`` target (the server's DP_PG_* variables), its target and
+    log folders under ``workdir``."""
+    env = {**os.environ, **server.env(), "DO_NOT_TRACK": "1"}
+    command = [
+        dbt_executable(),
+        *args,
+        "--target",
+        "postgres",
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+        "--target-path",
+        str(workdir / "target"),
+        "--log-path",
+        str(workdir / "logs"),
+    ]
+    return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
+
+
+def dp_on_postgres(
+    server: PostgresServer, workdir: Path, *args: str, project: Path = REPO
+) -> subprocess.CompletedProcess[str]:
+    """The real ``dp`` command line with the server's DP_PG_* variables and its warehouse, landing file and
+    run records under ``workdir`` (``dp generate --target postgres ...``)."""
+    env = {**os.environ, **server.env(), "DO_NOT_TRACK": "1"}
+    command = [
+        sys.executable,
+        "-m",
+        "dataproducts",
+        *args,
+        "--project-dir",
+        str(project),
+        "--warehouse",
+        str(workdir / "warehouse.duckdb"),
+        "--runs-dir",
+        str(workdir / "runs"),
+    ]
+    return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)

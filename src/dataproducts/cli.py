@@ -191,6 +191,15 @@ def _add_generate(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> 
         metavar="FAULT[,FAULT]",
         help="faults to inject: late, nulls, duplicates, schema_drift, volume_drop",
     )
+    p.add_argument(
+        "--target",
+        "-t",
+        default=None,
+        metavar="NAME",
+        help="the dbt target to generate for (default DBT_TARGET, else the profile's); for a postgres target "
+        "the data is generated into landing_<target>.duckdb next to the warehouse, then loaded into the "
+        "server in one transaction",
+    )
     _add_wait(p)
     _add_paths(p, "warehouse", "runs_dir")
     p.set_defaults(handler=_cmd_generate)
@@ -203,7 +212,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     faults = parse_faults(args.inject)
     if args.scale is not None and (not 0 < args.scale <= 1000 or args.scale != args.scale):
         raise UsageError(f"dp generate: --scale must be above 0 and at most 1000, got {args.scale:g}")
-    cfg = _config(args)
+    cfg = _target_config(args)
     as_of = args.as_of or dt.datetime.now(dt.UTC).date()
     result = generate_landing(
         cfg,

@@ -267,10 +267,18 @@ def publish(cfg: ProjectConfig, *, wait: float | None = None) -> Published:
 
 
 def generate_landing(cfg: ProjectConfig, *, wait: float | None = None, **options: Any) -> Any:
-    """``dp generate`` under the project lock, never while dbt writes the warehouse."""
+    """``dp generate`` under the project lock, never while dbt writes the warehouse. For a postgres target
+    (the profile's, or ``--target``), generated into ``landing_<target>.duckdb`` next to the warehouse and
+    loaded into the server (``postgres.generate_and_load``)."""
     from dataproducts.generate import generate
     from dataproducts.lock import acquire_lock
 
+    if cfg.profile is not None and cfg.profile.adapter == "postgres":
+        from dataproducts.postgres import generate_and_load, landing_file
+
+        target = cfg.profile.postgres_target()
+        with acquire_lock(cfg.runs_dir, "dp generate", wait=wait):
+            return generate_and_load(target, landing_file(cfg.warehouse, target.target), **options)
     with acquire_lock(cfg.runs_dir, "dp generate", wait=wait):
         ensure_dbt_idle(cfg, wait, write=True)
         return generate(cfg.warehouse, **options)

@@ -5,14 +5,32 @@ relations, columns, types and row counts as the DuckDB build of the same data.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import json
 import os
 import shutil
 import stat
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
 
-from postgres_support import REPO, PostgresServer, free_port, make_root, parse_status, script
+from conftest import AS_OF, SMALL_SCALE, BuiltProject
+from dataproducts.governance.standards import normalize_type
+from postgres_support import (
+    REPO,
+    PostgresServer,
+    dbt_on_postgres,
+    dp_on_postgres,
+    free_port,
+    make_root,
+    parse_status,
+    script,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -119,9 +137,213 @@ def test_a_bad_port_is_a_usage_error() -> None:
     bad = script("status", port=0, root=Path("/tmp"))
     assert bad.returncode == 2 and "DP_PG_PORT must be a port number" in bad.stderr
     env = {**os.environ, "DP_PG_PORT": "x"}
-    import subprocess
-
     usage = subprocess.run(
         [str(REPO / "scripts" / "postgres"), "restart"], env=env, capture_output=True, text=True, check=False
     )
     assert usage.returncode == 2 and usage.stderr.count("\n") == 1
+
+
+# --- the landing data and the build -----------------------------------------------------------------------
+
+PRODUCT_SCHEMAS = ("customers", "sales", "operations", "marketing")
+INCREMENTAL = "config.materialized:incremental"
+
+
+@dataclass(frozen=True)
+class PgBuild:
+    server: PostgresServer
+    workdir: Path
+    duckdb: BuiltProject  # the same data built on DuckDB (conftest's built_clean)
+    generated: subprocess.CompletedProcess[str]
+    appended: subprocess.CompletedProcess[str]
+    build: subprocess.CompletedProcess[str]
+
+    def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return dbt_on_postgres(
+            self.server, self.workdir, *args, "--vars", json.dumps({"as_of": AS_OF.isoformat()})
+        )
+
+    def manifest(self) -> dict[str, Any]:
+        return dict(json.loads((self.workdir / "target" / "manifest.json").read_text()))
+
+
+@pytest.fixture(scope="module")
+def pg_build(
+    postgres_server: PostgresServer, built_clean: BuiltProject, tmp_path_factory: pytest.TempPathFactory
+) -> PgBuild:
+    """The DuckDB build's data (scale 0.02, seed 7, as of AS_OF, origin 730 days before) generated a day
+    early and appended to AS_OF by dp generate --target postgres, in a database of this module's own, and
+    built there once by dbt build --target postgres."""
+    server = postgres_server.fresh_database("test_postgres_port")
+    workdir = tmp_path_factory.mktemp("pg-build")
+    origin = (AS_OF - dt.timedelta(days=730)).isoformat()
+    day_before = (AS_OF - dt.timedelta(days=1)).isoformat()
+    generated = dp_on_postgres(
+        server, workdir, "generate", "--target", "postgres", "--scale", str(SMALL_SCALE), "--seed", "7",
+        "--as-of", day_before, "--history-start", origin,
+    )  # fmt: skip
+    appended = dp_on_postgres(
+        server, workdir, "generate", "--target", "postgres", "--append", "--as-of", AS_OF.isoformat()
+    )
+    build = dbt_on_postgres(server, workdir, "build", "--vars", json.dumps({"as_of": AS_OF.isoformat()}))
+    return PgBuild(server, workdir, built_clean, generated, appended, build)
+
+
+def test_dp_generate_loads_the_landing_schemas(pg_build: PgBuild) -> None:
+    assert pg_build.generated.returncode == 0, pg_build.generated.stderr
+    assert pg_build.appended.returncode == 0, pg_build.appended.stderr
+    assert "loaded 10 landing tables" in pg_build.appended.stdout
+    assert (pg_build.workdir / "landing_postgres.duckdb").is_file()
+    # the same landing tables, row for row counted, as the DuckDB warehouse generated at once
+    with duckdb.connect(str(pg_build.duckdb.config.warehouse), read_only=True) as con:
+        tables = con.sql(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_schema in ('raw_crm', 'raw_shop', 'raw_telemetry', 'raw_meta') order by 1"
+        ).fetchall()
+        expected = {name: con.execute(f"select count(*) from {name}").fetchone()[0] for (name,) in tables}  # type: ignore[index]
+    loaded = {name: pg_build.server.query(f"select count(*) from {name}")[0][0] for name in expected}
+    assert loaded == expected and loaded["raw_shop.orders"] > 0
+    assert pg_build.server.query("select as_of from raw_meta.landing_state") == [(AS_OF,)]
+
+
+def test_an_append_the_server_does_not_hold_is_refused(pg_build: PgBuild, tmp_path: Path) -> None:
+    # another landing file (a fresh checkout's) appending onto the server: refused, nothing changes
+    other = dp_on_postgres(
+        pg_build.server,
+        tmp_path,
+        "generate",
+        "--target",
+        "postgres",
+        "--scale",
+        "0.02",
+        "--as-of",
+        "2026-11-10",
+    )
+    assert other.returncode == 0, other.stderr
+    before = pg_build.server.query("select count(*) from raw_shop.orders")
+    # now the server holds tmp_path's landing area: pg_build's landing file no longer matches it
+    refused = dp_on_postgres(
+        pg_build.server,
+        pg_build.workdir,
+        "generate",
+        "--target",
+        "postgres",
+        "--append",
+        "--as-of",
+        "2026-11-21",
+    )
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1
+    assert "is not the one in" in refused.stderr and "without --append" in refused.stderr
+    assert pg_build.server.query("select count(*) from raw_shop.orders") == before
+    # put the module's landing data back for the tests after this one
+    back = dp_on_postgres(
+        pg_build.server, pg_build.workdir, "generate", "--target", "postgres", "--scale", str(SMALL_SCALE),
+        "--seed", "7", "--as-of", AS_OF.isoformat(),
+    )  # fmt: skip
+    assert back.returncode == 0, back.stderr
+
+
+def test_a_server_that_is_down_is_one_line(tmp_path: Path, postgres_server: PostgresServer) -> None:
+    down = dataclasses.replace(postgres_server, port=free_port())
+    result = dp_on_postgres(down, tmp_path, "generate", "--target", "postgres", "--scale", "0.02")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "cannot connect" in result.stderr and "Connection refused" in result.stderr
+    assert not (tmp_path / "landing_postgres.duckdb").exists()
+
+
+def _relations(columns: list[tuple[Any, ...]]) -> dict[str, list[tuple[str, str | None]]]:
+    found: dict[str, list[tuple[str, str | None]]] = {}
+    for schema, table, column, data_type in columns:
+        found.setdefault(f"{schema}.{table}", []).append((column, normalize_type(data_type)))
+    return found
+
+
+def _postgres_relations(server: PostgresServer) -> dict[str, list[tuple[str, str | None]]]:
+    return _relations(
+        server.query(
+            "select c.table_schema, c.table_name, c.column_name, format_type(a.atttypid, a.atttypmod) "
+            "from information_schema.columns as c join pg_attribute as a "
+            "on a.attrelid = (quote_ident(c.table_schema) || '.' || quote_ident(c.table_name))::regclass "
+            "and a.attname = c.column_name where c.table_schema = any(%s) "
+            "order by 1, 2, c.ordinal_position",
+            (list(PRODUCT_SCHEMAS),),
+        )
+    )
+
+
+def _duckdb_relations(warehouse: Path) -> dict[str, list[tuple[str, str | None]]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return _relations(
+            con.execute(
+                "select table_schema, table_name, column_name, data_type from information_schema.columns "
+                "where table_schema in (?, ?, ?, ?) order by 1, 2, ordinal_position",
+                list(PRODUCT_SCHEMAS),
+            ).fetchall()
+        )
+
+
+def _same_family(a: str | None, b: str | None) -> bool:
+    """Equal types, text and varchar being one (a view of trim(varchar) is text on PostgreSQL)."""
+    strings = {"varchar", "text"}
+    return a == b or (a in strings and b in strings)
+
+
+def _assert_same_as_duckdb(pg_build: PgBuild) -> None:
+    on_pg = _postgres_relations(pg_build.server)
+    on_duckdb = _duckdb_relations(pg_build.duckdb.config.warehouse)
+    assert sorted(on_pg) == sorted(on_duckdb)
+    for relation, columns in on_duckdb.items():
+        assert [c for c, _ in on_pg[relation]] == [c for c, _ in columns], relation
+        for (column, pg_type), (_, duck_type) in zip(on_pg[relation], columns, strict=True):
+            assert _same_family(pg_type, duck_type), (
+                f"{relation}.{column}: {pg_type} on PostgreSQL, {duck_type}"
+            )
+    with duckdb.connect(str(pg_build.duckdb.config.warehouse), read_only=True) as con:
+        for relation in on_duckdb:
+            duck_rows = con.execute(f"select count(*) from {relation}").fetchone()
+            assert pg_build.server.query(f"select count(*) from {relation}") == [duck_rows], relation
+
+
+def test_dbt_build_on_postgres_passes_with_every_node(pg_build: PgBuild) -> None:
+    assert pg_build.build.returncode == 0, pg_build.build.stdout[-3000:]
+    results = json.loads((pg_build.workdir / "target" / "run_results.json").read_text())["results"]
+    statuses = {r["status"] for r in results}
+    assert statuses <= {"success", "pass", "no-op"}, statuses  # no-op: the exposures
+    kinds = {r["unique_id"].split(".")[0] for r in results if r["status"] != "no-op"}
+    assert kinds == {"model", "test", "unit_test", "operation"}
+
+
+def test_every_product_relation_matches_duckdb_and_its_contract(pg_build: PgBuild) -> None:
+    assert pg_build.build.returncode == 0
+    _assert_same_as_duckdb(pg_build)
+    on_pg = _postgres_relations(pg_build.server)
+    products = [
+        node
+        for node in pg_build.manifest()["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("access") == "public"
+    ]
+    assert len(products) >= 10
+    for node in products:
+        relation = f"{node['schema']}.{node['alias']}"
+        assert node["config"]["contract"]["enforced"], relation
+        declared = [(name, normalize_type(c["data_type"])) for name, c in node["columns"].items()]
+        assert [c for c, _ in on_pg[relation]] == [c for c, _ in declared], relation
+        for (column, pg_type), (_, contract_type) in zip(on_pg[relation], declared, strict=True):
+            assert _same_family(pg_type, contract_type), (
+                f"{relation}.{column}: {pg_type}, contract {contract_type}"
+            )
+
+
+def test_the_window_strategy_and_a_full_refresh_on_postgres(pg_build: PgBuild) -> None:
+    assert pg_build.build.returncode == 0
+    # the incremental models again on the same data: the window is deleted and inserted (not appended)
+    incremental = pg_build.dbt("run", "--select", INCREMENTAL)
+    assert incremental.returncode == 0, incremental.stdout[-3000:]
+    log = (pg_build.workdir / "logs" / "dbt.log").read_text()
+    assert "delete from" in log and '"sales"."orders" where order_date >=' in log
+    _assert_same_as_duckdb(pg_build)
+    # a table replaced on PostgreSQL takes the views built on it along (drop ... cascade; DuckDB binds views
+    # late and keeps them): a partial build selects what is built on what it replaces, `+`
+    refreshed = pg_build.dbt("run", "--full-refresh", "--select", INCREMENTAL + "+")
+    assert refreshed.returncode == 0, refreshed.stdout[-3000:]
+    _assert_same_as_duckdb(pg_build)

@@ -93,7 +93,9 @@ final as (
         cast(days_since_last_order as integer) as days_since_last_order,
         cast(total_net_revenue_eur as decimal(14, 2)) as total_net_revenue_eur,
         cast(
-            round({{ dataproducts_utils.safe_divide('total_net_revenue_eur', 'paid_order_count') }}, 2)
+            {{ dataproducts_utils.round_to(
+                dataproducts_utils.safe_divide('total_net_revenue_eur', 'paid_order_count'), 2
+            ) }}
             as decimal(12, 2)
         ) as avg_order_value_eur,
         cast(round(predicted_annual_value_eur, 2) as decimal(14, 2)) as predicted_annual_value_eur,
