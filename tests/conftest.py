@@ -58,6 +58,7 @@ SLOW_FIRST = (
     "tests/cli/test_init_cli.py",
     "tests/unit/test_sql_engine_strategies.py",
     "tests/cli/test_report_cli.py",
+    "tests/integration/test_postgres_port.py",
     "tests/integration/test_dbt_project.py",
     "tests/cli/test_diff_cli.py",
 )
