@@ -174,13 +174,13 @@ def test_dp_verify_fails_on_a_modified_missing_or_extra_file(night: Night, tmp_p
         handle.seek(10)
         handle.write(bytes([byte[0] ^ 0xFF]))
     (copy / gone).unlink()
-    (copy / "roles" / "stray.parquet").write_bytes(b"PAR1")
+    (copy / "data" / "stray.parquet").write_bytes(b"PAR1")
     result = _verify(copy)
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert f"{gone}: missing" in lines
     assert any(line.startswith(f"{victim}: SHA-256 ") for line in lines), lines
-    assert "roles/stray.parquet: extra file, not in the manifest" in lines
+    assert "data/stray.parquet: extra file, not in the manifest" in lines
     assert lines[-1].startswith(f"dp verify: {copy}: NOT verified, ")
     assert not result.stderr
 
@@ -223,6 +223,9 @@ def test_dp_verify_exits_2_without_a_readable_manifest(tmp_path: Path) -> None:
 
 
 def test_every_role_tree_is_what_dp_access_says(night: Night) -> None:
+    pytest.importorskip(
+        "dataproducts.governance.access", reason="the access policy (issue 13) has not landed"
+    )
     result = dp("access", "--format", "json", "--manifest", str(night.dbt_manifest), cwd=REPO)
     assert result.returncode == 0, result.stderr
     rows = [r for r in json.loads(result.stdout) if r["port"] == "files"]
