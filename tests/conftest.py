@@ -59,6 +59,7 @@ SLOW_FIRST = (
     "tests/unit/test_sql_engine_strategies.py",
     "tests/cli/test_report_cli.py",
     "tests/integration/test_postgres_port.py",
+    "tests/integration/test_nightly_postgres.py",  # about 80 s, 45 of them its nightly
     "tests/integration/test_dbt_project.py",
     "tests/cli/test_diff_cli.py",
 )

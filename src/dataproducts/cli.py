@@ -737,6 +737,45 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return int(result.exit_code)
 
 
+# --- access -------------------------------------------------------------------------------------------------
+
+
+def _add_access(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    p = sub.add_parser(
+        "access",
+        parents=[common],
+        help="print the access matrix: product version x role x port, allowed, masked columns",
+        description="Parse the project (dbt parse) and print who may read what: one row per product version "
+        "relation, consumer role (roles.yml) and port (postgres, files), with the relation that role reads "
+        "(the masked view for a masked reader), whether it may, and the columns it reads as NULL. The policy "
+        "is each version's descriptor key `access` (docs/descriptor.md); `dp check` validates it.",
+    )
+    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
+    p.add_argument(
+        "--port", choices=["postgres", "files"], action="append", help="only these ports (repeatable)"
+    )
+    _add_select(p, "list")
+    p.add_argument("--manifest", default=None, help="use this manifest.json instead of running dbt parse")
+    _add_paths(p, "target_dir")
+    p.set_defaults(handler=_cmd_access)
+
+
+def _cmd_access(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from dataproducts.governance.access import PORTS, access_matrix, render_json, render_table
+
+    cfg = _config(args)
+    rows = access_matrix(
+        cfg,
+        manifest_path=Path(args.manifest) if args.manifest else None,
+        select=args.select,
+        ports=tuple(dict.fromkeys(args.port)) if args.port else PORTS,
+    )
+    sys.stdout.write(render_json(rows) if args.format == "json" else render_table(rows))
+    return ExitCode.OK
+
+
 # --- init ---------------------------------------------------------------------------------------------------
 
 
@@ -795,6 +834,7 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser], _Parser], None]] 
     _add_diff,
     _add_catalog,
     _add_export,
+    _add_access,
     _add_report,
     _add_nightly,
     _add_simulate,

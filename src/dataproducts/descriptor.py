@@ -41,6 +41,14 @@ ObjectiveValue = Annotated[float, Field(gt=0, lt=1, description="Share of runs i
 Ratio = Annotated[float, Field(gt=0)]
 Text = Annotated[str, Field(min_length=1)]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", description="An email address.")]
+RoleName = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z_][a-z0-9_]*$",
+        max_length=63,
+        description="A consumer role of roles.yml (a PostgreSQL role name: lower case, digits, underscores).",
+    ),
+]
 ProductId = Annotated[
     str, Field(pattern=r"^[^.\s]+\.[^.\s]+$", description="A product id, `<domain>.<product>`.")
 ]
@@ -144,6 +152,26 @@ class SloModel(_Strict):
     schema_stability: SchemaStabilityModel | None = None
 
 
+class AccessModel(_Strict):
+    """Who may read the product (version) and who sees its personal data in clear (docs/descriptor.md)."""
+
+    readers: list[RoleName] = Field(
+        default_factory=list,
+        description="The roles (roles.yml) that may read the product; the owning domain's role always may.",
+    )
+    unmasked: list[RoleName] = Field(
+        default_factory=list,
+        description="The readers who see the personal columns in clear; every other reader reads them as NULL.",
+    )
+    personal_columns: list[Text] = Field(
+        default_factory=list,
+        description="The product's personal-data columns (every column marked meta.personal_data: true).",
+    )
+    request: Text | None = Field(
+        default=None, description="How to request access: whom to ask and how the owner decides."
+    )
+
+
 class DescriptorModel(_Strict):
     """``config.meta.data_product`` of a public dbt model (see docs/descriptor.md)."""
 
@@ -177,6 +205,11 @@ class DescriptorModel(_Strict):
     formerly: list[ProductId] | None = Field(
         default=None,
         description="The ids the product had before a rename; its SLO history is read under them too.",
+    )
+    access: AccessModel | None = Field(
+        default=None,
+        description="The access policy: readers, unmasked readers, personal columns, how to request access "
+        "(dp access prints it as a matrix; dp check validates it against roles.yml).",
     )
 
 
@@ -240,6 +273,10 @@ def _message(error: Mapping[str, Any]) -> str:
         return "is missing"
     if kind == "literal_error":
         return f"expected one of {error['ctx']['expected']}{got}"
+    if kind == "string_pattern_mismatch" and "@" not in str(error.get("ctx", {}).get("pattern", "@")):
+        return f"expected a role name (lower case letters, digits, underscores){got}"
+    if kind == "string_too_long":
+        return f"expected at most {error['ctx']['max_length']} characters{got}"
     if kind in _EXPECTED:
         return _EXPECTED[kind] + got
     if kind == "value_error":

@@ -211,7 +211,28 @@ def _judging(
     with acquire_lock(cfg.runs_dir, command, wait=wait):
         remove_leftovers(cfg)
         ensure_dbt_idle(cfg, wait)
-        yield _judged_record(cfg, run, as_of)
+        record, note = _judged_record(cfg, run, as_of)
+        _check_adapter(cfg, record)
+        yield record, note
+
+
+def _check_adapter(cfg: ProjectConfig, record: Record) -> None:
+    """Refuse to judge a run built on another kind of warehouse than the one ``--target`` reads (a DuckDB
+    run against PostgreSQL's tables, or the reverse): its results and the data would not belong together."""
+    import re
+
+    try:
+        with record.manifest_path.open("r", encoding="utf-8") as handle:
+            head = handle.read(8192)  # dbt writes the metadata first
+    except OSError:
+        return  # the readers say what is wrong with the record
+    found = re.search(r'"adapter_type":\s*"(\w+)"', head)
+    if found and found.group(1) != cfg.db.dialect:
+        raise RunRecordError(
+            f"run {record.run_id} was built on {found.group(1)}, but target "
+            f"{cfg.profile.target if cfg.profile else None!r} reads {cfg.db.dialect} ({cfg.db.label}): "
+            "judge it with the target that built it (--target)"
+        )
 
 
 def validate(
@@ -243,16 +264,12 @@ def publish_record(cfg: ProjectConfig, record: Record) -> Published:
     access matrix (dataproducts.files.publish)."""
     from dataproducts.artifacts import load_manifest, load_run_results
     from dataproducts.files.publish import PORT, publish_run
+    from dataproducts.governance.access import access_matrix
     from dataproducts.products import load_products
 
     products = load_products(load_manifest(record.manifest_path))
     built = {r.unique_id for r in load_run_results(record.run_results_path).results if r.status == "success"}
-    try:
-        from dataproducts.governance.access import access_matrix
-    except ImportError:  # issue 13: until the access policy lands on main, no role trees (data/ only)
-        rows: list[Any] = []
-    else:
-        rows = list(access_matrix(cfg, manifest_path=record.manifest_path, ports=(PORT,)))
+    rows = access_matrix(cfg, manifest_path=record.manifest_path, ports=(PORT,))
     return publish_run(cfg, record, products, rows, built=built)
 
 

@@ -23,6 +23,7 @@ from dataproducts.declarations import Declaration
 from dataproducts.descriptor import (
     DESCRIPTOR_KEY,
     DESCRIPTOR_PATH,
+    AccessModel,
     DescriptorModel,
     DescriptorProblem,
     SloModel,
@@ -130,6 +131,9 @@ class ProductVersion:
     columns: tuple[Column, ...]
     contract_enforced: bool
     constraints: tuple[str, ...] = ()
+    # the version's access policy (its descriptor's ``access``; each version has its own descriptor)
+    policy: AccessModel | None = None
+    materialized: str | None = None
 
     @property
     def relation(self) -> str:
@@ -372,6 +376,7 @@ def _version(node: Node) -> ProductVersion:
         columns=tuple(_column(c, node.constraints) for c in node.columns.values()),
         contract_enforced=node.config.contract.enforced,
         constraints=tuple(c.type for c in node.constraints),
+        materialized=node.config.materialized,
     )
 
 
@@ -462,7 +467,7 @@ def load_products(manifest: Manifest, *, strict: bool = True) -> list[DataProduc
     products: list[DataProduct] = []
     for name, nodes in by_name.items():
         nodes.sort(key=lambda n: (n.version is None, str(n.version)))
-        versions = tuple(_version(n) for n in nodes)
+        versions = tuple(replace(_version(n), policy=descriptors[n.unique_id].model.access) for n in nodes)
         latest_node = max(nodes, key=_is_latest)
         descriptor = descriptors[latest_node.unique_id]
         personal = {c.lower() for c in descriptor.model.personal_data_columns or ()}

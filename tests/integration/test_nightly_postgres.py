@@ -233,6 +233,21 @@ def test_warehouse_errors_on_postgres_are_one_line_exit_2(
     assert missing.returncode == 2, missing.stdout + missing.stderr
     assert missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
     assert f"/{empty}: relation " in missing.stderr and "not found" in missing.stderr
+    # the nightly checks the server before it runs anything
+    down = dp(
+        "nightly",
+        "--target",
+        "postgres",
+        "--no-docs",
+        *pg_night.paths,
+        env={**pg_night.env, "DP_PG_PORT": str(free_port())},
+    )
+    assert down.returncode == 2 and down.stderr.count("\n") == 1, down.stdout + down.stderr
+    assert "dp nightly ran nothing" in down.stderr and "server not reachable" in down.stderr
+    assert "] dbt" not in down.stdout
+    # a PostgreSQL run is never judged against the DuckDB file (nor the reverse)
+    other = dp("report", "--run", pg_night.record.name, *pg_night.paths, env=pg_night.env)
+    assert other.returncode == 2 and "was built on postgres, but target 'local' reads duckdb" in other.stderr
     # the compiled engine is DuckDB's: asked for on PostgreSQL, a usage error
     sql = dp(
         "validate",

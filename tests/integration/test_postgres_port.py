@@ -1,6 +1,6 @@
 """The PostgreSQL port: a real server started by scripts/postgres, the landing data loaded into it by
 ``dp generate --target postgres``, and ``dbt build --target postgres`` giving every product the same
-relations, columns, types and row counts as the DuckDB build of the same data.
+relations, columns, types and rows as the DuckDB build of the same data.
 """
 
 from __future__ import annotations
@@ -298,10 +298,20 @@ def _assert_same_as_duckdb(pg_build: PgBuild) -> None:
             assert _same_family(pg_type, duck_type), (
                 f"{relation}.{column}: {pg_type} on PostgreSQL, {duck_type}"
             )
+    # the same rows: decimals, dates and timestamps exactly, doubles to 12 significant digits
     with duckdb.connect(str(pg_build.duckdb.config.warehouse), read_only=True) as con:
         for relation in on_duckdb:
-            duck_rows = con.execute(f"select count(*) from {relation}").fetchone()
-            assert pg_build.server.query(f"select count(*) from {relation}") == [duck_rows], relation
+            on_duck = _rows(con.execute(f"select * from {relation}").fetchall())
+            on_postgres = _rows(pg_build.server.query(f"select * from {relation}"))
+            assert len(on_postgres) == len(on_duck), relation
+            assert on_postgres == on_duck, relation
+
+
+def _rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    def value(v: Any) -> Any:
+        return float(f"{v:.12g}") if isinstance(v, float) else v
+
+    return sorted((tuple(value(v) for v in row) for row in rows), key=repr)
 
 
 def test_dbt_build_on_postgres_passes_with_every_node(pg_build: PgBuild) -> None:

@@ -62,8 +62,9 @@ values_predicted as (
 
     select
         *,
-        -- the customer's net revenue per day since the first order (at least 30 days), over a year
-        total_net_revenue_eur
+        -- the customer's net revenue per day since the first order (at least 30 days), over a year; a double
+        -- on every engine (DuckDB divides a decimal as one), rounded below as DuckDB rounds it
+        cast(total_net_revenue_eur as double precision)
         / (case when days_since_first_order < 30 then 30 else days_since_first_order end)
         * 365 as predicted_annual_value_eur
     from customers_joined
@@ -98,7 +99,8 @@ final as (
             ) }}
             as decimal(12, 2)
         ) as avg_order_value_eur,
-        cast(round(predicted_annual_value_eur, 2) as decimal(14, 2)) as predicted_annual_value_eur,
+        cast({{ dataproducts_utils.round_to('predicted_annual_value_eur', 2) }} as decimal(14, 2))
+            as predicted_annual_value_eur,
         case
             when predicted_annual_value_eur <= 0 then 'none'
             when value_percent_rank >= 0.8 then 'high'

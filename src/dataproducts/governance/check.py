@@ -22,6 +22,7 @@ from dataproducts.config import ProjectConfig
 from dataproducts.constants import OBJECTIVE_SLIS
 from dataproducts.descriptor import DESCRIPTOR_PATH, DescriptorProblem, missing_keys
 from dataproducts.errors import ConfigError, ExitCode, SuiteError
+from dataproducts.governance.access import Roles, load_roles
 from dataproducts.governance.agreement import (
     Statement,
     constraint_statements,
@@ -155,6 +156,7 @@ class Context:
     standards: Standards
     warehouse: Warehouse | None = None
     notes: list[str] = field(default_factory=list)
+    roles: Roles = field(default_factory=Roles)
 
     def __post_init__(self) -> None:
         self.by_id = {p.id: p for p in self.all_products}
@@ -691,6 +693,93 @@ def check_refresh(ctx: Context) -> Iterator[Finding]:
                 )
 
 
+def _policy_problem(ctx: Context, p: DataProduct, version: ProductVersion) -> Callable[[str, str], str]:
+    """A formatter of one version's policy problems: ``<file>: <model vN>: <descriptor>.access.<key> ...``."""
+    node = ctx.manifest.nodes.get(version.unique_id)
+    file = p.declared_in or (descriptor_file(node) if node is not None else p.original_file_path)
+    model = p.name if version.version is None else f"{p.name} v{version.version}"
+    base = DECLARED_PATH if p.declared_in else DESCRIPTOR_PATH
+
+    def problem(key: str, message: str) -> str:
+        return str(DescriptorProblem(file, model, f"access.{key}" if key else "access", message, base))
+
+    return problem
+
+
+def _unknown_role(ctx: Context, role: str) -> str:
+    if ctx.roles.file is None:
+        return f"names role {role!r}, but the project has no roles.yml to declare it"
+    return f"names role {role!r}, not declared in {ctx.roles.file} (roles: {', '.join(ctx.roles.names) or 'none'})"
+
+
+def check_access(ctx: Context) -> Iterator[Finding]:
+    """DP019-DP023: every version has a policy naming declared roles, covering its personal columns, with
+    unmasked readers among the readers and no broad reader of a restricted product."""
+    for p in ctx.products:
+        for _, version in _versions(p):
+            problem = _policy_problem(ctx, p, version)
+            policy = version.policy
+            personal = [c.name for c in version.columns if c.personal_data]
+            if policy is None:
+                yield p.id, "DP023", problem("", "is missing (who may read the product, how to ask)")
+                if p.descriptor.personal_data and personal:
+                    yield (
+                        p.id,
+                        "DP020",
+                        problem(
+                            "personal_columns", f"is missing: personal_data is true ({', '.join(personal)})"
+                        ),
+                    )
+                continue
+            for key in ("readers", "unmasked"):
+                for index, role in enumerate(getattr(policy, key)):
+                    if ctx.roles.get(role) is None:
+                        yield p.id, "DP019", problem(f"{key}[{index}]", _unknown_role(ctx, role))
+            listed = {c.lower() for c in policy.personal_columns}
+            names = {c.name.lower() for c in version.columns}
+            for column in personal:
+                if column.lower() not in listed:
+                    yield (
+                        p.id,
+                        "DP020",
+                        problem("personal_columns", f"needs {column} (marked meta.personal_data: true)"),
+                    )
+            for index, column in enumerate(policy.personal_columns):
+                if column.lower() not in names:
+                    yield (
+                        p.id,
+                        "DP020",
+                        problem(f"personal_columns[{index}]", f"names {column}, not a column of the version"),
+                    )
+            if p.descriptor.personal_data and not policy.personal_columns and not personal:
+                yield (
+                    p.id,
+                    "DP020",
+                    problem("personal_columns", "is empty, but the descriptor says personal_data: true"),
+                )
+            readers = set(policy.readers)
+            own = ctx.roles.domain_role(p.domain)
+            for index, role in enumerate(policy.unmasked):
+                if role not in readers and role != own:
+                    yield (
+                        p.id,
+                        "DP021",
+                        problem(f"unmasked[{index}]", f"names {role}, not one of access.readers"),
+                    )
+            if p.descriptor.classification == "restricted":
+                for index, role in enumerate(policy.readers):
+                    declared = ctx.roles.get(role)
+                    if declared is not None and declared.kind == "broad":
+                        yield (
+                            p.id,
+                            "DP022",
+                            problem(
+                                f"readers[{index}]",
+                                f"names {role}, a broad role, in a product classified restricted",
+                            ),
+                        )
+
+
 RULE_CHECKS: tuple[RuleCheck, ...] = (
     check_owner,
     check_documented,
@@ -709,6 +798,7 @@ RULE_CHECKS: tuple[RuleCheck, ...] = (
     check_agreement,
     check_refresh,
     check_dead_checks,
+    check_access,
 )
 
 
@@ -749,11 +839,14 @@ def evaluate(
     standards: Standards,
     select: Iterable[str] | None = None,
     warehouse: Warehouse | None = None,
+    roles: Roles | None = None,
 ) -> tuple[list[str], list[Finding], list[str]]:
-    """Run every rule on a manifest: (product ids checked, findings, notes)."""
+    """Run every rule on a manifest: (product ids checked, findings, notes); the roles are the project's
+    roles.yml unless given."""
     all_products = load_products(manifest, strict=False)  # DP005 reports every wrong descriptor
     products = select_products(all_products, select)
-    ctx = Context(manifest, products, all_products, project_dir, standards, warehouse)
+    roles = load_roles(project_dir) if roles is None else roles
+    ctx = Context(manifest, products, all_products, project_dir, standards, warehouse, roles=roles)
     selected = {p.id for p in products}
     findings: list[Finding] = []
     for check in RULE_CHECKS:

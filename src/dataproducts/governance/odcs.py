@@ -516,15 +516,11 @@ def ports_of(config: ProjectConfig, products: Sequence[DataProduct]) -> Ports:
     """Every port a consumer can read the products from, besides the warehouse, with who may read them."""
     from dataproducts.files.manifest import RUNS_DIR
     from dataproducts.files.publish import latest_run
+    from dataproducts.governance.access import build_matrix, load_roles
 
     run = latest_run(config.files_dir)
     files_run = _shown(config, config.files_dir / RUNS_DIR / (run or "<run id in latest>"))
-    try:
-        from dataproducts.governance.access import build_matrix, load_roles
-    except ImportError:  # issue 13: until the access policy lands on main, servers name no roles
-        access: Sequence[AccessRowLike] = ()
-    else:
-        access = build_matrix(products, load_roles(config.project_dir))
+    access = build_matrix(products, load_roles(config.project_dir))
     return Ports(postgres=postgres_port(config), files_run=files_run, access=access)
 
 

@@ -151,6 +151,39 @@ RULES: tuple[Rule, ...] = (
         "remove the copy (docs/checks.md); keep a test or expectation only where it says more than the "
         "constraint (a mostly, another set or bound, a rule across columns or tables)",
     ),
+    Rule(
+        "DP019",
+        "access-roles-declared",
+        "Every role an access policy names (access.readers, access.unmasked) is declared in roles.yml.",
+        "declare the role in roles.yml (name, kind, description), or correct the name in the policy",
+    ),
+    Rule(
+        "DP020",
+        "personal-columns-covered",
+        "The access policy lists every personal-data column of the version (column meta personal_data: true) "
+        "in access.personal_columns, and only columns the version has; a product with personal_data: true "
+        "has a policy that lists them.",
+        "list each personal column in access.personal_columns (and only existing ones), so every masked "
+        "reader reads it as NULL",
+    ),
+    Rule(
+        "DP021",
+        "unmasked-are-readers",
+        "Every role in access.unmasked is also in access.readers.",
+        "add the role to access.readers, or remove it from access.unmasked",
+    ),
+    Rule(
+        "DP022",
+        "restricted-no-broad-reader",
+        "A product classified restricted has no broad reader (a roles.yml role of kind broad).",
+        "grant named domain or application roles instead, or reclassify the product",
+    ),
+    Rule(
+        "DP023",
+        "product-has-access-policy",
+        "Every version of every product has an access policy (config.meta.data_product.access).",
+        "add access (readers, unmasked, personal_columns, request) to the descriptor (docs/descriptor.md)",
+    ),
 )
 
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}

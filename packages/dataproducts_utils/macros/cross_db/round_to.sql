@@ -7,5 +7,29 @@
 {%- endmacro %}
 
 {% macro postgres__round_to(expression, digits) -%}
-    round(cast({{ expression }} as numeric), {{ digits }})
+    {#- PostgreSQL has round(numeric, n) but no round(double precision, n), and a double cast to numeric keeps
+        15 significant digits: 99.985 (binary 99.98499999999999943...) would round to 99.99. DuckDB rounds
+        the double's exact binary value, ties away from zero (99.98). So does this: |x| * 2^60 is an integer
+        double (|x| from 2^-8 to 2^41), moved into numeric exactly in 26-bit parts; times 5^60 it is |x| *
+        10^60, whose integer division by 10^(60 - digits) rounds half away from zero. -#}
+    {%- set d = 10 ** (60 - digits) -%}
+    (
+        select sign(scaled.x) * (div(scaled.p, {{ d }}) + case when 2 * mod(scaled.p, {{ d }}) >= {{ d }} then 1 else 0 end)
+            / {{ 10 ** digits }}.0
+        from (
+            select
+                parts.x,
+                (
+                    cast(trunc(parts.v / {{ 2 ** 52 }}) as numeric) * {{ 2 ** 52 }}
+                    + cast(trunc((parts.v - trunc(parts.v / {{ 2 ** 52 }}) * {{ 2 ** 52 }}) / {{ 2 ** 26 }}) as numeric)
+                    * {{ 2 ** 26 }}
+                    + cast(parts.v - trunc(parts.v / {{ 2 ** 26 }}) * {{ 2 ** 26 }} as numeric)
+                ) * {{ 5 ** 60 }} as p
+            from (
+                select
+                    cast({{ expression }} as double precision) as x,
+                    abs(cast({{ expression }} as double precision)) * cast({{ 2 ** 60 }} as double precision) as v
+            ) as parts
+        ) as scaled
+    )
 {%- endmacro %}
