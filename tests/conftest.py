@@ -32,6 +32,8 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 # A safety net: a test that forgets --runs-dir never writes run records (or takes the lock) in the repository.
 _SAFETY_RUNS = Path(tempfile.mkdtemp(prefix="dp-test-runs-"))
 os.environ.setdefault("DP_RUNS_DIR", str(_SAFETY_RUNS))
+# ... nor publishes Parquet runs (the files port) into the repository's files/.
+os.environ.setdefault("DP_FILES_DIR", str(_SAFETY_RUNS / "files"))
 # The tests' warehouses are tiny: dbt builds two models at once there (the default, one, is for warehouses
 # whose models need DuckDB's whole memory limit each; profiles.yml).
 os.environ.setdefault("DP_THREADS", "2")
@@ -110,6 +112,7 @@ def make_config(tmp: Path, project_dir: Path = REPO) -> ProjectConfig:
         reports_dir=str(tmp / "reports"),
         history=str(tmp / "history.duckdb"),
         runs_dir=str(tmp / "runs"),
+        files_dir=str(tmp / "files"),
     )
 
 

@@ -111,6 +111,7 @@ _PATH_OPTIONS: dict[str, tuple[str, str]] = {
     "reports_dir": ("--reports-dir", "where reports go (default reports, or DP_REPORTS_DIR)"),
     "history": ("--history", "SLO history file (default warehouse/slo_history.duckdb, or DP_HISTORY)"),
     "runs_dir": ("--runs-dir", "run records and the project lock (default runs, or DP_RUNS_DIR)"),
+    "files_dir": ("--files-dir", "the files port: published Parquet runs (default files, or DP_FILES_DIR)"),
 }
 
 
@@ -448,8 +449,9 @@ def _add_nightly(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
     p = sub.add_parser(
         "nightly",
         parents=[common],
-        help="the nightly job: dbt source freshness, dbt build, dp validate, dp report, dbt docs",
-        description="Run dbt source freshness, dbt build, dp validate and dp report for one as-of day, then "
+        help="the nightly job: dbt source freshness, dbt build, dp validate, dp report, dp publish, dbt docs",
+        description="Run dbt source freshness, dbt build, dp validate and dp report for one as-of day, publish "
+        "the built product versions as Parquet under <files>/runs/<run id>/ (dp publish), then "
         "dbt docs generate --static into <target>/docs (the site the report links to). A failed freshness "
         "check or build does not stop the job: the report is still written. Progress lines on a terminal, "
         "timestamped plain lines otherwise. Exit code: the report's (see --fail-on); 2 when dbt could not "
@@ -476,6 +478,7 @@ def _add_nightly(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
         "without asking when dp generate replaced the landing area since the last build",
     )
     _add_slo_options(p)
+    _add_paths(p, "files_dir")
     _add_target(p)
     p.set_defaults(handler=_cmd_nightly)
 
@@ -528,6 +531,7 @@ def _add_simulate(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> 
     p.add_argument("--no-docs", action="store_true", help="skip dbt docs generate on the last day")
     p.add_argument("--verbose", "-v", action="store_true", help="show every step of every day")
     _add_slo_options(p)
+    _add_paths(p, "files_dir")
     p.set_defaults(handler=_cmd_simulate, fail_on="never")
 
 
@@ -651,8 +655,8 @@ def _add_export(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> No
         parents=[common],
         help="export standard data contracts (odcs: Open Data Contract Standard v3)",
         description="Write one Open Data Contract Standard v3 YAML per data product (schema, types, required "
-        "and unique fields, quality rules from its suite, SLA properties from its SLO targets, owner, DuckDB "
-        "server) to <reports>/contracts/<domain>/<product>.odcs.yaml. Every contract is validated against the "
+        "and unique fields, quality rules from its suite, SLA properties from its SLO targets, owner, servers: "
+        "DuckDB, PostgreSQL, the files port) to <reports>/contracts/<domain>/<product>.odcs.yaml. Every contract is validated against the "
         "official ODCS JSON Schema first; nothing is written when one does not validate (exit 2).",
     )
     p.add_argument("standard", choices=["odcs"], help="the contract standard (odcs)")
@@ -661,6 +665,9 @@ def _add_export(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> No
     p.add_argument("--manifest", default=None, help="use this manifest.json instead of running dbt parse")
     _add_paths(p, "warehouse", warehouse="warehouse named in the servers entry (default: the project's)")
     _add_paths(p, "target_dir", "reports_dir")
+    _add_paths(
+        p, "files_dir", files_dir="the files port named in the servers entry: its latest run (default files)"
+    )
     p.set_defaults(handler=_cmd_export)
 
 
@@ -678,6 +685,56 @@ def _cmd_export(args: argparse.Namespace) -> int:
     )
     print(result.render_text())
     return ExitCode.OK
+
+
+# --- the files port: publish and verify ----------------------------------------------------------------------
+
+
+def _add_publish(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    p = sub.add_parser(
+        "publish",
+        parents=[common],
+        help="publish the newest build's product versions as Parquet (the files port)",
+        description="What dp nightly does as its publish step, for a build run by hand: every product version "
+        "the newest dbt build made, as Parquet under <files>/runs/<run id>/ (data/clear, data/masked with "
+        "personal-data columns NULL, and roles/<role>/ trees holding exactly what each role may read), with "
+        "manifest.json written last and <files>/latest pointing at the run. Exit 0 published, 2 on an error "
+        "(then no run folder is left). See docs/files.md.",
+    )
+    _add_wait(p)
+    _add_paths(p, "warehouse", "target_dir", "runs_dir", "files_dir")
+    p.set_defaults(handler=_cmd_publish)
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from dataproducts.pipeline import publish
+
+    published = publish(_config(args), wait=args.wait)
+    print(f"dp publish: run {published.run_id}: {published.summary()}")
+    return int(ExitCode.OK)
+
+
+def _add_verify(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    p = sub.add_parser(
+        "verify",
+        parents=[common],
+        help="check a published files run (or a copy of one) against its manifest",
+        description="Check PATH, a published run folder (<files>/runs/<run id>, or a copy of it anywhere; a "
+        "files folder stands for the run its latest file names) against its manifest.json: every file "
+        "present, no extra file, sizes and SHA-256 checksums equal, and each Parquet file's row count and "
+        "schema as listed. Needs no dbt project. One line per problem. Exit 0 verified, 1 not, 2 when PATH "
+        "holds no readable manifest.",
+    )
+    p.add_argument("path", metavar="PATH", help="a run folder, or a files folder (its latest run)")
+    p.set_defaults(handler=_cmd_verify)
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from dataproducts.files.verify import verify
+
+    result = verify(Path(args.path))
+    print(result.render_text())
+    return int(result.exit_code)
 
 
 # --- access -------------------------------------------------------------------------------------------------
@@ -781,6 +838,8 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser], _Parser], None]] 
     _add_report,
     _add_nightly,
     _add_simulate,
+    _add_publish,
+    _add_verify,
 ]
 
 

@@ -39,6 +39,7 @@ _PATH_SETTINGS: dict[str, tuple[str, str]] = {
     "reports_dir": ("DP_REPORTS_DIR", "reports"),
     "history": ("DP_HISTORY", "warehouse/slo_history.duckdb"),
     "runs_dir": ("DP_RUNS_DIR", "runs"),
+    "files_dir": ("DP_FILES_DIR", "files"),
 }
 DEFAULT_RETENTION_DAYS = 30
 MAX_RETENTION_DAYS = 36500
@@ -54,6 +55,7 @@ class ProjectConfig:
     reports_dir: Path
     history: Path
     runs_dir: Path
+    files_dir: Path  # the files port: published Parquet runs (dataproducts.files)
     retention_days: int = DEFAULT_RETENTION_DAYS
     settings: Mapping[str, Any] = field(default_factory=dict)
     profile: DbtProfile | None = None  # the project's dbt profile (profile.py), None when not read
@@ -136,7 +138,7 @@ def load_config(
     ``target`` is the dbt target (``--target``; else ``DBT_TARGET``, else the profile's own), ``adapters``
     the profile types the command works on (DuckDB only unless it says so). ``overrides`` are command-line
     values (``None`` means not given) for ``warehouse``, ``target_dir``, ``reports_dir``, ``history``,
-    ``runs_dir`` and ``retention_days``.
+    ``runs_dir``, ``files_dir`` and ``retention_days``.
     """
     raw_dir = project_dir if project_dir is not None else os.environ.get("DP_PROJECT_DIR") or "."
     root = Path(raw_dir).expanduser().resolve()

@@ -47,6 +47,7 @@ from dataproducts.runs import Record
 from dataproducts.slo.report import DOCS_SUBDIR, WrittenReport, run_report
 
 if TYPE_CHECKING:
+    from dataproducts.files.publish import Published
     from dataproducts.validation.runner import ValidationRun
 
 # --- progress -------------------------------------------------------------------------------------------------
@@ -258,6 +259,34 @@ def report(
     return written
 
 
+def publish_record(cfg: ProjectConfig, record: Record) -> Published:
+    """The files port for one run record: the product versions its build made, each role's tree from the
+    access matrix (dataproducts.files.publish)."""
+    from dataproducts.artifacts import load_manifest, load_run_results
+    from dataproducts.files.publish import PORT, publish_run
+    from dataproducts.governance.access import access_matrix
+    from dataproducts.products import load_products
+
+    products = load_products(load_manifest(record.manifest_path))
+    built = {r.unique_id for r in load_run_results(record.run_results_path).results if r.status == "success"}
+    rows = access_matrix(cfg, manifest_path=record.manifest_path, ports=(PORT,))
+    return publish_run(cfg, record, products, rows, built=built)
+
+
+def publish(cfg: ProjectConfig, *, wait: float | None = None) -> Published:
+    """``dp publish``: under the project lock, once dbt is idle, the files port for the newest build (a
+    build run by hand is adopted as a record first)."""
+    from dataproducts.lock import acquire_lock
+    from dataproducts.runs import adopt_build, remove_leftovers
+
+    if not cfg.on_duckdb:
+        raise UsageError(f"dp publish: the files port is published from a DuckDB target, not {cfg.db.label}")
+    with acquire_lock(cfg.runs_dir, "dp publish", wait=wait):
+        remove_leftovers(cfg)
+        ensure_dbt_idle(cfg, wait)
+        return publish_record(cfg, adopt_build(cfg))
+
+
 def generate_landing(cfg: ProjectConfig, *, wait: float | None = None, **options: Any) -> Any:
     """``dp generate`` under the project lock, never while dbt writes the warehouse. For a postgres target
     (the profile's, or ``--target``), generated into ``landing_<target>.duckdb`` next to the warehouse and
@@ -408,7 +437,7 @@ class _Nightly:
         self.cfg = cfg
         self.options = options
         self.as_of = options.as_of or dt.datetime.now(dt.UTC).date()
-        self.progress = progress or Progress(6 if options.docs else 5)
+        self.progress = progress or Progress(7 if options.docs else 6)
         self.dbt_vars = {"as_of": self.as_of.isoformat()}
         self.steps: list[StepResult] = []
         self.sources_note: str | None = None
@@ -432,9 +461,12 @@ class _Nightly:
             shutil.rmtree(work, ignore_errors=True)
         self.validate(run_record)
         written = self.report(run_record)
+        publish_error = self.publish(run_record)
         if self.options.docs:
             self.docs()
         prune(self.cfg)
+        if publish_error is not None:
+            raise publish_error  # the report is written; the files port is not: exit 2
         return NightlyResult(
             self.as_of, tuple(self.steps), written, _exit_code(written, self.options.fail_on)
         )
@@ -582,6 +614,22 @@ class _Nightly:
             f"{doc['overall_status']} ({counts}) -> {written.latest_dir}",
         )
         return written
+
+    def publish(self, run_record: Record) -> DataProductsError | None:
+        """The files port: the versions this run built, as Parquet under <files>/runs/<run id>/ (the error,
+        if any, is raised once the remaining steps have run)."""
+        self.progress.start("dp publish")
+        started = time.perf_counter()
+        if not self.cfg.on_duckdb:
+            self.record("dp publish", "skipped", 0.0, "the files port is published from a DuckDB target")
+            return None
+        try:
+            published = publish_record(self.cfg, run_record)
+        except DataProductsError as exc:
+            self.record("dp publish", "failed", time.perf_counter() - started, str(exc))
+            return exc
+        self.record("dp publish", "ok", time.perf_counter() - started, published.summary())
+        return None
 
     def docs(self) -> None:
         """The dbt docs site the report links to, in its own target path."""
@@ -798,7 +846,7 @@ def _simulate(
             generate(cfg.warehouse, scale=scale, seed=seed, as_of=day, faults=faults)
         else:
             generate(cfg.warehouse, as_of=day, faults=faults, append=True)
-        steps = 6 if docs and is_last else 5
+        steps = 7 if docs and is_last else 6
         progress = Progress(steps, stream, prefix=f"  day {number}/{days} ", quiet=not verbose)
         options = NightlyOptions(
             as_of=day, window_days=window_days, fail_on="never", docs=docs and is_last, data_docs=is_last

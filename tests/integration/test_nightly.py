@@ -104,11 +104,11 @@ def test_clean_night_exits_0_and_covers_every_public_product(clean: Night) -> No
 
 
 def test_progress_is_plain_lines_off_a_terminal(clean: Night) -> None:
-    steps = ("[1/6] checks", "[2/6] dbt source freshness", "[3/6] dbt build", "[4/6] dp validate")
-    for step in (*steps, "[5/6] dp report"):
+    steps = ("[1/7] checks", "[2/7] dbt source freshness", "[3/7] dbt build", "[4/7] dp validate")
+    for step in (*steps, "[5/7] dp report", "[6/7] dp publish"):
         assert f"{step}: started" in clean.stdout
         assert f"{step}: ok (" in clean.stdout
-    assert "[6/6] dbt docs generate" in clean.stdout
+    assert "[7/7] dbt docs generate" in clean.stdout
 
 
 def test_links_lead_to_the_docs_sites(clean: Night) -> None:
@@ -131,12 +131,12 @@ def test_late_feed_breaches_freshness_and_exits_1(late: Night) -> None:
         # loaded on D-3 between 00:00 and 01:00, judged at D 06:00: 77-78 hours old
         assert 76 <= freshness["value"] <= 78
         assert product["status"] == "breached"
-    assert "[2/5] dbt source freshness: failed" in late.stdout
+    assert "[2/6] dbt source freshness: failed" in late.stdout
 
 
 def test_failed_build_still_writes_the_report(drifted: Night) -> None:
     assert drifted.returncode == 1, drifted.stdout + drifted.stderr
-    assert "[3/5] dbt build: failed" in drifted.stdout
+    assert "[3/6] dbt build: failed" in drifted.stdout
     doc = drifted.report
     jsonschema.validate(doc, SCHEMA)
     customers = drifted.product("customers.customers")

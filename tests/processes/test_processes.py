@@ -119,6 +119,10 @@ class Project:
     def runs(self) -> Path:
         return self.tmp / "runs"
 
+    @property
+    def files(self) -> Path:
+        return self.tmp / "files"
+
     def env(self) -> dict[str, str]:
         return {
             **os.environ,
@@ -149,6 +153,8 @@ class Project:
             str(self.history),
             "--runs-dir",
             str(self.runs),
+            "--files-dir",
+            str(self.files),
         ]
         argv = [sys.executable, "-m", "dataproducts", "nightly", "--as-of", day.isoformat(), "--no-docs"]
         return self._start(f"dp nightly {day}", [*argv, *paths, *extra])
@@ -248,7 +254,7 @@ def test_two_nightlies_at_once_one_runs_the_other_names_it(project: Project) -> 
         )
         assert err.count("\n") <= 1, f"trial {trial}: more than one line on stderr: {err}"
         # the winner runs: it is alive, past the lock and into its checks
-        assert _wait_for_text(winner, "[1/5] checks: started", 60), (
+        assert _wait_for_text(winner, "[1/6] checks: started", 60), (
             f"trial {trial}: the winner did not start its checks: {winner.stdout()} {winner.stderr()}"
         )
         assert winner.popen.poll() is None, f"trial {trial}: winner exited {winner.popen.returncode}"
@@ -258,7 +264,7 @@ def test_two_nightlies_at_once_one_runs_the_other_names_it(project: Project) -> 
     # --wait: the second waits for the first, then runs (each a complete nightly of one small product)
     one = ("--select", "sales.products")
     first = project.nightly(DAY0, *one)
-    assert _wait_for_text(first, "[1/5] checks: started", 60), first.stderr()
+    assert _wait_for_text(first, "[1/6] checks: started", 60), first.stderr()
     second = project.nightly(DAY0, *one, "--wait")
     first_code = first.wait(900)
     first_done = dt.datetime.now(dt.UTC)
@@ -271,7 +277,7 @@ def test_two_nightlies_at_once_one_runs_the_other_names_it(project: Project) -> 
     second_code = second.wait(900)
     _say(f"--wait: second exit {second_code} after {_now() - second.started:.0f}s")
     assert second_code in (0, 1), f"the waiting nightly exited {second_code}: {second.stderr()}"
-    stamps = re.findall(r"^(\S+) \[1/5\] checks: started", second.stdout(), re.M)
+    stamps = re.findall(r"^(\S+) \[1/6\] checks: started", second.stdout(), re.M)
     assert stamps, second.stdout()
     assert _started_at(stamps[0]) >= first_done.replace(microsecond=0) - dt.timedelta(seconds=2), (
         f"the second started its checks at {stamps[0]}, before the first finished at {first_done}"
@@ -418,6 +424,7 @@ def _leftovers(project: Project) -> list[str]:
         (project.runs, "*/reports/.staging*"),
         (project.reports, ".*"),
         (project.target, ".validation-*"),
+        (project.files / "runs", ".*"),
     ]
     return sorted(str(p) for folder, pattern in patterns if folder.exists() for p in folder.glob(pattern))
 
@@ -430,18 +437,18 @@ def test_sigkill_at_random_moments_of_nightly(project: Project) -> None:
     duration = _now() - base.started
     _say(f"baseline {DAY0}: exit {code} in {duration:.1f}s")
     assert code in (0, 1), base.stderr()
-    # each step's share of the baseline run: the kills are spread over the five steps, twice each
+    # each step's share of the baseline run: the kills are spread over the six steps
     steps = [
         (int(n), name, float(sec))
-        for n, name, sec in re.findall(r"\[(\d)/5\] ([a-z ]+): (?:ok|failed) \(([\d.]+)s\)", base.stdout())
+        for n, name, sec in re.findall(r"\[(\d)/6\] ([a-z ]+): (?:ok|failed) \(([\d.]+)s\)", base.stdout())
     ]
-    assert len(steps) == 5, base.stdout()
+    assert len(steps) == 6, base.stdout()
     for trial in range(1, 11):
         day = DAY0 + dt.timedelta(days=trial)
-        number, name, seconds = steps[(trial - 1) % 5]
+        number, name, seconds = steps[(trial - 1) % 6]
         project.generate(day)
         run = project.nightly(day)
-        reached = _wait_for_text(run, f"[{number}/5] {name}: started", 600)
+        reached = _wait_for_text(run, f"[{number}/6] {name}: started", 600)
         at = rng.uniform(0.0, seconds + 0.5)
         step_began = _now()
         while run.popen.poll() is None and _now() - step_began < at:
@@ -470,6 +477,8 @@ def test_sigkill_at_random_moments_of_nightly(project: Project) -> None:
     assert code in (0, 1), f"the nightly after the kills exited {code}: {final.stderr()}\n{final.stdout()}"
     left = _leftovers(project)
     assert not left, f"leftovers after a complete nightly: {left}"
+    for folder in sorted((project.files / "runs").iterdir()):  # a killed publish left none looking complete
+        assert (folder / "manifest.json").is_file(), f"{folder}: a published files run without its manifest"
     history = _history_facts(project.history)
     document = json.loads((project.reports / "latest" / "slo_report.json").read_text())
     validate_document(document)

@@ -13,9 +13,12 @@ from dataproducts.errors import SuiteError
 from dataproducts.governance.catalog import build_catalog, write_catalog
 from dataproducts.governance.odcs import (
     ContractError,
+    Ports,
+    PostgresPort,
     build_contract,
     export_contracts,
     logical_type,
+    postgres_port,
     quality_rule,
     validation_errors,
 )
@@ -172,3 +175,109 @@ def test_an_unreadable_suite_is_an_error_and_nothing_is_written(manifest, tmp_pa
             load_products(manifest), project_dir=tmp_path, warehouse="w.duckdb", output=tmp_path / "out"
         )
     assert not (tmp_path / "out").exists()
+
+
+def test_every_port_is_a_server_and_the_contract_still_validates(manifest) -> None:
+    products = {p.id: p for p in load_products(manifest)}
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Row:  # an access matrix row (governance.access.AccessRow)
+        product: str
+        version: int | None
+        role: str
+        port: str
+        relation: str
+        allowed: bool
+        masked_columns: tuple[str, ...] = ()
+
+    product = "customers.dim_customers"
+    ports = Ports(
+        postgres=PostgresPort(host="127.0.0.1", port="${DP_PG_PORT}", database="dataproducts"),
+        files_run="files/runs/20261120T060312Z-5b7e9c1a",
+        access=[
+            Row(product, 2, "domain_customers", "postgres", "customers.dim_customers_v2", True),
+            Row(product, 2, "analysts", "postgres", "customers.dim_customers_v2_masked", True, ("email",)),
+            Row(product, 2, "domain_sales", "postgres", "customers.dim_customers_v2", False),
+            Row(
+                product, 2, "analysts", "files", "roles/analysts/customers/dim_customers_v2", True, ("email",)
+            ),
+        ],
+    )
+    contract = build_contract(
+        products["customers.dim_customers"], project_dir=REPO, warehouse="warehouse/x.duckdb", ports=ports
+    )
+    assert validation_errors(contract) == []
+    servers = {s["id"]: s for s in contract["servers"]}
+    assert set(servers) == {"duckdb_customers", "postgres_customers", "files_customers"}
+    pg = servers["postgres_customers"]
+    assert (pg["type"], pg["host"], pg["port"], pg["database"], pg["schema"]) == (
+        "postgres",
+        "127.0.0.1",
+        "${DP_PG_PORT}",
+        "dataproducts",
+        "customers",
+    )
+    assert pg["roles"] == [
+        {
+            "role": "domain_customers",
+            "access": "read",
+            "description": "reads customers.dim_customers_v2",
+            "firstLevelApprovers": "customer-data@example.com",
+        },
+        {
+            "role": "analysts",
+            "access": "read, personal data masked",
+            "description": "reads customers.dim_customers_v2_masked (email NULL)",
+            "firstLevelApprovers": "customer-data@example.com",
+        },
+    ]
+    files = servers["files_customers"]
+    assert [r["role"] for r in files["roles"]] == ["analysts"]
+    assert "roles" not in servers["duckdb_customers"]
+    assert files["type"] == "local" and files["format"] == "parquet"
+    assert files["path"] == "files/runs/20261120T060312Z-5b7e9c1a/data/clear/customers/{model}/*.parquet"
+
+
+def test_the_postgres_server_comes_from_the_profile_without_its_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataproducts.config import load_config
+
+    (tmp_path / "dbt_project.yml").write_text("name: shop\nprofile: shop\n")
+    profile = {
+        "shop": {
+            "target": "local",
+            "outputs": {
+                "local": {"type": "duckdb", "path": "warehouse/shop.duckdb"},
+                "postgres": {
+                    "type": "postgres",
+                    "host": "{{ env_var('DP_PG_HOST', '127.0.0.1') }}",
+                    "port": "{{ env_var('DP_PG_PORT') | as_number }}",
+                    "user": "{{ env_var('DP_PG_USER') }}",
+                    "password": "{{ env_var('DP_PG_PASSWORD') }}",
+                    "dbname": "{{ env_var('DP_PG_DATABASE', 'shop') }}",
+                    "schema": "public",
+                },
+            },
+        }
+    }
+    (tmp_path / "profiles.yml").write_text(yaml.safe_dump(profile))
+    for name in ("DP_PG_HOST", "DP_PG_PORT", "DP_PG_DATABASE", "DBT_PROFILES_DIR", "DBT_TARGET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DP_PG_PASSWORD", "s3cret")
+    assert postgres_port(load_config(tmp_path)) == PostgresPort("127.0.0.1", "${DP_PG_PORT}", "shop")
+    monkeypatch.setenv("DP_PG_PORT", "55432")
+    monkeypatch.setenv("DP_PG_HOST", "db.internal")
+    assert postgres_port(load_config(tmp_path)) == PostgresPort("db.internal", 55432, "shop")
+    (tmp_path / "profiles.yml").write_text(
+        yaml.safe_dump(
+            {
+                "shop": {
+                    "target": "local",
+                    "outputs": {"local": {"type": "duckdb", "path": "warehouse/shop.duckdb"}},
+                }
+            }
+        )
+    )
+    assert postgres_port(load_config(tmp_path)) is None

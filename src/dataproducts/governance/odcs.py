@@ -4,13 +4,17 @@ Each contract carries the product's schema (one schema object per version, with 
 required, unique and primary key fields), quality rules translated from its Great Expectations suite
 (ODCS library metrics where one fits, the GX expectation itself as a ``custom`` rule otherwise), SLA
 properties from its descriptor's refresh cycle and SLO targets, the owning team and support channel, and a
-``duckdb`` server entry per schema. Every contract is validated against the official ODCS JSON Schema that
-the ``open-data-contract-standard`` package ships before anything is written.
+server per port (``servers``): the DuckDB warehouse (one per schema), PostgreSQL (host, port, database and
+schema of the profile's ``postgres`` target, never a password; an unset variable stays ``${DP_PG_...}``), and
+the files port (the Parquet folders of the latest published run, ``{model}`` standing for each schema
+object's name). Every contract is validated against the official ODCS JSON Schema that the
+``open-data-contract-standard`` package ships before anything is written.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,8 +26,9 @@ import yaml
 
 from dataproducts.config import ProjectConfig
 from dataproducts.constants import OBJECTIVE_SLIS
-from dataproducts.errors import DataProductsError, DbtError
+from dataproducts.errors import ConfigError, DataProductsError, DbtError
 from dataproducts.fileio import write_all_atomic
+from dataproducts.files.publish import AccessRowLike
 from dataproducts.governance.parsing import manifest_from
 from dataproducts.governance.standards import normalize_type
 from dataproducts.products import Column, DataProduct, ProductVersion, load_products
@@ -249,7 +254,122 @@ def _uniques_from_suite(suite: Iterable[Mapping[str, Any]]) -> set[str]:
     return found
 
 
-def build_contract(product: DataProduct, *, project_dir: Path, warehouse: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PostgresPort:
+    """The profile's ``postgres`` target, as a consumer addresses it (no credentials)."""
+
+    host: str
+    port: int | str
+    database: str
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Where the products are served besides the DuckDB warehouse, and who may read them there."""
+
+    postgres: PostgresPort | None = None
+    files_run: str | None = None  # the latest published run folder, as shown (relative to the project)
+    access: Sequence[AccessRowLike] = ()  # the access matrix (governance.access), every port
+
+
+def _server_roles(
+    product: DataProduct, ports: Ports, port: str, versions: Sequence[ProductVersion]
+) -> list[dict[str, Any]]:
+    """The roles that may read ``versions`` of ``product`` on ``port`` (ODCS server roles), each with what
+    it reads and who approves a request (the owner)."""
+    numbers = {int(v.version) if v.version and v.version.isdigit() else None for v in versions}
+    reads: dict[str, list[AccessRowLike]] = {}
+    for row in ports.access:
+        if row.product == product.id and row.port == port and row.allowed and row.version in numbers:
+            reads.setdefault(row.role, []).append(row)
+    roles = []
+    for role, rows in reads.items():
+        masked = sorted({c for r in rows for c in r.masked_columns})
+        entry: dict[str, Any] = {
+            "role": role,
+            "access": "read, personal data masked" if masked else "read",
+            "description": "reads "
+            + ", ".join(sorted({r.relation for r in rows}))
+            + (f" ({', '.join(masked)} NULL)" if masked else ""),
+        }
+        if product.owner.email:
+            entry["firstLevelApprovers"] = product.owner.email
+        roles.append(entry)
+    return roles
+
+
+def _servers(product: DataProduct, warehouse: str, ports: Ports) -> list[dict[str, Any]]:
+    schemas = list(dict.fromkeys(v.schema or "main" for v in product.versions))
+    servers: list[dict[str, Any]] = [
+        {
+            "id": f"duckdb_{schema}",
+            "server": f"duckdb-{schema}",
+            "type": "duckdb",
+            "environment": "prod",
+            "description": "The project's DuckDB warehouse, built nightly by dbt.",
+            "database": warehouse,
+            "schema": schema,
+        }
+        for schema in schemas
+    ]
+    if ports.postgres is not None:
+        pg = ports.postgres
+        servers += [
+            _with_roles(
+                product,
+                ports,
+                "postgres",
+                [v for v in product.versions if (v.schema or "main") == schema],
+                {
+                    "id": f"postgres_{schema}",
+                    "server": f"postgres-{schema}",
+                    "type": "postgres",
+                    "environment": "prod",
+                    "description": "The project's PostgreSQL database (dbt build --target postgres): log in with "
+                    "your own role; each consumer role reads what the product's access policy allows, personal "
+                    "data through the <name>_masked view unless it reads them in clear (dp access).",
+                    "host": pg.host,
+                    "port": pg.port,
+                    "database": pg.database,
+                    "schema": schema,
+                },
+            )
+            for schema in schemas
+        ]
+    if ports.files_run is not None:
+        servers.append(
+            _with_roles(
+                product,
+                ports,
+                "files",
+                product.versions,
+                {
+                    "id": f"files_{product.domain}",
+                    "server": f"files-{product.domain}",
+                    "type": "local",
+                    "environment": "prod",
+                    "description": "The files port: each nightly run's Parquet copy of every product version, "
+                    "with manifest.json (check a copy with dp verify). This path is the full copy; each role "
+                    "reads roles/<role>/<domain>/<name>/ of the same run folder (personal data NULL for masked "
+                    "readers; dp access --format json lists them).",
+                    "path": f"{ports.files_run}/data/clear/{product.domain}/{{model}}/*.parquet",
+                    "format": "parquet",
+                },
+            )
+        )
+    return servers
+
+
+def _with_roles(
+    product: DataProduct, ports: Ports, port: str, versions: Sequence[ProductVersion], server: dict[str, Any]
+) -> dict[str, Any]:
+    roles = _server_roles(product, ports, port, versions)
+    return server | ({"roles": roles} if roles else {})
+
+
+def build_contract(
+    product: DataProduct, *, project_dir: Path, warehouse: str, ports: Ports | None = None
+) -> dict[str, Any]:
     # the checks dp validate and dp check apply: an unreadable suite is an error (exit 2), never no rules
     suite = load_suite(product.suite_path(project_dir)).expectations
     unique = _uniques_from_suite(suite)
@@ -276,18 +396,7 @@ def build_contract(product: DataProduct, *, project_dir: Path, warehouse: str) -
             t for t in (product.domain, d.classification, "personal_data" if d.personal_data else None) if t
         ],
         "schema": [_schema_object(product, v, suite, unique) for v in reversed(product.versions)],
-        "servers": [
-            {
-                "id": f"duckdb_{schema}",
-                "server": f"duckdb-{schema}",
-                "type": "duckdb",
-                "environment": "prod",
-                "description": "The project's DuckDB warehouse, built nightly by dbt.",
-                "database": warehouse,
-                "schema": schema,
-            }
-            for schema in dict.fromkeys(v.schema or "main" for v in product.versions)
-        ],
+        "servers": _servers(product, warehouse, ports or Ports()),
         "team": {
             "name": owner.team or owner.name or product.domain,
             "members": [
@@ -348,21 +457,86 @@ class ExportResult:
         return "\n".join(lines)
 
 
-def _warehouse_address(config: ProjectConfig) -> str:
+def _shown(config: ProjectConfig, path: Path) -> str:
     try:
-        return str(config.warehouse.relative_to(config.project_dir))
+        return str(path.relative_to(config.project_dir))
     except ValueError:
-        return str(config.warehouse)
+        return str(path)
+
+
+def _warehouse_address(config: ProjectConfig) -> str:
+    return _shown(config, config.warehouse)
+
+
+POSTGRES_TARGET = "postgres"
+
+
+def postgres_port(config: ProjectConfig) -> PostgresPort | None:
+    """The ``postgres`` output of the project's profile (None when it has none): ``env_var`` calls rendered
+    from the environment, an unset variable without a default kept as an ODCS variable reference ``${NAME}``;
+    the password is never read."""
+    import jinja2
+
+    from dataproducts.fileio import read_yaml
+
+    profile = config.profile
+    if profile is None or profile.file is None or profile.name is None:
+        return None
+    profiles = read_yaml(profile.file)
+    outputs = (profiles.get(profile.name) or {}).get("outputs") if isinstance(profiles, dict) else None
+    output = outputs.get(POSTGRES_TARGET) if isinstance(outputs, dict) else None
+    if not isinstance(output, dict):
+        return None
+
+    def env_var(name: str, default: Any = None) -> str:
+        return os.environ.get(name, "${" + name + "}" if default is None else str(default))
+
+    env = jinja2.Environment(autoescape=False)
+    for name in ("as_text", "as_number", "as_bool", "as_native"):
+        env.filters[name] = lambda value: value
+
+    def render(key: str, *alternatives: str) -> str:
+        for name in (key, *alternatives):
+            if output.get(name) is not None:
+                try:
+                    return env.from_string(str(output[name])).render(env_var=env_var).strip()
+                except jinja2.TemplateError as exc:
+                    raise ConfigError(
+                        f"{profile.file}: {profile.name}.outputs.postgres.{name}: {exc}"
+                    ) from exc
+        return "${DP_PG_" + key.upper() + "}"
+
+    port = render("port")
+    return PostgresPort(
+        host=render("host"), port=int(port) if port.isdigit() else port, database=render("dbname", "database")
+    )
+
+
+def ports_of(config: ProjectConfig, products: Sequence[DataProduct]) -> Ports:
+    """Every port a consumer can read the products from, besides the warehouse, with who may read them."""
+    from dataproducts.files.manifest import RUNS_DIR
+    from dataproducts.files.publish import latest_run
+    from dataproducts.governance.access import build_matrix, load_roles
+
+    run = latest_run(config.files_dir)
+    files_run = _shown(config, config.files_dir / RUNS_DIR / (run or "<run id in latest>"))
+    access = build_matrix(products, load_roles(config.project_dir))
+    return Ports(postgres=postgres_port(config), files_run=files_run, access=access)
 
 
 def export_contracts(
-    products: Sequence[DataProduct], *, project_dir: Path, warehouse: str, output: Path
+    products: Sequence[DataProduct],
+    *,
+    project_dir: Path,
+    warehouse: str,
+    output: Path,
+    ports: Ports | None = None,
 ) -> ExportResult:
     """Build and validate every contract first; write them only when all validate."""
     schema = odcs_schema()
     rendered: list[tuple[Path, str]] = []
     for product in products:
-        contract = build_contract(product, project_dir=project_dir, warehouse=warehouse)
+        contract = build_contract(product, project_dir=project_dir, warehouse=warehouse, ports=ports)
         errors = validation_errors(contract, schema)
         if errors:
             raise ContractError(f"{product.id}: the ODCS contract does not validate: {errors[0]}")
@@ -390,4 +564,5 @@ def run_export_odcs(
         project_dir=config.project_dir,
         warehouse=_warehouse_address(config),
         output=output or config.reports_dir / "contracts",
+        ports=ports_of(config, products),
     )
