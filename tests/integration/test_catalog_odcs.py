@@ -82,6 +82,7 @@ def test_the_dbt_docs_product_cards_are_up_to_date(outputs: Path) -> None:
     from dataproducts.artifacts import load_manifest
     from dataproducts.config import load_config
     from dataproducts.dbt import run_dbt
+    from dataproducts.governance.access import load_roles
     from dataproducts.governance.catalog import build_catalog
     from dataproducts.render.catalog import render_docs_blocks
 
@@ -90,6 +91,6 @@ def test_the_dbt_docs_product_cards_are_up_to_date(outputs: Path) -> None:
     assert parse.returncode == 0, parse.output
     manifest = load_manifest(parsed / "manifest.json")
     committed = (REPO / "models" / "docs" / "_product_cards.md").read_text()
-    assert committed == render_docs_blocks(build_catalog(manifest)), (
+    assert committed == render_docs_blocks(build_catalog(manifest, load_roles(REPO))), (
         "models/docs/_product_cards.md is stale: run `dp catalog --docs-blocks models/docs/_product_cards.md`"
     )

@@ -1,4 +1,4 @@
--- safe_divide on every kind of denominator: positive, negative, zero and NULL.
+-- safe_divide on every kind of denominator: positive, negative, zero and NULL; round_to on its result.
 with
 
 division_cases as (
@@ -14,7 +14,8 @@ divided as (
         numerator,
         denominator,
         expected_ratio,
-        {{ dataproducts_utils.safe_divide('numerator', 'denominator') }} as ratio
+        {{ dataproducts_utils.safe_divide('numerator', 'denominator') }} as ratio,
+        {{ dataproducts_utils.round_to('expected_ratio', 2) }} as rounded_ratio
     from division_cases
 
 )
