@@ -264,12 +264,12 @@ def publish_record(cfg: ProjectConfig, record: Record) -> Published:
     access matrix (dataproducts.files.publish)."""
     from dataproducts.artifacts import load_manifest, load_run_results
     from dataproducts.files.publish import PORT, publish_run
-    from dataproducts.governance.access import access_matrix
+    from dataproducts.governance.access import build_matrix, load_roles
     from dataproducts.products import load_products
 
     products = load_products(load_manifest(record.manifest_path))
     built = {r.unique_id for r in load_run_results(record.run_results_path).results if r.status == "success"}
-    rows = access_matrix(cfg, manifest_path=record.manifest_path, ports=(PORT,))
+    rows = build_matrix(products, load_roles(cfg.project_dir), (PORT,))
     return publish_run(cfg, record, products, rows, built=built)
 
 
