@@ -353,6 +353,28 @@ def test_nightly_without_a_terminal_keeps_its_timestamped_lines(tmp_path: Path) 
     assert lines[2] == error and not ANSI.search(piped.stderr)
 
 
+def test_progress_on_a_terminal_that_cannot_redraw(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TERM=dumb: no cursor codes and no colour; the label once, its outcome appended when it ends."""
+    from dataproducts.pipeline import Progress
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "dumb")
+    leader, follower = pty.openpty()
+    received: list[bytes] = []
+    reader = threading.Thread(target=_drain, args=(leader, received))
+    reader.start()
+    with os.fdopen(follower, "w") as terminal:
+        progress = Progress(2, terminal)
+        progress.start("dbt build")
+        progress.done("failed", 2.5, "error 1")
+        progress.start("dp report")
+        progress.done("ok", 0.4)
+    reader.join(timeout=10)
+    text = b"".join(received).decode().replace("\r\n", "\n")
+    assert text == "[1/2] dbt build ... failed (2.5s): error 1\n[2/2] dp report ... ok (0.4s)\n"
+
+
 def test_progress_on_a_terminal_without_colour(monkeypatch: pytest.MonkeyPatch) -> None:
     """NO_COLOR takes the colour away, not the progress: the same live line, plain."""
     from dataproducts.pipeline import Progress
