@@ -746,13 +746,13 @@ def _add_access(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> No
         parents=[common],
         help="print the access matrix: product version x role x port, allowed, masked columns",
         description="Parse the project (dbt parse) and print who may read what: one row per product version "
-        "relation, consumer role (roles.yml) and port (postgres, files), with the relation that role reads "
+        "relation, consumer role (roles.yml) and port (postgres, files, api), with the relation that role reads "
         "(the masked view for a masked reader), whether it may, and the columns it reads as NULL. The policy "
         "is each version's descriptor key `access` (docs/descriptor.md); `dp check` validates it.",
     )
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
     p.add_argument(
-        "--port", choices=["postgres", "files"], action="append", help="only these ports (repeatable)"
+        "--port", choices=["postgres", "files", "api"], action="append", help="only these ports (repeatable)"
     )
     _add_select(p, "list")
     p.add_argument("--manifest", default=None, help="use this manifest.json instead of running dbt parse")
