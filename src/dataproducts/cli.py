@@ -776,6 +776,63 @@ def _cmd_access(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+# --- token --------------------------------------------------------------------------------------------------
+
+
+def _add_token(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    p = sub.add_parser(
+        "token",
+        parents=[common],
+        help="mint, list or revoke the data API's bearer tokens (one role of roles.yml each)",
+        description="The data API's bearer tokens (docs/api.md). `create --role ROLE` mints a token, prints it "
+        "once on stdout and stores only its SHA-256 hash in the tokens file (api_tokens in dataproducts.yml, "
+        "DP_API_TOKENS, or --tokens-file; default api_tokens.json, git-ignored, mode 0600); `list` shows names "
+        "and roles; `revoke NAME` removes one. A running server sees the change on its next request.",
+    )
+    p.add_argument("action", choices=["create", "list", "revoke"], help="what to do")
+    p.add_argument("name", nargs="?", default=None, help="revoke: the token's name")
+    p.add_argument("--role", default=None, help="create: the role of roles.yml the token reads as")
+    p.add_argument(
+        "--name", dest="token_name", default=None, help="create: a name for it (default <role>-<n>)"
+    )
+    p.add_argument("--description", default="", help="create: who or what uses it")
+    p.add_argument("--tokens-file", default=None, help="the tokens file (default: api_tokens of the project)")
+    p.set_defaults(handler=_cmd_token)
+
+
+def _cmd_token(args: argparse.Namespace) -> int:
+    from dataproducts.api.tokens import create_token, read_tokens, render_list, revoke_token
+    from dataproducts.governance.access import load_roles
+
+    cfg = _config(args)
+    path = Path(args.tokens_file).expanduser().resolve() if args.tokens_file else cfg.api_tokens
+    if args.action == "create":
+        if not args.role or args.name:
+            raise UsageError(
+                "dp token create: give --role ROLE (and no positional name; --name NAME names it)"
+            )
+        minted = create_token(
+            path,
+            load_roles(cfg.project_dir),
+            role=args.role,
+            name=args.token_name,
+            description=args.description,
+        )
+        print(minted.token)
+        print(
+            f"dp token: created {minted.entry.name} for role {minted.entry.role} in {path} (shown once)",
+            file=sys.stderr,
+        )
+    elif args.action == "list":
+        sys.stdout.write(render_list(read_tokens(path)))
+    else:
+        if not args.name:
+            raise UsageError("dp token revoke: name the token to revoke (dp token list)")
+        entry = revoke_token(path, args.name)
+        print(f"dp token: revoked {entry.name} (role {entry.role}) in {path}")
+    return ExitCode.OK
+
+
 # --- init ---------------------------------------------------------------------------------------------------
 
 
@@ -835,6 +892,7 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser], _Parser], None]] 
     _add_catalog,
     _add_export,
     _add_access,
+    _add_token,
     _add_report,
     _add_nightly,
     _add_simulate,
