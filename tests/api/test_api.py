@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -520,6 +521,29 @@ def test_a_locked_warehouse_is_a_prompt_503(served: Served) -> None:
         assert served.get("/api/products/sales.products").status == 200  # metadata needs no warehouse
     finally:
         writer.close()
+    assert served.get("/api/products/sales.products/rows?limit=1", "analysts").status == 200
+
+
+def test_no_read_while_a_dbt_build_of_the_warehouse_runs(served: Served) -> None:
+    """A read opening the file while dbt starts would make the build fail on DuckDB's lock: the API answers
+    503 while a dbt writer of this project and warehouse is alive (a stand-in `dbt build` that sleeps)."""
+    fake = served.tmp / "bin" / "dbt"
+    fake.parent.mkdir(exist_ok=True)
+    fake.write_text("#!/bin/sh\nsleep 60\n")  # the shell keeps argv `sh .../dbt build`
+    fake.chmod(0o755)
+    proc = subprocess.Popen(
+        ["/bin/sh", str(fake), "build"],
+        cwd=REPO,
+        env={**os.environ, "DP_WAREHOUSE": str(served.config.warehouse)},
+        start_new_session=True,
+    )
+    try:
+        reply = served.get("/api/products/sales.products/rows", "analysts")
+        _assert_error(reply, 503, served, contains="a dbt build is running")
+        assert reply.headers["retry-after"] == "30"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the shell and its sleep
+        proc.wait()
     assert served.get("/api/products/sales.products/rows?limit=1", "analysts").status == 200
 
 

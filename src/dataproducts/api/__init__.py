@@ -146,6 +146,15 @@ def build_router(
     store = TokenStore(tokens_file or cfg.api_tokens)
     router = APIRouter(route_class=_JsonErrorsRoute, responses=ERRORS)
 
+    def writer_running() -> bool:
+        # DuckDB lets one process write a file, and only while nobody reads it: a read that opens the file
+        # while dbt starts up would make the nightly's build fail on the lock. dbt takes seconds from its start
+        # to opening the file and a page takes milliseconds, so not reading while a dbt writer of this
+        # warehouse is alive (Linux /proc, as the dp commands check) keeps out of its way.
+        from dataproducts.lock import dbt_writers
+
+        return bool(dbt_writers(cfg.project_dir, cfg.warehouse, cfg.default_warehouse))
+
     def snapshot() -> Snapshot:
         snap = view.snapshot()
         if snap is None:
@@ -415,6 +424,12 @@ def build_router(
         if fmt == "arrow" and not rowsmod.arrow_available():
             raise ApiError(406, "Arrow is not served here (pyarrow is not installed): use format=json or csv")
         key = [c.name for c in chosen.columns if "primary_key" in c.constraints]
+        if cfg.on_duckdb and writer_running():
+            raise ApiError(
+                503,
+                "the warehouse is being written (a dbt build is running): retry later",
+                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         with cfg.db.connect() as con:
             columns = rowsmod.relation_columns(con, chosen.schema, chosen.alias)
             if not columns:
