@@ -169,13 +169,20 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
 
 
+_ACCESS: dict[Path, list[dict[str, Any]]] = {}
+
+
 def _access_rows(served: Served) -> list[dict[str, Any]]:
+    """`dp access --format json --port api` on the run's manifest (run once per module)."""
+    if served.run_manifest in _ACCESS:
+        return _ACCESS[served.run_manifest]
     result = dp(
         "access", "--format", "json", "--port", "api", "--manifest", str(served.run_manifest), cwd=REPO
     )
     assert result.returncode == 0, result.stderr
     rows: list[dict[str, Any]] = json.loads(result.stdout)
     assert rows and {r["port"] for r in rows} == {"api"}
+    _ACCESS[served.run_manifest] = rows
     return rows
 
 
@@ -188,16 +195,6 @@ def _relations(served: Served) -> dict[tuple[str, int | None], str]:
         for p in load_products(load_manifest(served.run_manifest))
         for v in p.versions
     }
-
-
-def _key(relation_columns: list[str], served: Served, relation: str) -> list[str]:
-    schema, name = relation.split(".")
-    pk = served.warehouse(
-        "select constraint_column_names from duckdb_constraints() "
-        "where schema_name = ? and table_name = ? and constraint_type = 'PRIMARY KEY'",
-        [schema, name],
-    )
-    return list(pk[0][0]) if pk else relation_columns
 
 
 def _assert_error(reply: Reply, status: int, served: Served, *, contains: str = "") -> dict[str, Any]:
@@ -222,11 +219,37 @@ def test_every_role_and_product_version_reads_what_dp_access_says(served: Served
     assert any(r["allowed"] and r["masked_columns"] for r in rows), "no masked reader"
     assert any(r["allowed"] and not r["masked_columns"] for r in rows), "no clear reader"
     assert any(not r["allowed"] for r in rows), "no refused reader"
+    # what the warehouse holds, read once per relation (one connection, closed before the next test)
+    con = duckdb.connect(str(served.config.warehouse), read_only=True)
+    built: dict[str, tuple[list[str], list[tuple[Any, ...]], dict[str, int]]] = {}
+    try:
+        for relation in set(relations.values()):
+            schema, name = relation.split(".")
+            names = [d[0] for d in con.execute(f"describe {relation}").fetchall()]
+            pk = con.execute(
+                "select constraint_column_names from duckdb_constraints() "
+                "where schema_name = ? and table_name = ? and constraint_type = 'PRIMARY KEY'",
+                [schema, name],
+            ).fetchall()
+            order = ", ".join(f'"{k}"' for k in (list(pk[0][0]) if pk else names))
+            first = con.execute(f"select * from {relation} order by {order} limit 40").fetchall()
+            filled = dict(
+                zip(
+                    names,
+                    con.execute(
+                        "select " + ", ".join(f'count("{n}")' for n in names) + f" from {relation}"
+                    ).fetchone()
+                    or (),
+                    strict=True,
+                )
+            )
+            built[relation] = (names, first, filled)
+    finally:
+        con.close()
     checked = 0
     for row in rows:
         relation = relations[(row["product"], row["version"])]
-        path = "/api/" + row["relation"]
-        reply = served.get(path + "?limit=40", row["role"])
+        reply = served.get("/api/" + row["relation"] + "?limit=40", row["role"])
         if not row["allowed"]:
             body = _assert_error(
                 reply, 403, served, contains=f"role {row['role']} may not read {row['product']}"
@@ -241,15 +264,12 @@ def test_every_role_and_product_version_reads_what_dp_access_says(served: Served
             row["version"],
             row["role"],
         )
+        names, expected, filled = built[relation]
         columns = [c["name"] for c in page["columns"]]
-        described = served.warehouse(f"describe {relation}")
-        assert columns == [d[0] for d in described], row
+        assert columns == names, row
         assert page["masked_columns"] == row["masked_columns"], row
         assert reply.headers.get("x-masked-columns", "") == ",".join(row["masked_columns"])
         # the same first rows as the warehouse, in key order; masked columns NULL, every other column as built
-        key = _key(columns, served, relation)
-        order = ", ".join(f'"{k}"' for k in key)
-        expected = served.warehouse(f"select * from {relation} order by {order} limit 40")
         assert len(page["rows"]) == len(expected) > 0, row
         for got, want in zip(page["rows"], expected, strict=True):
             for name, value in zip(columns, want, strict=True):
@@ -258,8 +278,7 @@ def test_every_role_and_product_version_reads_what_dp_access_says(served: Served
                 else:
                     assert got[name] == _jsonish(value), (row, name, got[name], value)
         for name in row["masked_columns"]:  # what is masked for this role is there in the warehouse
-            (present,) = served.warehouse(f'select count("{name}") from {relation}')[0]
-            assert present > 0, f"{relation}.{name} is NULL everywhere: the masking test proves nothing"
+            assert filled[name] > 0, f"{relation}.{name} is NULL everywhere: the masking test proves nothing"
         checked += 1
     assert checked == sum(r["allowed"] for r in rows)
 
@@ -275,16 +294,15 @@ def test_the_product_list_tells_each_role_its_access(served: Served) -> None:
     for role in served.tokens:
         reply = served.get("/api/products", role)
         assert reply.status == 200
-        listed = {
-            (p["id"], v["version"]): v["access"] for p in reply.json()["products"] for v in p["versions"]
-        }
+        listed = {(p["id"], v["version"]): v for p in reply.json()["products"] for v in p["versions"]}
         for row in (r for r in rows if r["role"] == role):
-            access = listed[(row["product"], row["version"])]
-            assert access == {
+            version = listed[(row["product"], row["version"])]
+            assert version["access"] == {
                 "role": role,
                 "allowed": row["allowed"],
                 "masked_columns": row["masked_columns"],
             }
+            assert version["rows"] == "/api/" + row["relation"]  # the link is the matrix's relation
 
 
 # --- paging -------------------------------------------------------------------------------------------------------

@@ -134,6 +134,14 @@ def _query_lists(request: Request) -> dict[str, list[str]]:
     return params
 
 
+def api_root(request: Request) -> str:
+    """Where the router is mounted, as the request reached it (``/api/`` under the portal): every path of
+    the API starts with it and then ``products`` (a product id has no ``/``)."""
+    path = request.url.path
+    cut = path.find("/products")
+    return path[: cut + 1] if cut >= 0 else "/"
+
+
 def build_router(
     cfg: ProjectConfig,
     *,
@@ -181,8 +189,8 @@ def build_router(
             raise ApiError(404, f"no product {shown!r} (GET products lists them, as <domain>.<name>)")
         return product
 
-    def links(product: DataProduct) -> dict[str, str]:
-        base = f"{router_prefix()}products/{product.id}"
+    def links(product: DataProduct, root: str) -> dict[str, str]:
+        base = f"{root}products/{product.id}"
         return {
             "self": base,
             "rows": f"{base}/rows",
@@ -191,22 +199,11 @@ def build_router(
             "slo_history": f"{base}/slo/history",
         }
 
-    prefix_holder: dict[str, str] = {"prefix": ""}
-
-    def router_prefix() -> str:
-        return prefix_holder["prefix"]
-
-    def remember_prefix(request: Request) -> None:
-        # where the router is mounted (``/api/`` under the portal): the path up to ``products``
-        path = request.url.path
-        cut = path.find("/products")
-        prefix_holder["prefix"] = path[: cut + 1] if cut >= 0 else path.rstrip("/") + "/"
-
     def version_summary(
-        snap: Snapshot, product: DataProduct, version: ProductVersion, role: str | None
+        snap: Snapshot, product: DataProduct, version: ProductVersion, role: str | None, root: str
     ) -> dict[str, Any]:
         number = version_number(version)
-        base = f"{router_prefix()}products/{product.id}"
+        base = f"{root}products/{product.id}"
         entry: dict[str, Any] = {
             "version": number,
             "relation": version.relation,
@@ -223,7 +220,7 @@ def build_router(
             }
         return entry
 
-    def summary(snap: Snapshot, product: DataProduct, role: str | None) -> dict[str, Any]:
+    def summary(snap: Snapshot, product: DataProduct, role: str | None, root: str) -> dict[str, Any]:
         d = product.descriptor
         owner = product.owner
         return {
@@ -235,22 +232,21 @@ def build_router(
             "classification": d.classification,
             "personal_data": d.personal_data,
             "refresh_cycle": d.refresh_cycle,
-            "versions": [version_summary(snap, product, v, role) for v in product.versions],
-            "links": links(product),
+            "versions": [version_summary(snap, product, v, role, root) for v in product.versions],
+            "links": links(product, root),
         }
 
     @router.get("/products", summary="List the data products", tags=["metadata"])
     def list_products(request: Request, credentials: Credentials) -> dict[str, Any]:
         """Every data product of the newest build, with its versions. With a token, each version also says
         whether the token's role may read it and which columns it reads masked."""
-        remember_prefix(request)
         entry = token_of(credentials, request)
         snap = snapshot()
         role = entry.role if entry else None
         return {
             "run_id": snap.record.run_id if snap.record else None,
             "role": role,
-            "products": [summary(snap, p, role) for p in snap.products],
+            "products": [summary(snap, p, role, api_root(request)) for p in snap.products],
         }
 
     @router.get("/products/{product_id}", summary="A product's descriptor", tags=["metadata"])
@@ -261,12 +257,11 @@ def build_router(
     ) -> dict[str, Any]:
         """The product's descriptor (``config.meta.data_product`` of its latest version), every version's
         columns and access policy (readers, masked columns, how to request access)."""
-        remember_prefix(request)
         entry = token_of(credentials, request)
         snap = snapshot()
         product = product_of(snap, product_id)
         role = entry.role if entry else None
-        document = summary(snap, product, role)
+        document = summary(snap, product, role, api_root(request))
         document["descriptor"] = rowsmod.jsonable(dict(product.descriptor.raw))
         document["upstream_products"] = list(product.upstream_products)
         document["consumers"] = [e.name for e in product.exposures]
@@ -298,7 +293,6 @@ def build_router(
         """The product's Open Data Contract Standard v3 contract, as ``dp export odcs`` writes it (JSON)."""
         from dataproducts.governance.odcs import _warehouse_address, build_contract, ports_of
 
-        remember_prefix(request)
         token_of(credentials, request)
         snap = snapshot()
         product = product_of(snap, product_id)
@@ -310,7 +304,7 @@ def build_router(
             snap._contracts[product.id] = cached
         return cached
 
-    def latest_report(snap: Snapshot) -> tuple[str, dict[str, Any]] | None:
+    def latest_report() -> tuple[str, dict[str, Any]] | None:
         from dataproducts.runs import REPORTS, list_records
 
         for record in reversed(list_records(cfg.runs_dir)):
@@ -331,11 +325,10 @@ def build_router(
         """The product's entry of the newest SLO report (``dp report``, docs/slo.md): status, SLIs, error
         budget, trend and failing checks. Failing checks' sample values are shown only to a token whose role
         reads the latest version unmasked."""
-        remember_prefix(request)
         entry = token_of(credentials, request)
         snap = snapshot()
         product = product_of(snap, product_id)
-        found = latest_report(snap)
+        found = latest_report()
         if found is None:
             raise ApiError(404, "no SLO report yet: run dp nightly (or dp report)")
         run_id, report = found
@@ -370,7 +363,6 @@ def build_router(
         status, row count and every SLI's status, value, unit and reason (the SLO history store)."""
         from dataproducts.api.history import product_history
 
-        remember_prefix(request)
         token_of(credentials, request)
         snap = snapshot()
         product = product_of(snap, product_id)
@@ -389,7 +381,6 @@ def build_router(
         product_id: str,
         version: str | None,
     ) -> Response:
-        remember_prefix(request)
         entry = token_of(credentials, request)
         if entry is None:
             raise ApiError(
