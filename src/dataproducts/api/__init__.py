@@ -522,9 +522,9 @@ def build_router(
         include_in_schema=False,
     )
     def not_found(request: Request, rest: str) -> Response:
-        if request.method not in ("GET", "HEAD"):
+        if request.method != "GET":
             raise ApiError(
-                405, f"{request.method} is not allowed: the API is read-only", {"Allow": "GET, HEAD"}
+                405, f"{request.method} is not allowed: the API is read-only (GET)", {"Allow": "GET"}
             )
         raise ApiError(404, f"no such endpoint: {request.url.path[:120]}")
 
