@@ -91,21 +91,50 @@ def relation_columns(con: Connection, schema: str | None, name: str | None) -> l
 # --- parsing a value to its column's type -----------------------------------------------------------------------
 
 
+_INTEGERS = frozenset(
+    [
+        "tinyint",
+        "smallint",
+        "integer",
+        "int",
+        "bigint",
+        "hugeint",
+        "utinyint",
+        "usmallint",
+        "uinteger",
+        "ubigint",
+        "uhugeint",
+        "int1",
+        "int2",
+        "int4",
+        "int8",
+        "short",
+        "long",
+        "signed",
+    ]
+)
+_FLOATS = frozenset(("double", "double precision", "float", "float4", "float8", "real"))
+_STRINGS = frozenset(
+    ("varchar", "text", "string", "character varying", "character", "char", "bpchar", "uuid")
+)
+
+
 def _family(type_name: str) -> str | None:
-    t = type_name.lower()
-    if t in ("boolean", "bool"):
+    """The kind of value a column holds, from its catalog type's base name (``DECIMAL(12,2)``: decimal)."""
+    base = type_name.lower().split("(", 1)[0].strip()
+    if base in ("boolean", "bool"):
         return "boolean"
-    if any(k in t for k in ("int", "serial")) and "interval" not in t:
+    if base in _INTEGERS:
         return "integer"
-    if t.startswith(("decimal", "numeric")):
+    if base in ("decimal", "numeric"):
         return "decimal"
-    if t in ("double", "double precision", "float", "real", "float4", "float8"):
+    if base in _FLOATS:
         return "float"
-    if t == "date":
+    if base == "date":
         return "date"
-    if t.startswith("timestamp"):
+    if base.startswith("timestamp") and "[]" not in base:
         return "timestamp"
-    if t in ("varchar", "text", "string", "character varying", "uuid") or t.startswith(("varchar", "char")):
+    if base in _STRINGS:
         return "string"
     return None
 
