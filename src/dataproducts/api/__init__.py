@@ -13,6 +13,7 @@ the route class below turns any exception into one, so no traceback or server pa
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -31,7 +32,8 @@ from dataproducts.api.project import ProjectView, Snapshot, version_number
 from dataproducts.api.tokens import TokenEntry, TokenStore
 from dataproducts.config import ProjectConfig
 from dataproducts.errors import DataProductsError, HistoryError, WarehouseError
-from dataproducts.products import DataProduct, ProductVersion
+from dataproducts.governance.access import api_rows_path
+from dataproducts.products import DataProduct, ProductVersion, own_description
 from dataproducts.warehouse import LOCKED
 
 log = logging.getLogger("dataproducts.api")
@@ -203,13 +205,12 @@ def build_router(
         snap: Snapshot, product: DataProduct, version: ProductVersion, role: str | None, root: str
     ) -> dict[str, Any]:
         number = version_number(version)
-        base = f"{root}products/{product.id}"
         entry: dict[str, Any] = {
             "version": number,
             "relation": version.relation,
             "is_latest": version.is_latest,
             "deprecation_date": version.deprecation_date.isoformat() if version.deprecation_date else None,
-            "rows": f"{base}/versions/{number}/rows" if number is not None else f"{base}/rows",
+            "rows": root + api_rows_path(product.id, number),  # the api port's relation (dp access)
         }
         if role is not None:
             row = snap.access(product.id, number, role)
@@ -227,7 +228,7 @@ def build_router(
             "id": product.id,
             "name": product.name,
             "domain": product.domain,
-            "description": " ".join(product.description.split()),
+            "description": " ".join(own_description(product.description).split()),
             "owner": {"team": owner.team, "name": owner.name, "email": owner.email},
             "classification": d.classification,
             "personal_data": d.personal_data,
@@ -311,8 +312,6 @@ def build_router(
             for part in reversed(record.parts(REPORTS)):
                 path = part / "slo_report.json"
                 if path.is_file():
-                    import json
-
                     return record.run_id, json.loads(path.read_text(encoding="utf-8"))
         return None
 
