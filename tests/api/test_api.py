@@ -113,7 +113,8 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp("api")
     cfg = make_config(tmp)
-    generate(cfg.warehouse, scale=SMALL_SCALE, seed=7, as_of=AS_OF)
+    # NULL customer_ids on the last day: sales.orders fails a check, so its SLO entry has failing checks
+    generate(cfg.warehouse, scale=SMALL_SCALE, seed=7, as_of=AS_OF, faults=("nulls",))
     flags = [a for n in PATHS for a in (f"--{n.replace('_', '-')}", str(getattr(cfg, n)))]
     night = dp(
         "nightly", "--as-of", AS_OF.isoformat(), "--no-docs", *flags, env={"DBT_LOG_PATH": str(tmp / "logs")}
@@ -528,6 +529,17 @@ def test_unknown_products_versions_endpoints_and_methods_are_json_errors(served:
     _assert_error(served.get("/api/products/sales.orders/slo/history?days=0"), 400, served, contains="days")
 
 
+def _reads_again(served: Served) -> None:
+    """Once the writer is gone, reads resume (within seconds: a killed process can take a moment to go)."""
+    deadline = time.monotonic() + 10
+    while True:
+        reply = served.get("/api/products/sales.products/rows?limit=1", "analysts")
+        if reply.status == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert reply.status == 200, reply.body[:300]
+
+
 def test_a_locked_warehouse_is_a_prompt_503(served: Served) -> None:
     writer = duckdb.connect(str(served.config.warehouse))  # a build holds the file read-write
     try:
@@ -539,7 +551,7 @@ def test_a_locked_warehouse_is_a_prompt_503(served: Served) -> None:
         assert served.get("/api/products/sales.products").status == 200  # metadata needs no warehouse
     finally:
         writer.close()
-    assert served.get("/api/products/sales.products/rows?limit=1", "analysts").status == 200
+    _reads_again(served)
 
 
 def test_no_read_while_a_dbt_build_of_the_warehouse_runs(served: Served) -> None:
@@ -562,7 +574,7 @@ def test_no_read_while_a_dbt_build_of_the_warehouse_runs(served: Served) -> None
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # the shell and its sleep
         proc.wait()
-    assert served.get("/api/products/sales.products/rows?limit=1", "analysts").status == 200
+    _reads_again(served)
 
 
 # --- metadata -----------------------------------------------------------------------------------------------------
@@ -594,6 +606,18 @@ def test_metadata_products_descriptor_contract_slo_and_history(served: Served) -
     slo = served.get("/api/products/sales.orders/slo").json()
     assert slo["run_id"] == report["run_id"] and slo["product"]["status"] == entry["status"]
     assert set(slo["product"]["slis"]) == set(entry["slis"]) and "links" not in slo["product"]
+
+    # failing checks' sample values are data: only for a role that reads the latest version in clear
+    assert slo["product"]["failing_checks"], "the nulls fault failed no check of sales.orders"
+    assert all("samples" not in c for c in slo["product"]["failing_checks"])
+    api_rows = {(r["role"], r["product"], r["version"]): r for r in _access_rows(served)}
+    for role in served.tokens:
+        row = api_rows[(role, "sales.orders", 2)]
+        checks = served.get("/api/products/sales.orders/slo", role).json()["product"]["failing_checks"]
+        clear = row["allowed"] and not row["masked_columns"]
+        assert all(("samples" in c) == clear for c in checks), role
+        if clear:
+            assert checks == entry["failing_checks"]
 
     history = served.get("/api/products/sales.orders/slo/history").json()
     (run,) = history["runs"]
