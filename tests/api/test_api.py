@@ -9,7 +9,6 @@ import csv
 import io
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -559,20 +558,23 @@ def test_no_read_while_a_dbt_build_of_the_warehouse_runs(served: Served) -> None
     503 while a dbt writer of this project and warehouse is alive (a stand-in `dbt build` that sleeps)."""
     fake = served.tmp / "bin" / "dbt"
     fake.parent.mkdir(exist_ok=True)
-    fake.write_text("#!/bin/sh\nsleep 60\n")  # the shell keeps argv `sh .../dbt build`
-    fake.chmod(0o755)
+    fake.write_text("import time\ntime.sleep(60)\n")  # one process whose argv is `python .../dbt build`
     proc = subprocess.Popen(
-        ["/bin/sh", str(fake), "build"],
+        [sys.executable, str(fake), "build"],
         cwd=REPO,
         env={**os.environ, "DP_WAREHOUSE": str(served.config.warehouse)},
         start_new_session=True,
     )
     try:
+        cmdline = Path(f"/proc/{proc.pid}/cmdline")
+        deadline = time.monotonic() + 10
+        while b"build" not in cmdline.read_bytes() and time.monotonic() < deadline:
+            time.sleep(0.02)  # Popen can return before the child has exec'd: wait until it is `dbt build`
         reply = served.get("/api/products/sales.products/rows", "analysts")
         _assert_error(reply, 503, served, contains="a dbt build is running")
         assert reply.headers["retry-after"] == "30"
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # the shell and its sleep
+        proc.kill()
         proc.wait()
     _reads_again(served)
 
