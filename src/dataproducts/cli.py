@@ -916,12 +916,14 @@ def _add_token(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> Non
     )
     p.add_argument("--description", default="", help="create: who or what uses it")
     p.add_argument("--tokens-file", default=None, help="the tokens file (default: api_tokens of the project)")
+    _add_format(p)
     p.set_defaults(handler=_cmd_token)
 
 
 def _cmd_token(args: argparse.Namespace) -> int:
     from dataproducts.api.tokens import create_token, read_tokens, render_list, revoke_token
     from dataproducts.governance.access import load_roles
+    from dataproducts.jsonout import dumps, envelope
 
     cfg = _config(args)
     path = Path(args.tokens_file).expanduser().resolve() if args.tokens_file else cfg.api_tokens
@@ -937,18 +939,36 @@ def _cmd_token(args: argparse.Namespace) -> int:
             name=args.token_name,
             description=args.description,
         )
-        print(minted.token)
-        print(
-            f"dp token: created {minted.entry.name} for role {minted.entry.role} in {path} (shown once)",
-            file=sys.stderr,
-        )
+        entry = minted.entry
+        if _json(args):
+            doc = envelope(
+                ExitCode.OK, tokens_file=str(path), name=entry.name, role=entry.role, token=minted.token
+            )
+            print(dumps(doc))
+        else:
+            print(minted.token)
+        print(f"dp token: created {entry.name} for role {entry.role} in {path} (shown once)", file=sys.stderr)
     elif args.action == "list":
-        sys.stdout.write(render_list(read_tokens(path)))
+        tokens = read_tokens(path)
+        if _json(args):
+            listed = [t.model_dump(exclude={"sha256"}) for t in tokens]
+            print(dumps(envelope(ExitCode.OK, tokens_file=str(path), tokens=listed)))
+        else:
+            sys.stdout.write(render_list(tokens))
     else:
         if not args.name:
             raise UsageError("dp token revoke: name the token to revoke (dp token list)")
         entry = revoke_token(path, args.name)
-        print(f"dp token: revoked {entry.name} (role {entry.role}) in {path}")
+        if _json(args):
+            print(
+                dumps(
+                    envelope(
+                        ExitCode.OK, tokens_file=str(path), revoked={"name": entry.name, "role": entry.role}
+                    )
+                )
+            )
+        else:
+            print(f"dp token: revoked {entry.name} (role {entry.role}) in {path}")
     return ExitCode.OK
 
 
@@ -1117,6 +1137,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "dp publish                             # the newest build's versions as Parquet under files/",
         "dp publish --files-dir /srv/files --wait 600",
         "dp publish --format json | jq .path",
+    ),
+    "token": (
+        "dp token create --role analysts        # printed once; only its hash is kept",
+        "dp token list                          # names, roles, when made (never a token)",
+        "dp token revoke analysts-1 --format json",
     ),
     "verify": (
         "dp verify files                        # the run files/latest names",

@@ -76,3 +76,27 @@ def test_dp_token_list_on_a_damaged_file_exits_2_in_one_line(tmp_path: Path) -> 
     assert result.stderr.startswith(f"dp: error: {path}: tokens:") and len(result.stderr.splitlines()) == 1
     empty = dp("token", "list", "--tokens-file", str(tmp_path / "none.json"))
     assert empty.returncode == 0 and empty.stdout.startswith("no API tokens")
+
+
+def test_dp_token_json_documents(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    created = dp(
+        "token", "create", "--role", "app_kpi_alerting", "--tokens-file", str(path), "--format", "json"
+    )
+    assert created.returncode == 0, created.stderr
+    doc = json.loads(created.stdout)
+    assert (doc["status"], doc["exit_code"], doc["name"], doc["role"]) == (
+        "ok",
+        0,
+        "app_kpi_alerting-1",
+        "app_kpi_alerting",
+    )
+    assert TokenStore(path).lookup(doc["token"]) is not None
+    listed = json.loads(dp("token", "list", "--tokens-file", str(path), "--format", "json").stdout)
+    assert [set(t) for t in listed["tokens"]] == [{"name", "role", "created_at", "description"}]
+    assert doc["token"] not in json.dumps(listed)
+    revoked = json.loads(
+        dp("token", "revoke", "app_kpi_alerting-1", "--tokens-file", str(path), "--format", "json").stdout
+    )
+    assert revoked["revoked"] == {"name": "app_kpi_alerting-1", "role": "app_kpi_alerting"}
+    assert read_tokens(path) == []
