@@ -61,6 +61,7 @@ SLOW_FIRST = (
     "tests/integration/test_postgres_port.py",
     "tests/integration/test_nightly_postgres.py",  # about 80 s, 45 of them its nightly
     "tests/integration/test_access_postgres.py",  # about 70 s: one build, then each role's probes
+    "tests/api/test_api.py",  # about 40-60 s: one nightly, then the API server's requests
     "tests/integration/test_dbt_project.py",
     "tests/cli/test_diff_cli.py",
 )

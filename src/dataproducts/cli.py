@@ -865,13 +865,13 @@ def _add_access(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> No
         parents=[common],
         help="print the access matrix: product version x role x port, allowed, masked columns",
         description="Parse the project (dbt parse) and print who may read what: one row per product version "
-        "relation, consumer role (roles.yml) and port (postgres, files), with the relation that role reads "
+        "relation, consumer role (roles.yml) and port (postgres, files, api), with the relation that role reads "
         "(the masked view for a masked reader), whether it may, and the columns it reads as NULL. The policy "
         "is each version's descriptor key `access` (docs/descriptor.md); `dp check` validates it.",
     )
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
     p.add_argument(
-        "--port", choices=["postgres", "files"], action="append", help="only these ports (repeatable)"
+        "--port", choices=["postgres", "files", "api"], action="append", help="only these ports (repeatable)"
     )
     _add_select(p, "list")
     p.add_argument("--manifest", default=None, help="use this manifest.json instead of running dbt parse")
@@ -892,6 +892,83 @@ def _cmd_access(args: argparse.Namespace) -> int:
         ports=tuple(dict.fromkeys(args.port)) if args.port else PORTS,
     )
     sys.stdout.write(render_json(rows) if args.format == "json" else render_table(rows))
+    return ExitCode.OK
+
+
+# --- token --------------------------------------------------------------------------------------------------
+
+
+def _add_token(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    p = sub.add_parser(
+        "token",
+        parents=[common],
+        help="mint, list or revoke the data API's bearer tokens (one role of roles.yml each)",
+        description="The data API's bearer tokens (docs/api.md). `create --role ROLE` mints a token, prints it "
+        "once on stdout and stores only its SHA-256 hash in the tokens file (api_tokens in dataproducts.yml, "
+        "DP_API_TOKENS, or --tokens-file; default api_tokens.json, git-ignored, mode 0600); `list` shows names "
+        "and roles; `revoke NAME` removes one. A running server sees the change on its next request.",
+    )
+    p.add_argument("action", choices=["create", "list", "revoke"], help="what to do")
+    p.add_argument("name", nargs="?", default=None, help="revoke: the token's name")
+    p.add_argument("--role", default=None, help="create: the role of roles.yml the token reads as")
+    p.add_argument(
+        "--name", dest="token_name", default=None, help="create: a name for it (default <role>-<n>)"
+    )
+    p.add_argument("--description", default="", help="create: who or what uses it")
+    p.add_argument("--tokens-file", default=None, help="the tokens file (default: api_tokens of the project)")
+    _add_format(p)
+    p.set_defaults(handler=_cmd_token)
+
+
+def _cmd_token(args: argparse.Namespace) -> int:
+    from dataproducts.api.tokens import create_token, read_tokens, render_list, revoke_token
+    from dataproducts.governance.access import load_roles
+    from dataproducts.jsonout import dumps, envelope
+
+    cfg = _config(args)
+    path = Path(args.tokens_file).expanduser().resolve() if args.tokens_file else cfg.api_tokens
+    if args.action == "create":
+        if not args.role or args.name:
+            raise UsageError(
+                "dp token create: give --role ROLE (and no positional name; --name NAME names it)"
+            )
+        minted = create_token(
+            path,
+            load_roles(cfg.project_dir),
+            role=args.role,
+            name=args.token_name,
+            description=args.description,
+        )
+        entry = minted.entry
+        if _json(args):
+            doc = envelope(
+                ExitCode.OK, tokens_file=str(path), name=entry.name, role=entry.role, token=minted.token
+            )
+            print(dumps(doc))
+        else:
+            print(minted.token)
+        print(f"dp token: created {entry.name} for role {entry.role} in {path} (shown once)", file=sys.stderr)
+    elif args.action == "list":
+        tokens = read_tokens(path)
+        if _json(args):
+            listed = [t.model_dump(exclude={"sha256"}) for t in tokens]
+            print(dumps(envelope(ExitCode.OK, tokens_file=str(path), tokens=listed)))
+        else:
+            sys.stdout.write(render_list(tokens))
+    else:
+        if not args.name:
+            raise UsageError("dp token revoke: name the token to revoke (dp token list)")
+        entry = revoke_token(path, args.name)
+        if _json(args):
+            print(
+                dumps(
+                    envelope(
+                        ExitCode.OK, tokens_file=str(path), revoked={"name": entry.name, "role": entry.role}
+                    )
+                )
+            )
+        else:
+            print(f"dp token: revoked {entry.name} (role {entry.role}) in {path}")
     return ExitCode.OK
 
 
@@ -960,6 +1037,7 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser], _Parser], None]] 
     _add_catalog,
     _add_export,
     _add_access,
+    _add_token,
     _add_report,
     _add_nightly,
     _add_simulate,
@@ -1059,6 +1137,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "dp publish                             # the newest build's versions as Parquet under files/",
         "dp publish --files-dir /srv/files --wait 600",
         "dp publish --format json | jq .path",
+    ),
+    "token": (
+        "dp token create --role analysts        # printed once; only its hash is kept",
+        "dp token list                          # names, roles, when made (never a token)",
+        "dp token revoke analysts-1 --format json",
     ),
     "verify": (
         "dp verify files                        # the run files/latest names",

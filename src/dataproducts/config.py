@@ -40,6 +40,7 @@ _PATH_SETTINGS: dict[str, tuple[str, str]] = {
     "history": ("DP_HISTORY", "warehouse/slo_history.duckdb"),
     "runs_dir": ("DP_RUNS_DIR", "runs"),
     "files_dir": ("DP_FILES_DIR", "files"),
+    "api_tokens": ("DP_API_TOKENS", "api_tokens.json"),  # the data API's token hashes (dataproducts.api)
 }
 DEFAULT_RETENTION_DAYS = 30
 MAX_RETENTION_DAYS = 36500
@@ -60,6 +61,7 @@ class ProjectConfig:
     settings: Mapping[str, Any] = field(default_factory=dict)
     profile: DbtProfile | None = None  # the project's dbt profile (profile.py), None when not read
     target: str | None = None  # dbt target asked for (--target); None: DBT_TARGET or the profile's own
+    api_tokens: Path = Path("api_tokens.json")  # the data API's bearer token hashes (dataproducts.api.tokens)
 
     @property
     def db(self) -> Warehouse:

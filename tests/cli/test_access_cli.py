@@ -17,7 +17,7 @@ def test_dp_access_json_lists_every_product_version_role_and_port(tmp_path: Path
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
     assert rows and all(set(r) == KEYS for r in rows)
-    assert {r["port"] for r in rows} == {"postgres", "files"}
+    assert {r["port"] for r in rows} == {"postgres", "files", "api"}
     products = {r["product"] for r in rows}
     assert "customers.customers" in products and "sales.orders" in products
     by_key = {(r["product"], r["version"], r["role"], r["port"]): r for r in rows}

@@ -30,7 +30,7 @@ from dataproducts.governance.parsing import manifest_from
 from dataproducts.products import DataProduct, ProductVersion, load_products, select_products
 
 ROLES_FILE = Path("roles.yml")
-PORTS: tuple[str, ...] = ("postgres", "files")
+PORTS: tuple[str, ...] = ("postgres", "files", "api")
 MASKED_SUFFIX = "_masked"
 RoleKind = Literal["domain", "application", "broad"]
 DOMAIN_ROLE_PREFIX = "domain_"
@@ -128,8 +128,10 @@ class AccessRow:
     product: str  # the product id, ``<domain>.<name>``
     version: int | None
     role: str
-    port: str  # postgres | files
-    relation: str  # what the role reads: the masked view for a masked reader, the base relation otherwise
+    port: str  # postgres | files | api
+    # what the role reads: the masked view for a masked reader, the base relation otherwise; on the files port
+    # its folder of the run, on the api port the rows path under the API's root (``/api/``)
+    relation: str
     allowed: bool
     masked_columns: tuple[str, ...] = ()
 
@@ -165,6 +167,13 @@ def _version_number(version: ProductVersion) -> int | None:
         return int(version.version)
     except ValueError:
         return None
+
+
+def api_rows_path(product_id: str, version: int | None) -> str:
+    """Where the data API serves a version's rows, relative to its root (``/api/``; docs/api.md)."""
+    if version is None:
+        return f"products/{product_id}/rows"
+    return f"products/{product_id}/versions/{version}/rows"
 
 
 def personal_columns(version: ProductVersion) -> tuple[str, ...]:
@@ -203,6 +212,8 @@ def _relation(policy: VersionPolicy, role: str, port: str) -> tuple[str, bool, t
     version = policy.version
     if port == "files":
         return f"roles/{role}/{policy.product.domain}/{version.alias}", allowed, masked
+    if port == "api":
+        return api_rows_path(policy.product.id, _version_number(version)), allowed, masked
     relation = policy.masked_relation if masked and policy.masked_relation else version.relation
     return relation, allowed, masked
 
