@@ -66,6 +66,7 @@ def _project(project_copy: Path, alerts: dict[str, Any] | None) -> Path:
 
 
 def _copy(cfg: ProjectConfig, dest: Path) -> ProjectConfig:
+    dest.mkdir(parents=True)
     mine = make_config(dest)
     shutil.copy2(cfg.warehouse, mine.warehouse)
     shutil.copytree(cfg.target_dir, mine.target_dir)

@@ -268,3 +268,51 @@ def test_a_lineage_server_that_is_down_is_one_warning_not_a_failed_night(late: N
         and "failed after 0 of" in warnings[0]
     )
     assert (late.config.reports_dir / "latest" / "slo_report.json").is_file()
+
+
+def test_dataproducts_yml_transports_resend_the_same_runs(clean: Night, tmp_path: Path) -> None:
+    """The `openlineage:` section's transports (HTTP with the key from the environment, a file relative to
+    the project) on the clean night's record: the same events, the same run ids as the night sent."""
+    from dataproducts.lineage import emit_nightly, load_lineage
+    from dataproducts.runs import read_record
+
+    section = {
+        "transport": [
+            {"type": "http", "url": "", "api_key_env": "DP_TEST_OL_KEY"},
+            {"type": "file", "path": "lineage/events.jsonl"},
+            {"type": "http", "url": "http://127.0.0.1:9", "api_key_env": "DP_TEST_OL_UNSET", "name": "unset"},
+        ]
+    }
+    record = read_record(clean.record)
+    statuses = {p["id"]: p["status"] for p in clean.report["products"]}
+    with Receiver() as rx:
+        section["transport"][0]["url"] = rx.base
+        cfg = dataclasses.replace(clean.config, project_dir=tmp_path, settings={"openlineage": section})
+        settings = load_lineage(cfg, {})
+        result = emit_nightly(
+            cfg,
+            record,
+            started_at=_start(clean),
+            statuses=statuses,
+            settings=settings,
+            environ={"DP_TEST_OL_KEY": "k-123"},
+        )
+        posted = rx.requests("/api/v1/lineage")
+    assert result is not None and result.problems == (
+        "openlineage: transport 'unset' not set up: environment variable DP_TEST_OL_UNSET (api_key_env) is not set",
+    )
+    assert {r.headers["Authorization"] for r in posted} == {"Bearer k-123"}
+    lines = (tmp_path / "lineage" / "events.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == [r.body for r in posted]
+    night = {(e.body["job"]["name"], e.body["run"]["runId"]) for e in clean.lineage}
+    again = {(e.body["job"]["name"], e.body["run"]["runId"]) for e in posted}
+    assert again == night, "a record's run ids never change"
+
+
+def _start(night: Night) -> Any:
+    import datetime as dt
+
+    (first,) = [
+        r.body for r in night.lineage if r.body["job"]["name"] == "nightly" and r.body["eventType"] == "START"
+    ]
+    return dt.datetime.fromisoformat(first["eventTime"].replace("Z", "+00:00"))
