@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from conftest import AS_OF, REPO, SMALL_SCALE, dp, make_config
+from conftest import AS_OF, REPO, SMALL_SCALE, copy_ignore, dp, make_config
 from dataproducts.config import ProjectConfig
 from dataproducts.generate import generate
 from http_receiver import Receiver
@@ -28,7 +29,7 @@ class Night:
     returncode: int
     stdout: str
     stderr: str
-    lineage: tuple[Any, ...] = ()  # the OpenLineage requests a receiver got during the night
+    received: tuple[Any, ...] = ()  # the requests a receiver on 127.0.0.1 got during the night
     lineage_file: Path | None = None
 
     @property
@@ -38,6 +39,10 @@ class Night:
 
     def product(self, product_id: str) -> dict:
         return next(p for p in self.report["products"] if p["id"] == product_id)
+
+    @property
+    def lineage_requests(self) -> list[Any]:
+        return [r for r in self.received if r.path.startswith("/api/v1/lineage")]
 
     @property
     def record(self) -> Path:
@@ -95,7 +100,7 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Night:
             },
         )
         night = _night(tmp, (), env=env)
-        return dataclasses.replace(night, lineage=tuple(rx.requests()), lineage_file=events)
+        return dataclasses.replace(night, received=tuple(rx.requests()), lineage_file=events)
 
 
 def _closed_port() -> int:
@@ -104,15 +109,42 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
+ALERT_SECRET = "T0/B0/s3cr3t-path"
+
+
+def _project_with(tmp: Path, settings: dict[str, Any]) -> Path:
+    """A copy of the project (sources only) whose dataproducts.yml holds ``settings``."""
+    dest = tmp / "project"
+    generated = (".venv", "target", "logs", "reports", "warehouse", "runs", "files", ".git", "*.duckdb")
+    caches = ("__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache")
+    shutil.copytree(REPO, dest, ignore=copy_ignore(REPO, *generated, *caches))
+    (dest / "dataproducts.yml").write_text(json.dumps(settings), encoding="utf-8")  # JSON is YAML
+    return dest
+
+
 @pytest.fixture(scope="module")
 def late(tmp_path_factory: pytest.TempPathFactory) -> Night:
-    """A late feed; its lineage server is down (nothing listens on the port): the night goes on."""
+    """A late feed (every product breached). Its lineage server is down (nothing listens on the port) and
+    its alerts go to a receiver (one webhook answers, one fails): the night goes on either way."""
+    tmp = tmp_path_factory.mktemp("nightly-late")
     env = {
         "OPENLINEAGE__TRANSPORT__TYPE": "http",
         "OPENLINEAGE__TRANSPORT__URL": f"http://127.0.0.1:{_closed_port()}",
         "OPENLINEAGE__TRANSPORT__RETRY": '{"total": 0}',
     }
-    return _night(tmp_path_factory.mktemp("nightly-late"), ("late",), "--no-docs", env=env)
+    with Receiver() as rx:
+        rx.script(f"/down/{ALERT_SECRET}", [500])
+        alerts = {
+            "max_attempts": 2,
+            "max_seconds": 5,
+            "webhooks": [
+                {"name": "ops", "format": "json", "url": rx.url("/alerts")},
+                {"name": "down", "format": "slack", "url": rx.url(f"/down/{ALERT_SECRET}")},
+            ],
+        }
+        project = _project_with(tmp, {"alerts": alerts})
+        night = _night(tmp, ("late",), "--no-docs", "--project-dir", str(project), env=env)
+        return dataclasses.replace(night, received=tuple(rx.requests()))
 
 
 @pytest.fixture(scope="module")
@@ -215,8 +247,8 @@ def test_nightly_sends_valid_openlineage_run_events_over_http_and_to_a_file(clea
     from lineage.checks import check_nightly_events
 
     assert clean.returncode == 0, clean.stdout + clean.stderr
-    posted = [r for r in clean.lineage if r.path == "/api/v1/lineage"]
-    assert posted and len(posted) == len(clean.lineage)
+    posted = [r for r in clean.lineage_requests if r.path == "/api/v1/lineage"]
+    assert posted and len(posted) == len(clean.lineage_requests)
     assert {r.headers.get("Authorization") for r in posted} == {"Bearer night-key"}
     assert {r.headers.get("Content-Type") for r in posted} == {"application/json"}
     events = [r.body for r in posted]
@@ -304,7 +336,7 @@ def test_dataproducts_yml_transports_resend_the_same_runs(clean: Night, tmp_path
     assert {r.headers["Authorization"] for r in posted} == {"Bearer k-123"}
     lines = (tmp_path / "lineage" / "events.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in lines] == [r.body for r in posted]
-    night = {(e.body["job"]["name"], e.body["run"]["runId"]) for e in clean.lineage}
+    night = {(e.body["job"]["name"], e.body["run"]["runId"]) for e in clean.lineage_requests}
     again = {(e.body["job"]["name"], e.body["run"]["runId"]) for e in posted}
     assert again == night, "a record's run ids never change"
 
@@ -313,6 +345,31 @@ def _start(night: Night) -> Any:
     import datetime as dt
 
     (first,) = [
-        r.body for r in night.lineage if r.body["job"]["name"] == "nightly" and r.body["eventType"] == "START"
+        r.body
+        for r in night.lineage_requests
+        if r.body["job"]["name"] == "nightly" and r.body["eventType"] == "START"
     ]
     return dt.datetime.fromisoformat(first["eventTime"].replace("Z", "+00:00"))
+
+
+# --- alerts (dataproducts.alerts) -------------------------------------------------------------------------------
+
+
+def test_the_night_posts_its_breached_products_and_a_failing_webhook_is_one_warning(late: Night) -> None:
+    assert late.returncode == 1, late.stdout + late.stderr
+    (posted,) = [r.body for r in late.received if r.path == "/alerts"]
+    products = late.report["products"]
+    assert [a["product"] for a in posted["alerts"]] == [
+        p["id"] for p in products
+    ]  # all breached, worst first
+    assert posted["run_id"] == late.record.name
+    for alert, product in zip(posted["alerts"], products, strict=True):
+        assert alert["status"] == "breached" and alert["owner"] == product["owner"]
+        assert any(r.startswith("freshness breached: ") for r in alert["reasons"])
+    assert len([r for r in late.received if r.path.startswith("/down/")]) == 2  # retried once
+    warnings = [line for line in late.stderr.splitlines() if "alerts" in line]
+    assert len(warnings) == 1 and warnings[0].startswith(
+        "dp: warning: alerts: webhook down (http://127.0.0.1:"
+    )
+    assert "HTTP 500" in warnings[0] and "s3cr3t" not in late.stdout + late.stderr
+    assert f"alerts: {len(products)} product(s) posted to ops" in late.stdout
