@@ -313,12 +313,14 @@ def test_dataproducts_yml_transports_resend_the_same_runs(clean: Night, tmp_path
             {"type": "http", "url": "", "api_key_env": "DP_TEST_OL_KEY"},
             {"type": "file", "path": "lineage/events.jsonl"},
             {"type": "http", "url": "http://127.0.0.1:9", "api_key_env": "DP_TEST_OL_UNSET", "name": "unset"},
+            {"type": "http", "url": "", "endpoint": "api/v1/failing?token=s3cret", "name": "failing"},
         ]
     }
     record = read_record(clean.record)
     statuses = {p["id"]: p["status"] for p in clean.report["products"]}
     with Receiver() as rx:
-        section["transport"][0]["url"] = rx.base
+        rx.script("/api/v1/failing", [503])
+        section["transport"][0]["url"] = section["transport"][3]["url"] = rx.base
         cfg = dataclasses.replace(clean.config, project_dir=tmp_path, settings={"openlineage": section})
         settings = load_lineage(cfg, {})
         result = emit_nightly(
@@ -330,9 +332,13 @@ def test_dataproducts_yml_transports_resend_the_same_runs(clean: Night, tmp_path
             environ={"DP_TEST_OL_KEY": "k-123"},
         )
         posted = rx.requests("/api/v1/lineage")
-    assert result is not None and result.problems == (
-        "openlineage: transport 'unset' not set up: environment variable DP_TEST_OL_UNSET (api_key_env) is not set",
+    assert result is not None
+    unset, failing = result.problems
+    assert unset == (
+        "openlineage: transport 'unset' not set up: environment variable DP_TEST_OL_UNSET (api_key_env) is not set"
     )
+    assert failing.startswith(f"openlineage: http {rx.base} failed after 0 of {len(posted)} events: ")
+    assert "s3cret" not in failing and "\n" not in failing
     assert {r.headers["Authorization"] for r in posted} == {"Bearer k-123"}
     lines = (tmp_path / "lineage" / "events.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in lines] == [r.body for r in posted]

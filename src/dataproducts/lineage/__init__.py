@@ -220,4 +220,5 @@ def _reason(exc: BaseException) -> str:
 
     text = first_line(exc)
     text = re.sub(r"(https?://[^/\s'\"]+)[^\s'\"]*", r"\1", text)
+    text = re.sub(r"with url: \S+", "with url: …", text)  # requests' wording: the endpoint, query and all
     return text[:300]
