@@ -155,3 +155,22 @@ def test_notify_without_alerts_or_with_an_unset_url_env_writes_nothing(
     result = dp("report", "--notify", *_args(cfg, project), env={"DP_TEST_UNSET_HOOK": ""})
     assert result.returncode == 2 and "DP_TEST_UNSET_HOOK (url_env) is not set" in result.stderr
     assert not cfg.reports_dir.exists(), "nothing written before the settings are right"
+
+
+def test_nightly_refuses_wrong_alert_and_lineage_settings_before_running_anything(
+    project_copy: Path, tmp_path: Path
+) -> None:
+    settings = {
+        "alerts": {"webhooks": [{"format": "email", "url": "https://hooks.example.com/x"}]},
+        "openlineage": {"transport": {"type": "kafka"}},
+    }
+    (project_copy / "dataproducts.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+    cfg = make_config(tmp_path)
+    result = dp("nightly", "--as-of", AS_OF.isoformat(), *_args(cfg, project_copy))
+    assert result.returncode == 2, result.stdout + result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("dp: error: dp nightly ran nothing: (1) ") and "Traceback" not in line
+    assert "dataproducts.yml: openlineage.transport.type: expected one of http, file, console" in line
+    assert "dataproducts.yml: alerts.webhooks[0].format: expected one of slack, teams, json" in line
+    assert not cfg.runs_dir.exists() or not [p for p in cfg.runs_dir.iterdir() if not p.name.startswith(".")]
+    assert not cfg.reports_dir.exists()
