@@ -151,7 +151,10 @@ def late(tmp_path_factory: pytest.TempPathFactory) -> Night:
 def drifted(tmp_path_factory: pytest.TempPathFactory) -> Night:
     tmp = tmp_path_factory.mktemp("nightly-drift")
     events = tmp / "openlineage.jsonl"
-    env = _openlineage_yml(tmp, {"file": {"type": "file", "log_file_path": str(events), "append": True}})
+    down = {"type": "http", "url": f"http://127.0.0.1:{_closed_port()}", "retry": {"total": 0}}
+    env = _openlineage_yml(
+        tmp, {"file": {"type": "file", "log_file_path": str(events), "append": True}, "down": down}
+    )
     night = _night(tmp, ("schema_drift",), "--no-docs", env=env)
     return dataclasses.replace(night, lineage_file=events)
 
@@ -284,6 +287,12 @@ def test_a_product_that_did_not_build_fails_its_lineage_run(drifted: Night) -> N
     assert end["eventType"] == "FAIL"
     assert "dbt build" in end["run"]["facets"]["errorMessage"]["message"]
     assert by_job["sales.products"][-1]["eventType"] == "COMPLETE"
+    # the composite's other transport, a server that is down: one warning, the file has every event
+    (warning,) = [line for line in drifted.stderr.splitlines() if "openlineage" in line]
+    assert (
+        warning.startswith("dp: warning: openlineage: http http://127.0.0.1:")
+        and "failed after 0 of" in warning
+    )
     nightly_end = [e for e in events if e["job"]["name"] == "nightly"][-1]
     assert (
         nightly_end["eventType"] == "FAIL"

@@ -114,10 +114,42 @@ def _transports(settings: LineageSettings, environ: Any) -> tuple[list[tuple[str
         client = OpenLineageClient(config=dict(settings.client_config or {}))
     except Exception as exc:
         return [], [f"openlineage: the client's configuration ({settings.origin}) failed: {first_line(exc)}"]
-    label = client.transport.kind or "transport"
-    if label == "http":
-        label = f"http {_redacted(getattr(client.transport, 'url', None))}"
-    return [(label, client)], []
+    from openlineage.client.transport.composite import CompositeTransport
+
+    transport = client.transport
+    if not isinstance(transport, CompositeTransport):
+        return [(_label(transport), client)], []
+    try:
+        children = list(transport.transports)
+    except Exception as exc:
+        return [], [f"openlineage: a transport of {settings.origin} failed: {first_line(exc)}"]
+    # each of a composite's transports on its own, through the client (its facets, filters and tags), so
+    # that one that fails is reported, not only logged by the client while the others go on
+    return [(_label(child), _Through(client, child)) for child in children], []
+
+
+def _label(transport: Any) -> str:
+    kind = transport.kind or "transport"
+    if kind == "http":
+        return f"http {_redacted(getattr(transport, 'url', None))}"
+    if kind == "file":
+        return f"file {getattr(getattr(transport, 'config', None), 'log_file_path', '?')}"
+    return str(kind)
+
+
+class _Through:
+    """One transport of a composite, sent to through the client that made it."""
+
+    def __init__(self, client: Any, transport: Any) -> None:
+        self.client = client
+        self.transport = transport
+
+    def emit(self, event: Any) -> None:
+        self.client.transport = self.transport
+        self.client.emit(event)
+
+    def close(self, timeout: float = -1) -> bool:
+        return bool(self.transport.close(timeout))
 
 
 def warehouse_namespace(cfg: ProjectConfig) -> str:
