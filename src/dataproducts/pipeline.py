@@ -628,18 +628,28 @@ class _Nightly:
         doc = written.report.document
         statuses = {p["id"]: p["status"] for p in doc["products"]}
         lines: list[str] = []
-        emitted = emit_nightly(
-            self.cfg, run_record, started_at=self.started_at, statuses=statuses, select=self.options.select
-        )
-        if emitted is not None:
-            self.progress.line(emitted.line())
-            lines += emitted.problems
-        settings = load_alerts(self.cfg) if self.options.notify else None
-        if settings is not None:
-            result = notify(settings, written)
-            for line in result.posted:
-                self.progress.line(line)
-            lines += result.failures
+        try:
+            emitted = emit_nightly(
+                self.cfg,
+                run_record,
+                started_at=self.started_at,
+                statuses=statuses,
+                select=self.options.select,
+            )
+            if emitted is not None:
+                self.progress.line(emitted.line())
+                lines += emitted.problems
+        except Exception as exc:  # the report is written: lineage never fails the night
+            lines.append(f"openlineage: no events sent: {first_line(exc)}")
+        try:
+            settings = load_alerts(self.cfg) if self.options.notify else None
+            if settings is not None:
+                result = notify(settings, written)
+                for line in result.posted:
+                    self.progress.line(line)
+                lines += result.failures
+        except Exception as exc:  # nor do alerts
+            lines.append(f"alerts: none posted: {first_line(exc)}")
         for line in lines:
             print(f"dp: warning: {line}", file=sys.stderr)
 
