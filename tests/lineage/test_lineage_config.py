@@ -29,7 +29,7 @@ def _cfg(root: Path, section: Any = None) -> ProjectConfig:
 
 
 def _client_file(path: Path, log_file_path: str) -> Path:
-    transport = {"type": "file", "log_file_path": log_file_path, "append": True}
+    transport = {"type": "file", "log_file_path": log_file_path}
     path.write_text(
         json.dumps({"transport": {"type": "composite", "transports": [transport]}}), encoding="utf-8"
     )
@@ -62,6 +62,26 @@ def test_the_project_openlineage_yml_is_read_when_dataproducts_yml_has_no_sectio
     assert settings.client_config is not None
     (inner,) = settings.client_config["transport"]["transports"]
     assert inner["log_file_path"] == str(tmp_path / "events.jsonl"), "relative to the project, not the cwd"
+    assert inner["append"] is True, "one file, one JSON event per line"
+
+
+def test_a_client_file_transport_that_says_append_false_keeps_it(tmp_path: Path) -> None:
+    (tmp_path / "openlineage.yml").write_text(
+        "transport:\n  type: file\n  log_file_path: /var/tmp/ol\n  append: false\n", encoding="utf-8"
+    )
+    settings = load_lineage(_cfg(tmp_path), {})
+    assert settings.client_config is not None
+    assert settings.client_config["transport"] == {
+        "type": "file",
+        "log_file_path": "/var/tmp/ol",
+        "append": False,
+    }
+
+
+def test_log_file_path_is_the_clients_name_for_path(tmp_path: Path) -> None:
+    section = {"transport": {"type": "file", "log_file_path": "ol.jsonl"}}
+    (spec,) = load_lineage(_cfg(tmp_path, section), {}).transports
+    assert spec.path == tmp_path / "ol.jsonl"
 
 
 def test_dataproducts_yml_beats_the_project_openlineage_yml(tmp_path: Path) -> None:

@@ -8,7 +8,8 @@
 5. Otherwise no events (never the client's fallback of printing to the console).
 
 In the client's files (2, 4) a file transport's relative ``log_file_path`` is resolved against the project
-directory, like every other path ``dp`` reads, never against the current directory.
+directory, like every other path ``dp`` reads, never against the current directory, and ``append`` is true
+unless the file says otherwise: one file with one JSON event per line.
 
 ``dataproducts.yml``::
 
@@ -41,7 +42,7 @@ TRANSPORT_TYPES = ("http", "file", "console")
 _SECTION_KEYS = {"namespace", "transport", "enabled"}
 _KEYS = {
     "http": {"type", "name", "url", "endpoint", "api_key_env", "timeout"},
-    "file": {"type", "name", "path"},
+    "file": {"type", "name", "path", "log_file_path"},
     "console": {"type", "name"},
 }
 # a lineage server that is down must not hold the nightly up: 3 tries, 0.5 s then 1 s apart
@@ -90,6 +91,9 @@ def _anchor_files(transport: Any, root: Path) -> Any:
         path = Path(out["log_file_path"]).expanduser()
         if "://" not in out["log_file_path"] and not path.is_absolute():
             out["log_file_path"] = str(root / path)
+        out.setdefault(
+            "append", True
+        )  # one file, one JSON event per line (the client's default: a file each)
     if out.get("type") == "composite":
         inner = out.get("transports")
         if isinstance(inner, list):
@@ -128,7 +132,9 @@ def _spec(raw: Any, index: int, where: str, root: Path) -> TransportSpec:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r} for type {kind}{hint}")
     name = raw.get("name", f"{kind} {index + 1}")
     if kind == "file":
-        value = raw.get("path")
+        if "path" in raw and "log_file_path" in raw:
+            raise ConfigError(f"{where}: give path or log_file_path (the same setting), not both")
+        value = raw.get("path", raw.get("log_file_path"))
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"{where}.path: expected a file path (relative to the project)")
         path = Path(value).expanduser()
