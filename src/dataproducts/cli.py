@@ -467,7 +467,7 @@ def _alert_settings(cfg: Any) -> Any:
     if settings is None:
         raise UsageError(f"--notify: {cfg.project_dir / CONFIG_FILE} has no alerts: section (docs/alerts.md)")
     if settings.problems:
-        raise ConfigError(settings.problems[0])
+        raise ConfigError(f"{cfg.project_dir / CONFIG_FILE}: {settings.problems[0]}")
     return settings
 
 

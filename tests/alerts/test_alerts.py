@@ -74,6 +74,28 @@ def test_a_missing_url_env_is_a_problem_of_that_webhook_only() -> None:
         "alerts webhook 'webhook 1': environment variable NOT_SET (url_env) is not set"
     ]
     assert settings.webhooks[1].url == "https://t.example.com/x"
+    with Receiver() as rx:
+        settings = load_alerts(
+            _cfg(
+                {
+                    "webhooks": [
+                        {"format": "json", "url_env": "NOT_SET"},
+                        {"format": "json", "url": rx.url("/ok")},
+                    ]
+                }
+            ),
+            {},
+        )
+        assert settings is not None
+        skipped, posted = deliver(settings, lambda w: build_alerts(DOC, REPORT, w.on))
+        assert len(rx.requests("/ok")) == 1
+    assert (
+        skipped.line()
+        == "alerts: webhook webhook 1 skipped: environment variable NOT_SET (url_env) is not set"
+    )
+    assert posted.ok and posted.line().startswith(
+        "alerts: 4 product(s) posted to webhook 2 (http://127.0.0.1:"
+    )
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,7 @@ class AlertsConfig:
 
     @property
     def problems(self) -> list[str]:
-        return [w.problem for w in self.webhooks if w.problem]
+        return [f"alerts webhook {w.name!r}: {w.problem}" for w in self.webhooks if w.problem]
 
 
 def redact(url: str | None) -> str:
@@ -127,7 +127,7 @@ def _webhook(raw: Any, index: int, where: str, environ: Mapping[str, str]) -> We
             raise ConfigError(f"{where}.url_env: expected an environment variable name, got {env!r}")
         url = environ.get(env) or None
         if url is None:
-            problem = f"alerts webhook {name!r}: environment variable {env} (url_env) is not set"
+            problem = f"environment variable {env} (url_env) is not set"
         else:
             url = _url(url, f"{env} (url_env of {where})")
     return Webhook(name=name, format=fmt, url=url, on=tuple(dict.fromkeys(on)), problem=problem)

@@ -37,8 +37,9 @@ class Delivery:
     def line(self) -> str:
         if self.ok:
             return f"alerts: {self.alerts} product(s) posted to {self.webhook.shown}"
-        tries = f" after {self.attempts} attempt(s)" if self.attempts else ""
-        return f"alerts: webhook {self.webhook.shown} failed{tries}: {self.error}"
+        if not self.attempts:
+            return f"alerts: webhook {self.webhook.shown} skipped: {self.error}"
+        return f"alerts: webhook {self.webhook.shown} failed after {self.attempts} attempt(s): {self.error}"
 
 
 def _retry_after(exc: urllib.error.HTTPError) -> float | None:
