@@ -99,6 +99,18 @@ def test_report_notify_posts_every_format_and_keeps_its_exit_code(
             "report", "--notify", *_args(cfg, project), env={"TEST_SLACK_HOOK": rx.url(f"/slack/{SECRET}")}
         )
         received = rx.requests()
+        as_json = dp(
+            "report",
+            "--notify",
+            "--format",
+            "json",
+            *_args(cfg, project),
+            env={"TEST_SLACK_HOOK": rx.url(f"/slack/{SECRET}")},
+        )
+        assert len(rx.requests(f"/slack/{SECRET}")) == 2  # posted again
+    assert as_json.returncode == 1
+    assert json.loads(as_json.stdout)["overall_status"] == "breached", "stdout: the one JSON document"
+    assert "webhook down" in as_json.stderr and "secret" not in as_json.stdout + as_json.stderr
     assert result.returncode == 1, result.stdout + result.stderr  # breached, as without --notify
     doc = json.loads((cfg.reports_dir / "latest" / "slo_report.json").read_text(encoding="utf-8"))
     breached = [p for p in doc["products"] if p["status"] == "breached"]
