@@ -490,6 +490,12 @@ def _add_report(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> No
     _add_target(p)
     p.add_argument("--quiet", "-q", action="store_true", help="print only the report's path")
     _add_format(p)
+    p.add_argument(
+        "--notify",
+        action="store_true",
+        help="post breached and at-risk products to the webhooks of alerts: in dataproducts.yml (a failing "
+        "webhook is a warning, never another exit code; docs/alerts.md)",
+    )
     p.set_defaults(handler=_cmd_report)
 
 
@@ -498,6 +504,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     _no_quiet_json(args)
     cfg = _target_config(args)
+    alerts = _alert_settings(cfg) if args.notify else None
     written = report(
         cfg,
         run=args.run,
@@ -514,10 +521,32 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print(written.latest_dir / "slo_report.json")
     else:
         _print_text(written.summary())
+    if alerts is not None:
+        from dataproducts.alerts import notify
+
+        result = notify(alerts, written)
+        for line in [] if args.quiet or _json(args) else result.posted:
+            print(line)  # stdout holds the one JSON document with --format json
+        for line in result.failures:
+            print(f"dp: warning: {line}", file=sys.stderr)
     if written.checkpoint_error:
         print(f"dp: error: {written.checkpoint_error}", file=sys.stderr)
         return int(ExitCode.ERROR)
     return int(written.report.exit_code(args.fail_on))
+
+
+def _alert_settings(cfg: Any) -> Any:
+    """``alerts:`` of dataproducts.yml for --notify, checked before the report is written."""
+    from dataproducts.alerts import load_alerts
+    from dataproducts.config import CONFIG_FILE
+    from dataproducts.errors import ConfigError
+
+    settings = load_alerts(cfg)
+    if settings is None:
+        raise UsageError(f"--notify: {cfg.project_dir / CONFIG_FILE} has no alerts: section (docs/alerts.md)")
+    if settings.problems:
+        raise ConfigError(f"{cfg.project_dir / CONFIG_FILE}: {settings.problems[0]}")
+    return settings
 
 
 # --- nightly and simulate -----------------------------------------------------------------------------------
@@ -550,6 +579,9 @@ def _add_nightly(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
     )
     p.add_argument("--no-docs", action="store_true", help="skip dbt docs generate and GX Data Docs")
     p.add_argument(
+        "--no-notify", action="store_true", help="post no alerts, even when dataproducts.yml configures them"
+    )
+    p.add_argument(
         "--full-refresh",
         action="store_true",
         help="rebuild the incremental products from all history (dbt build --full-refresh); chosen "
@@ -573,6 +605,7 @@ def _cmd_nightly(args: argparse.Namespace) -> int:
         docs=not args.no_docs,
         data_docs=not args.no_docs,
         full_refresh=args.full_refresh,
+        notify=not args.no_notify,
     )
     # steps: live on a terminal's stderr; plain lines on stdout, or on stderr when stdout holds the JSON
     progress = Progress(options.steps, sys.stderr if _json(args) else None)

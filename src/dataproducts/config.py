@@ -42,6 +42,8 @@ _PATH_SETTINGS: dict[str, tuple[str, str]] = {
     "files_dir": ("DP_FILES_DIR", "files"),
     "api_tokens": ("DP_API_TOKENS", "api_tokens.json"),  # the data API's token hashes (dataproducts.api)
 }
+# sections read by their own packages (dataproducts.lineage, dataproducts.alerts), checked there
+_SECTIONS = ("openlineage", "alerts")
 DEFAULT_RETENTION_DAYS = 30
 MAX_RETENTION_DAYS = 36500
 
@@ -149,11 +151,11 @@ def load_config(
     if not (root / "dbt_project.yml").is_file():
         raise ConfigError(f"{root} is not a dbt project: no dbt_project.yml (use --project-dir)")
     file_settings = _read_config_file(root)
-    unknown = sorted(set(file_settings) - {*_PATH_SETTINGS, "retention_days"})
+    unknown = sorted(set(file_settings) - {*_PATH_SETTINGS, "retention_days", *_SECTIONS})
     if unknown:
         raise ConfigError(
             f"{root / CONFIG_FILE}: unknown setting {unknown[0]!r} "
-            f"(known: {', '.join([*_PATH_SETTINGS, 'retention_days'])})"
+            f"(known: {', '.join([*_PATH_SETTINGS, 'retention_days', *_SECTIONS])})"
         )
     profile = read_profile(root, target=target)
     paths: dict[str, Path] = {}

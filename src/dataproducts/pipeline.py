@@ -367,6 +367,7 @@ def _preflight(
             problems.append(f"{path}: cannot write the {label} ({blocker} is a file, not a folder)")
         elif blocker is not None and not os.access(blocker, os.W_OK):
             problems.append(f"{path}: cannot write the {label} ({blocker} is not writable)")
+    problems.extend(_announce_problems(cfg))
     if cfg.history.exists() and cfg.history.is_dir():
         problems.append(f"{cfg.history}: the SLO history is a folder, not a file")
     else:
@@ -424,6 +425,7 @@ class NightlyOptions:
     docs: bool = True
     data_docs: bool = True
     full_refresh: bool = False  # dbt build --full-refresh (also chosen by itself: see incremental.py)
+    notify: bool = True  # post alerts when dataproducts.yml configures them (dataproducts.alerts)
 
     @property
     def steps(self) -> int:
@@ -468,6 +470,7 @@ class _Nightly:
         self.steps: list[StepResult] = []
         self.sources_note: str | None = None
         self.validation_note: str | None = None
+        self.started_at = dt.datetime.now(dt.UTC)
 
     def record(self, name: str, status: str, seconds: float, detail: str = "") -> None:
         self.steps.append(StepResult(name, status, seconds, detail))
@@ -487,6 +490,7 @@ class _Nightly:
             shutil.rmtree(work, ignore_errors=True)
         self.validate(run_record)
         written = self.report(run_record)
+        self.announce(run_record, written)
         publish_error = self.publish(run_record)
         if self.options.docs:
             self.docs()
@@ -641,6 +645,40 @@ class _Nightly:
         )
         return written
 
+    def announce(self, run_record: Record, written: WrittenReport) -> None:
+        """OpenLineage events and alerts, when configured: each problem is one warning line on stderr, never
+        a failed nightly (dataproducts.lineage, dataproducts.alerts)."""
+        from dataproducts.alerts import load_alerts, notify
+        from dataproducts.lineage import emit_nightly
+
+        doc = written.report.document
+        statuses = {p["id"]: p["status"] for p in doc["products"]}
+        lines: list[str] = []
+        try:
+            emitted = emit_nightly(
+                self.cfg,
+                run_record,
+                started_at=self.started_at,
+                statuses=statuses,
+                select=self.options.select,
+            )
+            if emitted is not None:
+                self.progress.line(emitted.line())
+                lines += emitted.problems
+        except Exception as exc:  # the report is written: lineage never fails the night
+            lines.append(f"openlineage: no events sent: {first_line(exc)}")
+        try:
+            settings = load_alerts(self.cfg) if self.options.notify else None
+            if settings is not None:
+                result = notify(settings, written)
+                for line in result.posted:
+                    self.progress.line(line)
+                lines += result.failures
+        except Exception as exc:  # nor do alerts
+            lines.append(f"alerts: none posted: {first_line(exc)}")
+        for line in lines:
+            print(f"dp: warning: {line}", file=sys.stderr)
+
     def publish(self, run_record: Record) -> DataProductsError | None:
         """The files port: the versions this run built, as Parquet under <files>/runs/<run id>/ (the error,
         if any, is raised once the remaining steps have run)."""
@@ -668,6 +706,20 @@ class _Nightly:
             str(docs_cfg.target_dir / "static_index.html") if gen.success else f"see {_dbt_log(self.cfg)}"
         )
         self.record("dbt docs generate", "ok" if gen.success else "failed", gen.seconds, detail)
+
+
+def _announce_problems(cfg: ProjectConfig) -> list[str]:
+    """Wrong ``openlineage:`` or ``alerts:`` settings, found before the nightly runs anything."""
+    from dataproducts.alerts import load_alerts
+    from dataproducts.lineage import load_lineage
+
+    problems = []
+    for load in (load_lineage, load_alerts):
+        try:
+            load(cfg)
+        except ConfigError as exc:
+            problems.append(str(exc))
+    return problems
 
 
 def _exit_code(written: WrittenReport, fail_on: str) -> ExitCode:
@@ -875,7 +927,12 @@ def _simulate(
         steps = 7 if docs and is_last else 6
         progress = Progress(steps, stream, prefix=f"  day {number}/{days} ", quiet=not verbose)
         options = NightlyOptions(
-            as_of=day, window_days=window_days, fail_on="never", docs=docs and is_last, data_docs=is_last
+            as_of=day,
+            window_days=window_days,
+            fail_on="never",
+            docs=docs and is_last,
+            data_docs=is_last,
+            notify=False,  # a simulated day posts no alerts
         )
         last = run_nightly(cfg, options, progress=progress)
         doc = last.report.report.document

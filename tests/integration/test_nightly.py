@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import shutil
+import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 
-from conftest import AS_OF, REPO, SMALL_SCALE, dp, make_config
+from conftest import AS_OF, REPO, SMALL_SCALE, copy_ignore, dp, make_config
 from dataproducts.config import ProjectConfig
 from dataproducts.generate import generate
+from http_receiver import Receiver
 
 pytestmark = pytest.mark.integration
 
@@ -24,6 +29,8 @@ class Night:
     returncode: int
     stdout: str
     stderr: str
+    received: tuple[Any, ...] = ()  # the requests a receiver on 127.0.0.1 got during the night
+    lineage_file: Path | None = None
 
     @property
     def report(self) -> dict:
@@ -34,12 +41,16 @@ class Night:
         return next(p for p in self.report["products"] if p["id"] == product_id)
 
     @property
+    def lineage_requests(self) -> list[Any]:
+        return [r for r in self.received if r.path.startswith("/api/v1/lineage")]
+
+    @property
     def record(self) -> Path:
         (record,) = [p for p in self.config.runs_dir.iterdir() if not p.name.startswith(".")]
         return record
 
 
-def _night(tmp: Path, faults: tuple[str, ...], *extra: str) -> Night:
+def _night(tmp: Path, faults: tuple[str, ...], *extra: str, env: dict[str, str] | None = None) -> Night:
     cfg = make_config(tmp)
     generate(cfg.warehouse, scale=SMALL_SCALE, seed=7, as_of=AS_OF, faults=faults)
     result = dp(
@@ -57,24 +68,95 @@ def _night(tmp: Path, faults: tuple[str, ...], *extra: str) -> Night:
         "--runs-dir",
         str(cfg.runs_dir),
         *extra,
-        env={"DBT_LOG_PATH": str(tmp / "logs")},
+        env={"DBT_LOG_PATH": str(tmp / "logs"), **(env or {})},
     )
     return Night(cfg, result.returncode, result.stdout, result.stderr)
 
 
+def _openlineage_yml(tmp: Path, transports: dict[str, Any]) -> dict[str, str]:
+    """The client's own openlineage.yml (OPENLINEAGE_CONFIG): a composite of ``transports``."""
+    path = tmp / "openlineage.yml"
+    config = {"transport": {"type": "composite", "continue_on_failure": True, "transports": transports}}
+    path.write_text(json.dumps(config), encoding="utf-8")  # JSON is YAML
+    return {"OPENLINEAGE_CONFIG": str(path)}
+
+
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory: pytest.TempPathFactory) -> Night:
-    return _night(tmp_path_factory.mktemp("nightly-clean"), ())
+    """A clean night that sends its OpenLineage events over HTTP to a receiver and to a file at once."""
+    tmp = tmp_path_factory.mktemp("nightly-clean")
+    events = tmp / "openlineage.jsonl"
+    with Receiver() as rx:
+        env = _openlineage_yml(
+            tmp,
+            {
+                "receiver": {
+                    "type": "http",
+                    "url": rx.base,
+                    "endpoint": "api/v1/lineage",
+                    "auth": {"type": "api_key", "apiKey": "night-key"},
+                },
+                "file": {"type": "file", "log_file_path": str(events), "append": True},
+            },
+        )
+        night = _night(tmp, (), env=env)
+        return dataclasses.replace(night, received=tuple(rx.requests()), lineage_file=events)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+ALERT_SECRET = "T0/B0/s3cr3t-path"
+
+
+def _project_with(tmp: Path, settings: dict[str, Any]) -> Path:
+    """A copy of the project (sources only) whose dataproducts.yml holds ``settings``."""
+    dest = tmp / "project"
+    generated = (".venv", "target", "logs", "reports", "warehouse", "runs", "files", ".git", "*.duckdb")
+    caches = ("__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache")
+    shutil.copytree(REPO, dest, ignore=copy_ignore(REPO, *generated, *caches))
+    (dest / "dataproducts.yml").write_text(json.dumps(settings), encoding="utf-8")  # JSON is YAML
+    return dest
 
 
 @pytest.fixture(scope="module")
 def late(tmp_path_factory: pytest.TempPathFactory) -> Night:
-    return _night(tmp_path_factory.mktemp("nightly-late"), ("late",), "--no-docs")
+    """A late feed (every product breached). Its lineage server is down (nothing listens on the port) and
+    its alerts go to a receiver (one webhook answers, one fails): the night goes on either way."""
+    tmp = tmp_path_factory.mktemp("nightly-late")
+    env = {
+        "OPENLINEAGE__TRANSPORT__TYPE": "http",
+        "OPENLINEAGE__TRANSPORT__URL": f"http://127.0.0.1:{_closed_port()}",
+        "OPENLINEAGE__TRANSPORT__RETRY": '{"total": 0}',
+    }
+    with Receiver() as rx:
+        rx.script(f"/down/{ALERT_SECRET}", [500])
+        alerts = {
+            "max_attempts": 2,
+            "max_seconds": 5,
+            "webhooks": [
+                {"name": "ops", "format": "json", "url": rx.url("/alerts")},
+                {"name": "down", "format": "slack", "url": rx.url(f"/down/{ALERT_SECRET}")},
+            ],
+        }
+        project = _project_with(tmp, {"alerts": alerts})
+        night = _night(tmp, ("late",), "--no-docs", "--project-dir", str(project), env=env)
+        return dataclasses.replace(night, received=tuple(rx.requests()))
 
 
 @pytest.fixture(scope="module")
 def drifted(tmp_path_factory: pytest.TempPathFactory) -> Night:
-    return _night(tmp_path_factory.mktemp("nightly-drift"), ("schema_drift",), "--no-docs")
+    tmp = tmp_path_factory.mktemp("nightly-drift")
+    events = tmp / "openlineage.jsonl"
+    down = {"type": "http", "url": f"http://127.0.0.1:{_closed_port()}", "retry": {"total": 0}}
+    env = _openlineage_yml(
+        tmp, {"file": {"type": "file", "log_file_path": str(events), "append": True}, "down": down}
+    )
+    night = _night(tmp, ("schema_drift",), "--no-docs", env=env)
+    return dataclasses.replace(night, lineage_file=events)
 
 
 def test_clean_night_exits_0_and_covers_every_public_product(clean: Night) -> None:
@@ -149,3 +231,160 @@ def test_failed_build_still_writes_the_report(drifted: Night) -> None:
     for product_id in ("sales.products", "operations.service_health_daily"):
         product = drifted.product(product_id)
         assert product["status"] == "met", (product_id, product["status_reason"])
+
+
+# --- OpenLineage (dataproducts.lineage; the checks in tests/lineage/checks.py) ---------------------------------
+
+
+def _manifest(night: Night) -> dict[str, Any]:
+    return json.loads((night.record / "dbt" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _file_events(night: Night) -> list[dict[str, Any]]:
+    assert night.lineage_file is not None and night.lineage_file.is_file()
+    lines = night.lineage_file.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]  # one JSON event per line
+
+
+def test_nightly_sends_valid_openlineage_run_events_over_http_and_to_a_file(clean: Night) -> None:
+    from lineage.checks import check_nightly_events
+
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    posted = [r for r in clean.lineage_requests if r.path == "/api/v1/lineage"]
+    assert posted and len(posted) == len(clean.lineage_requests)
+    assert {r.headers.get("Authorization") for r in posted} == {"Bearer night-key"}
+    assert {r.headers.get("Content-Type") for r in posted} == {"application/json"}
+    events = [r.body for r in posted]
+    warehouse_ns = f"duckdb://{clean.config.warehouse.resolve()}"
+    by_job = check_nightly_events(events, _manifest(clean), warehouse_ns, clean.record.name)
+    assert _file_events(clean) == events, "the file holds the same events, one per line, in order"
+    products = {p["id"]: p for p in clean.report["products"]}
+    assert set(by_job) == set(products)
+    for job, (start, end) in by_job.items():
+        assert end["eventType"] == "COMPLETE" and start["eventTime"] <= end["eventTime"]
+        (output,) = [o for o in end["outputs"] if o["name"].endswith("." + products[job]["relation"])]
+        facets = output["facets"]
+        columns = [f["name"] for f in facets["schema"]["fields"]]
+        assert columns and all(f.get("type") for f in facets["schema"]["fields"])
+        owner = products[job]["owner"]
+        assert f"mailto:{owner['email']}" in {o["name"] for o in facets["ownership"]["owners"]}
+        assertions = facets["dataQualityAssertions"]["assertions"]
+        assert {a["params"]["source"] for a in assertions} == {"gx", "dbt"}, job
+        assert all(a["success"] for a in assertions), job  # a clean night
+        assert all(a["column"] in columns for a in assertions if a.get("column")), job
+        tags = {t["key"]: t["value"] for t in end["run"]["facets"]["tags"]["tags"]}
+        assert tags["slo_status"] == products[job]["status"] and tags["as_of"] == AS_OF.isoformat()
+    assert "openlineage: " in clean.stdout and clean.stderr.count("openlineage") == 0
+
+
+def test_a_product_that_did_not_build_fails_its_lineage_run(drifted: Night) -> None:
+    from lineage.checks import check_nightly_events
+
+    events = _file_events(drifted)
+    warehouse_ns = f"duckdb://{drifted.config.warehouse.resolve()}"
+    by_job = check_nightly_events(events, _manifest(drifted), warehouse_ns, drifted.record.name)
+    end = by_job["customers.customers"][-1]
+    assert end["eventType"] == "FAIL"
+    assert "dbt build" in end["run"]["facets"]["errorMessage"]["message"]
+    assert by_job["sales.products"][-1]["eventType"] == "COMPLETE"
+    # the composite's other transport, a server that is down: one warning, the file has every event
+    (warning,) = [line for line in drifted.stderr.splitlines() if "openlineage" in line]
+    assert (
+        warning.startswith("dp: warning: openlineage: http http://127.0.0.1:")
+        and "failed after 0 of" in warning
+    )
+    nightly_end = [e for e in events if e["job"]["name"] == "nightly"][-1]
+    assert (
+        nightly_end["eventType"] == "FAIL"
+        and "customers.customers" in nightly_end["run"]["facets"]["errorMessage"]["message"]
+    )
+
+
+def test_a_lineage_server_that_is_down_is_one_warning_not_a_failed_night(late: Night) -> None:
+    assert late.returncode == 1, late.stdout + late.stderr  # the report's breach, as without lineage
+    warnings = [line for line in late.stderr.splitlines() if "openlineage" in line]
+    assert len(warnings) == 1, late.stderr
+    assert (
+        warnings[0].startswith("dp: warning: openlineage: http http://127.0.0.1:")
+        and "failed after 0 of" in warnings[0]
+    )
+    assert (late.config.reports_dir / "latest" / "slo_report.json").is_file()
+
+
+def test_dataproducts_yml_transports_resend_the_same_runs(clean: Night, tmp_path: Path) -> None:
+    """The `openlineage:` section's transports (HTTP with the key from the environment, a file relative to
+    the project) on the clean night's record: the same events, the same run ids as the night sent."""
+    from dataproducts.lineage import emit_nightly, load_lineage
+    from dataproducts.runs import read_record
+
+    section = {
+        "transport": [
+            {"type": "http", "url": "", "api_key_env": "DP_TEST_OL_KEY"},
+            {"type": "file", "path": "lineage/events.jsonl"},
+            {"type": "http", "url": "http://127.0.0.1:9", "api_key_env": "DP_TEST_OL_UNSET", "name": "unset"},
+            {"type": "http", "url": "", "endpoint": "api/v1/failing?token=s3cret", "name": "failing"},
+        ]
+    }
+    record = read_record(clean.record)
+    statuses = {p["id"]: p["status"] for p in clean.report["products"]}
+    with Receiver() as rx:
+        rx.script("/api/v1/failing", [503])
+        section["transport"][0]["url"] = section["transport"][3]["url"] = rx.base
+        cfg = dataclasses.replace(clean.config, project_dir=tmp_path, settings={"openlineage": section})
+        settings = load_lineage(cfg, {})
+        result = emit_nightly(
+            cfg,
+            record,
+            started_at=_start(clean),
+            statuses=statuses,
+            settings=settings,
+            environ={"DP_TEST_OL_KEY": "k-123"},
+        )
+        posted = rx.requests("/api/v1/lineage")
+    assert result is not None
+    unset, failing = result.problems
+    assert unset == (
+        "openlineage: transport 'unset' not set up: environment variable DP_TEST_OL_UNSET (api_key_env) is not set"
+    )
+    assert failing.startswith(f"openlineage: http {rx.base} failed after 0 of {len(posted)} events: ")
+    assert "s3cret" not in failing and "\n" not in failing
+    assert {r.headers["Authorization"] for r in posted} == {"Bearer k-123"}
+    lines = (tmp_path / "lineage" / "events.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == [r.body for r in posted]
+    night = {(e.body["job"]["name"], e.body["run"]["runId"]) for e in clean.lineage_requests}
+    again = {(e.body["job"]["name"], e.body["run"]["runId"]) for e in posted}
+    assert again == night, "a record's run ids never change"
+
+
+def _start(night: Night) -> Any:
+    import datetime as dt
+
+    (first,) = [
+        r.body
+        for r in night.lineage_requests
+        if r.body["job"]["name"] == "nightly" and r.body["eventType"] == "START"
+    ]
+    return dt.datetime.fromisoformat(first["eventTime"].replace("Z", "+00:00"))
+
+
+# --- alerts (dataproducts.alerts) -------------------------------------------------------------------------------
+
+
+def test_the_night_posts_its_breached_products_and_a_failing_webhook_is_one_warning(late: Night) -> None:
+    assert late.returncode == 1, late.stdout + late.stderr
+    (posted,) = [r.body for r in late.received if r.path == "/alerts"]
+    products = late.report["products"]
+    assert [a["product"] for a in posted["alerts"]] == [
+        p["id"] for p in products
+    ]  # all breached, worst first
+    assert posted["run_id"] == late.record.name
+    for alert, product in zip(posted["alerts"], products, strict=True):
+        assert alert["status"] == "breached" and alert["owner"] == product["owner"]
+        assert any(r.startswith("freshness breached: ") for r in alert["reasons"])
+    assert len([r for r in late.received if r.path.startswith("/down/")]) == 2  # retried once
+    warnings = [line for line in late.stderr.splitlines() if "alerts" in line]
+    assert len(warnings) == 1 and warnings[0].startswith(
+        "dp: warning: alerts: webhook down (http://127.0.0.1:"
+    )
+    assert "HTTP 500" in warnings[0] and "s3cr3t" not in late.stdout + late.stderr
+    assert f"alerts: {len(products)} product(s) posted to ops" in late.stdout

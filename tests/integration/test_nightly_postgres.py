@@ -103,7 +103,21 @@ def pg_night(postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathF
         env=env,
     )
     assert generated.returncode == 0, generated.stdout + generated.stderr
-    night = dp("nightly", "--target", "postgres", "--as-of", AS_OF.isoformat(), "--no-docs", *paths, env=env)
+    lineage = {  # the night's OpenLineage events into a file, through the client's own environment settings
+        "OPENLINEAGE__TRANSPORT__TYPE": "file",
+        "OPENLINEAGE__TRANSPORT__LOG_FILE_PATH": str(tmp / "openlineage.jsonl"),
+        "OPENLINEAGE__TRANSPORT__APPEND": "true",
+    }
+    night = dp(
+        "nightly",
+        "--target",
+        "postgres",
+        "--as-of",
+        AS_OF.isoformat(),
+        "--no-docs",
+        *paths,
+        env={**env, **lineage},
+    )
     return PgNight(tmp, env, database, postgres_server.password, night)
 
 
@@ -262,3 +276,16 @@ def test_warehouse_errors_on_postgres_are_one_line_exit_2(
         env=pg_night.env,
     )
     assert sql.returncode == 2 and "runs on DuckDB only" in sql.stderr, sql.stderr
+
+
+def test_lineage_names_the_postgres_datasets(pg_night: PgNight) -> None:
+    """The same events as on DuckDB, with the datasets in the server's namespace and database."""
+    from lineage.checks import check_nightly_events
+
+    lines = (pg_night.tmp / "openlineage.jsonl").read_text(encoding="utf-8").splitlines()
+    events = [json.loads(line) for line in lines]
+    manifest = json.loads((pg_night.record / "dbt" / "manifest.json").read_text(encoding="utf-8"))
+    namespace = f"postgres://{pg_night.env['DP_PG_HOST']}:{pg_night.env['DP_PG_PORT']}"
+    by_job = check_nightly_events(events, manifest, namespace, pg_night.record.name)
+    names = {o["name"] for evs in by_job.values() for o in evs[-1]["outputs"]}
+    assert names and all(name.startswith(f"{pg_night.database}.") for name in names)
