@@ -14,7 +14,7 @@ from typing import Any
 
 from dataproducts.render._format import obj, products_worst_first, sli_label, text, timestamp
 from dataproducts.render.safe import safe_href
-from dataproducts.render.templates import inline_markdown, render_page
+from dataproducts.render.templates import PORTAL_NAV, inline_markdown, render_page
 
 __all__ = ["inline_markdown", "render_html", "safe_href"]
 
@@ -30,13 +30,25 @@ def _not_met(product: dict[str, Any]) -> list[str]:
     return [sli_label(name) for name, sli in slis if isinstance(sli, dict) and sli.get("status") != "met"]
 
 
-def render_html(report: dict[str, Any]) -> str:
-    """Render the SLO report document as one self-contained, responsive HTML page."""
+def render_html(report: dict[str, Any], *, portal_root: str | None = None, static: bool = False) -> str:
+    """Render the SLO report document as one self-contained, responsive HTML page. In the portal
+    (``portal_root``: the relative way back to its root) the page gets the portal's navigation and each
+    product links to its stable product page."""
     products = products_worst_first(report)
+    portal: dict[str, Any] = {}
+    if portal_root is not None:
+        portal = {
+            "root": portal_root,
+            "static": static,
+            "nav": PORTAL_NAV,
+            "here": "reports/index.html",
+            "title": "SLO report",
+        }
     return render_page(
         "slo_report.html.j2",
         report=report,
         rows=[(p, anchor_id(p, i)) for i, p in enumerate(products, start=1)],
         as_of=report.get("as_of_date") or timestamp(report.get("as_of")),
         slis_not_met_labels=_not_met,
+        **portal,
     )
