@@ -257,6 +257,7 @@ class Site:
             for name in ("slo_report.json", "slo_report.md"):
                 if (self.cfg.reports_dir / day / name).is_file():
                     yield f"reports/{day}/{name}"
+        yield "favicon.ico"
         yield "changelog/index.html"
         yield "contracts/index.html"
         for rel in state.contracts.values():
@@ -291,7 +292,9 @@ class Site:
         if head == "contracts":
             return self._contracts(state, parts, path)
         if path == "dbt-docs/index.html" and state.dbt_docs is not None:
-            return Content(CONTENT_TYPES[".html"], file=state.dbt_docs)
+            return self._html(dbt_docs_html(state.dbt_docs.read_text(encoding="utf-8")))
+        if path == "favicon.ico":
+            return Content("image/svg+xml", text=FAVICON)
         if head == "data-docs" and len(parts) >= 4:
             return self._data_docs(parts)
         return None
@@ -473,6 +476,44 @@ class Site:
                 (product_id, f"{root}contracts/{rel}", file.read_text(encoding="utf-8", errors="replace"))
             )
         return self._page("portal/contracts.html.j2", path, "Contracts", state=state, items=items)
+
+
+#: the portal's icon (browsers ask every origin for /favicon.ico; a 404 there is a console error)
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" '
+    'fill="#0550ae"/><path d="M4 11V5h3a3 3 0 010 6z" fill="#fff"/></svg>'
+)
+
+
+_INLINE_SCRIPT = re.compile(r"<script(?:\s+defer(?:=\"defer\")?)?>(.*?)</script>", re.S)
+
+
+def _with_script_hashes(page: str) -> str:
+    """dbt's docs site with a Content-Security-Policy that allows its own inline scripts by hash and nothing
+    else inline: a description rendered as HTML (``<img onerror=...>``) cannot run a script on the portal's
+    origin, and nothing is loaded from outside."""
+    import base64
+    import hashlib
+
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(m.group(1).encode("utf-8")).digest()).decode() + "'"
+        for m in _INLINE_SCRIPT.finditer(page)
+    )
+    csp = (
+        f"default-src 'self'; script-src {hashes} 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'"
+    )
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
+    return re.sub(r"<head>", lambda _: "<head>" + meta, page, count=1)
+
+
+def dbt_docs_html(page: str) -> str:
+    """dbt's docs site, with its sidebar icons bound the way AngularJS wants (``ng-attr-xlink:href``): as
+    shipped, the browser first fetches the literal ``{{ getIcon(...) }}`` URL (a 404 and a console error),
+    and its favicon link is an unbuilt ``${require(...)}`` placeholder (pointed at the portal's icon)."""
+    page = page.replace('<use xlink:href="{{', '<use ng-attr-xlink:href="{{')
+    page = _with_script_hashes(page)
+    return page.replace("href=\"${require('./assets/favicons/favicon.ico')}\"", 'href="../favicon.ico"')
 
 
 def _product_href(product: Mapping[str, Any], root: str) -> str | None:
