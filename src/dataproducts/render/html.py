@@ -20,8 +20,23 @@ __all__ = ["inline_markdown", "render_html", "safe_href"]
 
 
 def anchor_id(product: dict[str, Any], index: int) -> str:
+    """A product's anchor in the page, from its id only (``product-sales-orders``), so a link to it stays
+    valid whatever the day's ranking; ``index`` only when the id gives no usable name."""
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", text(product.get("id") or product.get("name"))).strip("-")
-    return f"p{index}-{slug}" if slug else f"p{index}"
+    return f"product-{slug}" if slug else f"product-{index}"
+
+
+def _anchors(products: list[dict[str, Any]]) -> list[str]:
+    """Each product's anchor, unique in the page (a clash of slugs gets the position appended)."""
+    seen: set[str] = set()
+    out = []
+    for i, product in enumerate(products, start=1):
+        anchor = anchor_id(product, i)
+        if anchor in seen:
+            anchor = f"{anchor}-{i}"
+        seen.add(anchor)
+        out.append(anchor)
+    return out
 
 
 def _not_met(product: dict[str, Any]) -> list[str]:
@@ -47,7 +62,7 @@ def render_html(report: dict[str, Any], *, portal_root: str | None = None, stati
     return render_page(
         "slo_report.html.j2",
         report=report,
-        rows=[(p, anchor_id(p, i)) for i, p in enumerate(products, start=1)],
+        rows=list(zip(products, _anchors(products), strict=True)),
         as_of=report.get("as_of_date") or timestamp(report.get("as_of")),
         slis_not_met_labels=_not_met,
         **portal,
