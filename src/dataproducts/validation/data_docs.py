@@ -10,7 +10,8 @@ applied where the run's Data Docs are built (``GxEngine.build_data_docs``):
   HTML-escaped, so GX's renderer, which does not escape them, shows the text itself. Only the copies in the
   Data Docs' store are changed: the results written to the run record keep the raw values.
 - ``offline_html``: every page loses its external scripts and stylesheets (and the inline scripts that need
-  jQuery), gets a stylesheet of its own inline (Bootstrap's layout classes the pages use, icons as text) and
+  jQuery), gets the project's one stylesheet inline (``templates/style.css``, whose ``.dp-gx`` rules give the
+  Bootstrap layout classes the pages use, icons as text) and
   a Content-Security-Policy that allows nothing from outside. ``make_offline`` rewrites a built site in
   place; the portal applies ``offline_html`` again when it serves older sites (it is idempotent).
 """
@@ -41,58 +42,14 @@ _ICON = re.compile(r"""(?i)\brel\s*=\s*["']?[^"'>]*icon""")
 _IMG = re.compile(r"<img\b[^>]*>", re.I)
 _HEAD_END = re.compile(r"</head\s*>", re.I)
 
-STYLE = """
-:root{--fg:#1f2328;--muted:#59636e;--bg:#f6f8fa;--card:#fff;--line:#d1d9e0;--link:#0550ae;--ok:#1a7f37;--bad:#cf222e}
-@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9198a1;--bg:#0d1117;--card:#151b23;--line:#3d444d;
---link:#58a6ff;--ok:#3fb950;--bad:#f85149}}
-*{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,
-"DejaVu Sans",sans-serif}
-a{color:var(--link)}
-code,pre{font-family:ui-monospace,Menlo,Consolas,"DejaVu Sans Mono",monospace;font-size:.86em}
-.container,.container-fluid{width:100%;padding:0 15px;margin:0 auto}
-.container{padding-top:20px}
-.row{display:flex;flex-wrap:wrap;margin:0 -8px}
-[class*=col-]{position:relative;width:100%;padding:0 8px}
-.col-12{flex:0 0 100%;max-width:100%}.col-6{flex:0 0 50%;max-width:50%}
-.col-4{flex:0 0 33.333%;max-width:33.333%}.col-3{flex:0 0 25%;max-width:25%}
-@media (min-width:768px){.col-md-2{flex:0 0 16.666%;max-width:16.666%}.col-md-10{flex:0 0 83.333%;max-width:83.333%}
-.col-md-6{flex:0 0 50%;max-width:50%}.col-md-4{flex:0 0 33.333%;max-width:33.333%}.col-md-8{flex:0 0 66.666%;
-max-width:66.666%}.d-md-block{display:block!important}}
-@media (max-width:767px){.col-6{flex:0 0 100%;max-width:100%}}
-.d-none{display:none!important}.d-flex{display:flex}.float-left{float:left}.h-100{height:100%}
-.m-0{margin:0!important}.p-0{padding:0!important}.mb-0{margin-bottom:0}.mb-1{margin-bottom:.25rem}
-.mb-3{margin-bottom:1rem}.mt-1{margin-top:.25rem}.mt-3{margin-top:1rem}.p-1{padding:.25rem}.p-2{padding:.5rem}
-.p-3{padding:1rem}.px-0{padding-left:0;padding-right:0}
-.navbar{display:flex;align-items:center;justify-content:space-between;padding:.5rem 1rem;background:var(--card);
-border-bottom:1px solid var(--line);height:auto!important}
-.navbar img{max-height:40px}
-.sticky-top{position:sticky;top:0;z-index:10}
-.nav{list-style:none;margin:0;padding:0;display:flex;flex-direction:column}
-.nav-link{display:block;padding:.3rem .5rem;overflow-wrap:anywhere}
-.nav-item.active .nav-link,.nav-link.active{font-weight:700}
-.breadcrumb{list-style:none;display:flex;flex-wrap:wrap;gap:.4rem;padding:.5rem 0;margin:0}
-.breadcrumb-item+.breadcrumb-item::before{content:"/ ";color:var(--muted)}
-.card{background:var(--card);border:1px solid var(--line);border-radius:8px;margin-bottom:1rem;overflow:hidden}
-.card-header{padding:.5rem .75rem;border-bottom:1px solid var(--line);font-weight:600}
-.card-body{padding:.75rem}
-.collapse{display:block}
-.modal,.modal-backdrop,.ge-walkthrough-modal{display:none!important}
-.table-responsive{overflow-x:auto}
-table,.table{width:100%;border-collapse:collapse;margin:.5rem 0;background:var(--card)}
-th,td{border-bottom:1px solid var(--line);padding:.4rem .5rem;text-align:left;vertical-align:top}
-.table-sm th,.table-sm td{padding:.25rem .4rem}
-.table-bordered th,.table-bordered td{border:1px solid var(--line)}
-.alert{padding:.5rem .75rem;border:1px solid var(--line);border-radius:6px;background:var(--card)}
-.text-success{color:var(--ok)}.text-danger{color:var(--bad)}.text-muted{color:var(--muted)}
-.btn{display:inline-block;padding:.2rem .6rem;border:1px solid var(--line);border-radius:6px}
-.ge-section{clear:both;margin-bottom:24px}
-i.fas,i.far,i.fa{font-style:normal}
-.fa-check-circle::before{content:"\\2714";color:var(--ok)}.fa-times::before,.fa-times-circle::before{content:"\\2716";
-color:var(--bad)}
-.fa-exclamation-triangle::before{content:"\\26A0"}
-.show-scrollbars{overflow:auto}
-"""
+_BODY = re.compile(r"<body\b([^>]*)>", re.I)
+
+
+def stylesheet() -> str:
+    """The project's one stylesheet (``templates/style.css``): its ``.dp-gx`` rules style GX's pages."""
+    from importlib import resources
+
+    return resources.files("dataproducts").joinpath("templates", "style.css").read_text(encoding="utf-8")
 
 
 def _escape_value(value: Any) -> Any:
@@ -143,9 +100,22 @@ def offline_html(page: str, root: str) -> str:
         lambda m: "" if _EXTERNAL.search(m.group(0)) or _ICON.search(m.group(0)) else m.group(0), page
     )
     page = _IMG.sub(lambda m: _local_image(m.group(0), root), page)
-    head = f'{MARKER}<meta http-equiv="Content-Security-Policy" content="{CSP}"><style>{STYLE}</style></head>'
+    style = stylesheet()
+    head = f'{MARKER}<meta http-equiv="Content-Security-Policy" content="{CSP}"><style>{style}</style></head>'
     page, found = _HEAD_END.subn(lambda _: head, page, count=1)
-    return page if found else MARKER + f"<style>{STYLE}</style>" + page
+    if not found:
+        page = MARKER + f"<style>{style}</style>" + page
+    return _BODY.sub(lambda m: _with_class(m.group(1)), page, count=1)
+
+
+def _with_class(attributes: str) -> str:
+    """A ``<body>`` tag with the class ``dp-gx`` added (the stylesheet's Data Docs rules apply under it)."""
+    if re.search(r"(?i)\bclass\s*=", attributes):
+        added = re.sub(
+            r"""(?i)\bclass\s*=\s*(["'])""", lambda m: f"class={m.group(1)}dp-gx ", attributes, count=1
+        )
+        return f"<body{added}>"
+    return f'<body class="dp-gx"{attributes}>'
 
 
 def make_offline(site: Path) -> list[Path]:
