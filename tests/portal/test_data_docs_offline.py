@@ -4,6 +4,7 @@ hand-made inputs (fast: no build)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from dataproducts.portal.site import dbt_docs_html, up
 from dataproducts.render.html import render_html
@@ -45,7 +46,7 @@ def test_make_offline_rewrites_every_page_with_its_own_depth(tmp_path: Path) -> 
 
 
 def test_escape_samples_escapes_every_sample_and_nothing_else() -> None:
-    result = {
+    result: dict[str, Any] = {
         "element_count": 3,
         "partial_unexpected_list": ["<b>x</b>", None, 5],
         "partial_unexpected_counts": [{"value": "<i>y</i>", "count": 2}],
