@@ -18,6 +18,7 @@ applied where the run's Data Docs are built (``GxEngine.build_data_docs``):
 
 from __future__ import annotations
 
+import ast
 import html
 import re
 from collections.abc import Iterable
@@ -94,6 +95,7 @@ def offline_html(page: str, root: str) -> str:
     relative way from the page's folder to the site's root (where ``static/`` is)."""
     if MARKER in page:
         return page
+    page = _static_tables(page)
     page = _SCRIPT.sub("", page)
     # external stylesheets go; so do icons (GX links its favicon one folder too shallow on result pages)
     page = _LINK.sub(
@@ -116,6 +118,62 @@ def _with_class(attributes: str) -> str:
         )
         return f"<body{added}>"
     return f'<body class="dp-gx"{attributes}>'
+
+
+_TABLE_SCRIPT = re.compile(
+    r"\$\('#([A-Za-z0-9_-]+)'\)\.bootstrapTable\(\s*Object\.assign\(\s*\{\s*columns:\s*(\[.*?\]),\s*data:\s*(\[.*?\]),"
+    r"\s*toolbar",
+    re.S,
+)
+
+
+def _cell(value: Any, link: str | None) -> str:
+    text = str(value if value is not None else "")
+    if "<" in text:  # GX's own markup (icons, links, tooltips) for this cell
+        return text
+    shown = html.escape(text.strip())
+    return f'<a href="{html.escape(link, quote=True)}">{shown}</a>' if link else shown
+
+
+def _static_tables(page: str) -> str:
+    """GX's index fills its tables (validation results, expectation suites) from script data with
+    bootstrap-table; without scripts they would be empty. Each such table gets its rows as plain HTML
+    (the row's link on its asset or suite name), so the index lists every validation offline."""
+    for script in _SCRIPT.findall(page):
+        for match in _TABLE_SCRIPT.finditer(script):
+            table_id, columns_src, data_src = match.groups()
+            try:
+                columns = ast.literal_eval(columns_src)
+                rows = ast.literal_eval(data_src)
+            except (ValueError, SyntaxError):
+                continue
+            fields = [
+                (c.get("field"), c.get("title") or c.get("field")) for c in columns if isinstance(c, dict)
+            ]
+            link_field = (
+                "asset_name"
+                if any(f == "asset_name" for f, _ in fields)
+                else (fields[0][0] if fields else None)
+            )
+            head = "".join(f"<th>{html.escape(str(title))}</th>" for _, title in fields)
+            body = "".join(
+                "<tr>"
+                + "".join(
+                    f"<td>{_cell(row.get(field), row.get('_table_row_link_path') if field == link_field else None)}</td>"
+                    for field, _ in fields
+                )
+                + "</tr>"
+                for row in rows
+                if isinstance(row, dict)
+            )
+            opening = re.search(rf"<table\b[^>]*\bid=\"{re.escape(table_id)}\"[^>]*>", page)
+            if opening:
+                page = (
+                    page[: opening.end()]
+                    + f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody>"
+                    + page[opening.end() :]
+                )
+    return page
 
 
 def make_offline(site: Path) -> list[Path]:
