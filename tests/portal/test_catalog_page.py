@@ -9,13 +9,13 @@ from pathlib import Path
 
 from conftest import make_config
 from dataproducts.artifacts import load_manifest
-from dataproducts.governance.catalog import build_catalog, latest_statuses, write_catalog
+from dataproducts.governance.catalog import Catalog, build_catalog, latest_statuses, write_catalog
 from dataproducts.render.catalog import render_html
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
-def _catalog():  # type: ignore[no-untyped-def]
+def _catalog() -> Catalog:
     catalog = build_catalog(load_manifest(FIXTURES / "manifest_small.json"))
     first = catalog.products[0]
     shown = replace(first, description="**Grain: one row** per `order_id` <img src=x onerror=alert(1)>")
