@@ -205,3 +205,14 @@ def test_build_into_a_file_is_refused_and_nothing_is_written(built: Night, tmp_p
     assert result.returncode == 2 and str(target) in result.stderr and result.stderr.count("\n") == 1
     assert target.read_text(encoding="utf-8") == "keep"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".afile")]
+
+
+def test_build_without_dbt_docs_says_so_and_keeps_every_link(built: Night, tmp_path: Path) -> None:
+    args = built.paths_args()
+    args[args.index("--target-dir") + 1] = str(tmp_path / "no-target")
+    out = tmp_path / "site"
+    result = dp("portal", "build", str(out), *args, cwd=built.project)
+    assert result.returncode == 0, result.stderr
+    page = (out / "dbt-docs" / "index.html").read_text(encoding="utf-8")
+    assert "No dbt docs site yet" in page and str(tmp_path / "no-target") in page
+    assert 'href="../index.html"' in page  # the portal's navigation, relative

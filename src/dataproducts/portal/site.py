@@ -262,8 +262,7 @@ class Site:
         yield "contracts/index.html"
         for rel in state.contracts.values():
             yield f"contracts/{rel}"
-        if state.dbt_docs is not None:
-            yield "dbt-docs/index.html"
+        yield "dbt-docs/index.html"
         for run_dir, stamp_dir, docs in self._data_docs_sites():
             for file in sorted(p for p in docs.rglob("*") if p.is_file()):
                 yield f"data-docs/{run_dir}/{stamp_dir}/{file.relative_to(docs).as_posix()}"
@@ -291,7 +290,13 @@ class Site:
             return self._html(self.changelog_page(state, path))
         if head == "contracts":
             return self._contracts(state, parts, path)
-        if path == "dbt-docs/index.html" and state.dbt_docs is not None:
+        if path == "dbt-docs/index.html":
+            if state.dbt_docs is None:
+                message = (
+                    f"No dbt docs site yet: {self.cfg.target_dir / 'docs' / 'static_index.html'} is missing "
+                    "(dp nightly builds it unless --no-docs; or dbt docs generate --static)."
+                )
+                return self._html(self._page("portal/message.html.j2", path, "dbt docs", message=message))
             return self._html(dbt_docs_html(state.dbt_docs.read_text(encoding="utf-8")))
         if path == "favicon.ico":
             return Content("image/svg+xml", text=FAVICON)
