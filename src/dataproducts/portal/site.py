@@ -462,10 +462,16 @@ class Site:
         root = up(path)
         shown = dict(report)
         shown["products"] = [
-            {**p, "links": self.portal_links(_format.obj(p.get("links")), root)} if isinstance(p, dict) else p
+            {**p, "links": self._report_links(p, root)} if isinstance(p, dict) else p
             for p in _format.seq(report.get("products"))
         ]
         return render_report_html(shown, portal_root=root, static=self.static)
+
+    def _report_links(self, product: dict[str, Any], root: str) -> dict[str, str]:
+        """A report card's links in the portal: the product's stable page first, then dbt docs and Data Docs."""
+        links = self.portal_links(_format.obj(product.get("links")), root)
+        href = _product_href(product, root)
+        return {"product_page": href, **links} if href else links
 
     def changelog_page(self, state: State, path: str) -> str:
         file = self.cfg.reports_dir / "changelog.md"
