@@ -171,6 +171,7 @@ def project_copy(tmp_path: Path) -> Iterator[Path]:
     ignore = copy_ignore(
         REPO,
         ".venv",
+        ".venv-*",
         "target",
         "logs",
         "reports",

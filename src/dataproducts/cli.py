@@ -22,8 +22,21 @@ from dataproducts.errors import DataProductsError, ExitCode, UsageError
 Handler = Callable[[argparse.Namespace], int]
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Wraps descriptions as usual, keeps text that is laid out already (the examples) as it is."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors in one line with exit code 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{self.prog}: {message}")
@@ -98,7 +111,45 @@ def _common() -> _Parser:
     common.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors"
     )
+    common.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default=argparse.SUPPRESS,
+        help="colour the output: auto (default: on a terminal, unless NO_COLOR is set), always, never",
+    )
     return common
+
+
+def _add_format(p: argparse.ArgumentParser) -> None:
+    """``--format json``: one JSON document on stdout (docs/cli-json.md), nothing else there."""
+    p.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="output format: text, or json (one document on stdout; logs and advice on stderr; default text)",
+    )
+
+
+def _json(args: argparse.Namespace) -> bool:
+    return getattr(args, "format", "text") == "json"
+
+
+def _print_text(text: str) -> None:
+    """A command's text output, its status words coloured when stdout is a terminal (dataproducts.term)."""
+    from dataproducts.term import Style
+
+    print(Style.for_stream(sys.stdout).statuses(text))
+
+
+def _print_json(document: dict[str, Any]) -> None:
+    from dataproducts.jsonout import dumps
+
+    print(dumps(document))
+
+
+def _no_quiet_json(args: argparse.Namespace) -> None:
+    if _json(args) and getattr(args, "quiet", False):
+        raise UsageError(f"dp {args.command}: --quiet and --format json exclude each other")
 
 
 # The project paths every command can override; the flag wins over DP_* and dataproducts.yml (config.py).
@@ -202,6 +253,7 @@ def _add_generate(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> 
     )
     _add_wait(p)
     _add_paths(p, "warehouse", "runs_dir")
+    _add_format(p)
     p.set_defaults(handler=_cmd_generate)
 
 
@@ -224,7 +276,12 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         append=args.append,
         history_start=args.history_start,
     )
-    print(result.summary())
+    if _json(args):
+        from dataproducts.jsonout import generate_doc
+
+        _print_json(generate_doc(result))
+    else:
+        print(result.summary())
     return ExitCode.OK
 
 
@@ -277,6 +334,7 @@ def _add_validate(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> 
     _add_target(p)
     _add_paths(p, "warehouse", "target_dir", "runs_dir")
     p.add_argument("--quiet", "-q", action="store_true", help="print only the results directory")
+    _add_format(p)
     p.set_defaults(handler=_cmd_validate)
 
 
@@ -285,6 +343,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     if args.samples < 0:
         raise UsageError("dp validate: --samples must be >= 0")
+    _no_quiet_json(args)
     cfg = _target_config(args)
     run = validate(
         cfg,
@@ -297,7 +356,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         engine=args.engine,
         data_docs=not args.no_docs,
     )
-    print(run.output_dir if args.quiet else run.report())
+    if _json(args):
+        from dataproducts.jsonout import validate_doc
+
+        _print_json(validate_doc(run))
+    elif args.quiet:
+        print(run.output_dir)
+    else:
+        _print_text(run.report())
     if run.unsuited:
         from dataproducts.validation.runner import unsuited_note
 
@@ -355,7 +421,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
         select=args.select,
         today=args.as_of,
     )
-    print(report.render_json() if args.format == "json" else report.render_text())
+    if args.format == "json":
+        print(report.render_json())
+    else:
+        _print_text(report.render_text())
     return int(report.exit_code)
 
 
@@ -420,12 +489,14 @@ def _add_report(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> No
     _add_slo_options(p)
     _add_target(p)
     p.add_argument("--quiet", "-q", action="store_true", help="print only the report's path")
+    _add_format(p)
     p.set_defaults(handler=_cmd_report)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from dataproducts.pipeline import report
 
+    _no_quiet_json(args)
     cfg = _target_config(args)
     written = report(
         cfg,
@@ -435,7 +506,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
         window_days=args.window_days,
         select=args.select,
     )
-    print(written.latest_dir / "slo_report.json" if args.quiet else written.summary())
+    if _json(args):
+        from dataproducts.jsonout import report_doc
+
+        _print_json(report_doc(written, args.fail_on))
+    elif args.quiet:
+        print(written.latest_dir / "slo_report.json")
+    else:
+        _print_text(written.summary())
     if written.checkpoint_error:
         print(f"dp: error: {written.checkpoint_error}", file=sys.stderr)
         return int(ExitCode.ERROR)
@@ -480,11 +558,12 @@ def _add_nightly(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
     _add_slo_options(p)
     _add_paths(p, "files_dir")
     _add_target(p)
+    _add_format(p)
     p.set_defaults(handler=_cmd_nightly)
 
 
 def _cmd_nightly(args: argparse.Namespace) -> int:
-    from dataproducts.pipeline import NightlyOptions, nightly
+    from dataproducts.pipeline import NightlyOptions, Progress, nightly
 
     options = NightlyOptions(
         as_of=args.as_of,
@@ -495,8 +574,15 @@ def _cmd_nightly(args: argparse.Namespace) -> int:
         data_docs=not args.no_docs,
         full_refresh=args.full_refresh,
     )
-    result = nightly(_target_config(args), options, wait=args.wait)
-    print(result.report.summary())
+    # steps: live on a terminal's stderr; plain lines on stdout, or on stderr when stdout holds the JSON
+    progress = Progress(options.steps, sys.stderr if _json(args) else None)
+    result = nightly(_target_config(args), options, progress=progress, wait=args.wait)
+    if _json(args):
+        from dataproducts.jsonout import nightly_doc
+
+        _print_json(nightly_doc(result, args.fail_on))
+    else:
+        _print_text(result.report.summary())
     if result.report.checkpoint_error:
         print(f"dp: error: {result.report.checkpoint_error}", file=sys.stderr)
     return int(result.exit_code)
@@ -532,6 +618,7 @@ def _add_simulate(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> 
     p.add_argument("--verbose", "-v", action="store_true", help="show every step of every day")
     _add_slo_options(p)
     _add_paths(p, "files_dir")
+    _add_format(p)
     p.set_defaults(handler=_cmd_simulate, fail_on="never")
 
 
@@ -560,7 +647,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         reset_history=args.reset_history,
         verbose=args.verbose,
         wait=args.wait,
+        stream=sys.stderr if _json(args) else None,
     )
+    if _json(args):
+        from dataproducts.jsonout import simulate_doc
+
+        _print_json(simulate_doc(result, args.fail_on))
     if result.last is None:
         return int(ExitCode.OK)
     return int(result.last.report.report.exit_code(args.fail_on))
@@ -604,7 +696,10 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         output=Path(args.output) if args.output else None,
         as_of=args.as_of,
     )
-    print(report.render_json() if args.format == "json" else report.render_text())
+    if args.format == "json":
+        print(report.render_json())
+    else:
+        _print_text(report.render_text())
     return int(report.exit_code)
 
 
@@ -630,6 +725,7 @@ def _add_catalog(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
         help="also write the dbt docs product cards (one docs block dp_card_<product> each) to PATH, "
         "e.g. models/docs/_product_cards.md",
     )
+    _add_format(p)
     p.set_defaults(handler=_cmd_catalog)
 
 
@@ -645,7 +741,12 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
         output=Path(args.output) if args.output else None,
         docs_blocks=Path(args.docs_blocks) if args.docs_blocks else None,
     )
-    print("\n".join(str(p) for p in paths))
+    if _json(args):
+        from dataproducts.jsonout import catalog_doc
+
+        _print_json(catalog_doc(paths))
+    else:
+        print("\n".join(str(p) for p in paths))
     return ExitCode.OK
 
 
@@ -668,6 +769,7 @@ def _add_export(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> No
     _add_paths(
         p, "files_dir", files_dir="the files port named in the servers entry: its latest run (default files)"
     )
+    _add_format(p)
     p.set_defaults(handler=_cmd_export)
 
 
@@ -683,7 +785,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
         output=Path(args.output) if args.output else None,
         select=args.select,
     )
-    print(result.render_text())
+    if _json(args):
+        from dataproducts.jsonout import export_doc
+
+        _print_json(export_doc(args.standard, result))
+    else:
+        print(result.render_text())
     return ExitCode.OK
 
 
@@ -703,6 +810,7 @@ def _add_publish(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
     )
     _add_wait(p)
     _add_paths(p, "warehouse", "target_dir", "runs_dir", "files_dir")
+    _add_format(p)
     p.set_defaults(handler=_cmd_publish)
 
 
@@ -710,6 +818,11 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     from dataproducts.pipeline import publish
 
     published = publish(_config(args), wait=args.wait)
+    if _json(args):
+        from dataproducts.jsonout import publish_doc
+
+        _print_json(publish_doc(published))
+        return int(ExitCode.OK)
     print(f"dp publish: run {published.run_id}: {published.summary()}")
     return int(ExitCode.OK)
 
@@ -726,6 +839,7 @@ def _add_verify(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> No
         "holds no readable manifest.",
     )
     p.add_argument("path", metavar="PATH", help="a run folder, or a files folder (its latest run)")
+    _add_format(p)
     p.set_defaults(handler=_cmd_verify)
 
 
@@ -733,7 +847,12 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from dataproducts.files.verify import verify
 
     result = verify(Path(args.path))
-    print(result.render_text())
+    if _json(args):
+        from dataproducts.jsonout import verify_doc
+
+        _print_json(verify_doc(result))
+    else:
+        _print_text(result.render_text())
     return int(result.exit_code)
 
 
@@ -804,6 +923,7 @@ def _add_init(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None
         "--no-profile", action="store_true", help="do not read the built tables (no profiled bounds)"
     )
     _add_paths(p, "warehouse")
+    _add_format(p)
     p.set_defaults(handler=_cmd_init)
 
 
@@ -820,7 +940,12 @@ def _cmd_init(args: argparse.Namespace) -> int:
             profile=not args.no_profile,
         ),
     )
-    print(plan.render())
+    if _json(args):
+        from dataproducts.jsonout import init_doc
+
+        _print_json(init_doc(plan))
+    else:
+        print(plan.render())
     return int(ExitCode.OK)
 
 
@@ -933,6 +1058,80 @@ class _Versions(argparse.Action):
         parser.exit()
 
 
+# `dp <command> --help` ends with these examples (and `dp --help` with the first of each command's).
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "init": (
+        "dp init --dry-run                      # what would be proposed, nothing written",
+        "dp init --select path:models/marts     # propose the models under models/marts",
+        "dp init --format json | jq '.proposals[].product'",
+    ),
+    "generate": (
+        "dp generate --scale 0.05 --as-of 2026-11-20",
+        "dp generate --append --as-of 2026-11-21 --inject late",
+        "dp generate --format json | jq .row_counts",
+    ),
+    "validate": (
+        "dp validate                            # the newest build, every product",
+        "dp validate -s sales --no-docs         # only the sales domain, no Data Docs",
+        "dp validate --format json | jq '.summary.products[] | {id, status}'",
+    ),
+    "check": (
+        "dp check                               # every public product against DP001...",
+        "dp check -s customers --no-warehouse   # one domain, judged on the SQL text only",
+        "dp check --format json | jq '.violations[] | select(.waived | not)'",
+    ),
+    "diff": (
+        "dp diff --state prod-target/           # against the last production manifest",
+        "dp diff --state old/manifest.json -o changelog.md",
+        "dp diff --state prod-target/ --format json | jq '.products[] | select(.breaking)'",
+    ),
+    "catalog": (
+        "dp catalog                             # reports/catalog/catalog.{json,md,html}",
+        "dp catalog --docs-blocks models/docs/_product_cards.md",
+        "dp catalog --format json | jq -r '.files[]'",
+    ),
+    "export": (
+        "dp export odcs                         # reports/contracts/<domain>/<product>.odcs.yaml",
+        "dp export odcs -s sales.orders -o contracts/",
+        "dp export odcs --format json | jq -r '.contracts[].path'",
+    ),
+    "access": (
+        "dp access                              # the whole matrix as a table",
+        "dp access --port postgres -s customers",
+        "dp access --format json | jq '.[] | select(.masked_columns != [])'",
+    ),
+    "report": (
+        "dp report                              # judge the newest build's SLOs",
+        "dp report --fail-on at_risk --window-days 7",
+        "dp report --format json | jq '.report.products[] | {id, status}'",
+    ),
+    "nightly": (
+        "dp nightly                             # today's run: build, validate, report, publish, docs",
+        "dp nightly --as-of 2026-11-20 --no-docs -s sales",
+        "dp nightly --format json 2>nightly.log | jq '.steps[] | {name, status, seconds}'",
+    ),
+    "simulate": (
+        "dp simulate --days 7 --reset-history",
+        "dp simulate --days 3 --incident 2=late --verbose",
+        "dp simulate --days 5 --format json | jq '.days[] | {as_of, overall_status}'",
+    ),
+    "publish": (
+        "dp publish                             # the newest build's versions as Parquet under files/",
+        "dp publish --files-dir /srv/files --wait 600",
+        "dp publish --format json | jq .path",
+    ),
+    "verify": (
+        "dp verify files                        # the run files/latest names",
+        "dp verify /mnt/copy/runs/20261120T010203Z-1a2b3c4d",
+        "dp verify files --format json | jq .problems",
+    ),
+}
+
+
+def _examples(lines: Sequence[str]) -> str:
+    return "examples:\n" + "".join(f"  {line}\n" for line in lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = _Parser(
@@ -945,12 +1144,41 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for add in _COMMANDS:
         add(sub, common)
+    for name, command in sub.choices.items():
+        if name in EXAMPLES:
+            command.epilog = _examples(EXAMPLES[name]) + "\n" + (command.epilog or _EXIT_CODES)
+    firsts = [EXAMPLES[name][0] for name in sub.choices if name in EXAMPLES]
+    more = f"{'dp <command> --help':<39}# its options and more examples"
+    parser.epilog = _examples([*firsts, more]) + "\n" + _TERMINAL_NOTE + "\n" + _EXIT_CODES
     return parser
 
 
+_EXIT_CODES = "Exit codes: 0 ok, 1 checks or SLOs failed, 2 usage/config/input error.\n"
+_TERMINAL_NOTE = (
+    "Output: colour only on a terminal (NO_COLOR=1 or --color never turns it off); --format json prints\n"
+    "one JSON document on stdout (see docs/cli-json.md) and sends logs to stderr.\n"
+)
+
+
+def _color_option(raw: Sequence[str]) -> str:
+    """The last valid ``--color WHEN`` / ``--color=WHEN`` of the command line, else ``auto`` (read before
+    parsing, so that a usage error is coloured as asked too)."""
+    from dataproducts.term import COLOR_MODES
+
+    mode = "auto"
+    for i, arg in enumerate(raw):
+        value = raw[i + 1] if arg == "--color" and i + 1 < len(raw) else arg.partition("=")[2]
+        if (arg == "--color" or arg.startswith("--color=")) and value in COLOR_MODES:
+            mode = value
+    return mode
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from dataproducts import term
+
     raw = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in raw
+    term.set_color_mode(_color_option(raw))
     try:
         args = build_parser().parse_args(raw)
         handler: Handler | None = getattr(args, "handler", None)
@@ -961,7 +1189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DataProductsError as exc:
         if debug:
             traceback.print_exc()
-        print(f"dp: error: {exc}", file=sys.stderr)
+        label = term.Style.for_stream(sys.stderr).paint("error", "red", "bold")
+        print(f"dp: {label}: {exc}", file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("dp: interrupted", file=sys.stderr)

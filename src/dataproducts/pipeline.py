@@ -54,17 +54,29 @@ if TYPE_CHECKING:
 
 
 class Progress:
-    """``[2/5] dbt build ... ok (8.4s)`` on a terminal; timestamped plain lines otherwise."""
+    """Where the nightly job's steps are reported.
+
+    On a terminal: one line per step on ``stderr`` (or on ``stream`` when that is a terminal), redrawn in
+    place while the step runs (``[3/7] dbt build ... 12s``) and replaced by its outcome (``ok (8.4s): ...``),
+    status coloured unless NO_COLOR (dataproducts.term). Otherwise (a pipe, a file, cron): timestamped plain
+    lines on ``stream`` (default stdout), a ``started`` and an outcome line per step, the same every run so
+    that logs can be parsed. ``line`` always writes to ``stream``."""
 
     def __init__(
         self, total: int, stream: TextIO | None = None, *, prefix: str = "", quiet: bool = False
     ) -> None:
+        from dataproducts.term import StepLine, Style, can_redraw, is_terminal
+
         self.total = total
         self.stream = stream or sys.stdout
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        live = self.stream if stream is not None else sys.stderr
+        self.tty = is_terminal(live)
         self.prefix = prefix
         self.quiet = quiet
         self._step = 0
+        self._label = ""
+        self._style = Style.for_stream(live)
+        self._live = StepLine(live, self._style, can_redraw(live)) if self.tty else None
 
     def _stamp(self) -> str:
         return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -73,23 +85,28 @@ class Progress:
         self._step += 1
         if self.quiet:
             return
-        label = f"{self.prefix}[{self._step}/{self.total}] {name}"
-        if self.tty:
-            self.stream.write(f"{label} ... ")
-        else:
-            self.stream.write(f"{self._stamp()} {label}: started\n")
+        self._label = f"{self.prefix}[{self._step}/{self.total}] {name}"
+        if self._live is not None:
+            self._live.start(self._style.bold(self._label))
+            return
+        self.stream.write(f"{self._stamp()} {self._label}: started\n")
         self.stream.flush()
-        self._label = label
 
     def done(self, status: str, seconds: float, detail: str = "") -> None:
         if self.quiet:
             return
+        if self._live is not None:
+            text = f"{self._style.status(status)} ({seconds:.1f}s)" + (f": {detail}" if detail else "")
+            self._live.done(text)
+            return
         text = f"{status} ({seconds:.1f}s)" + (f": {detail}" if detail else "")
-        if self.tty:
-            self.stream.write(text + "\n")
-        else:
-            self.stream.write(f"{self._stamp()} {self._label}: {text}\n")
+        self.stream.write(f"{self._stamp()} {self._label}: {text}\n")
         self.stream.flush()
+
+    def close(self) -> None:
+        """Stop a step line left running (the step raised before reporting its outcome)."""
+        if self._live is not None:
+            self._live.finish_quietly()
 
     def line(self, text: str) -> None:
         if not self.quiet:
@@ -408,6 +425,11 @@ class NightlyOptions:
     data_docs: bool = True
     full_refresh: bool = False  # dbt build --full-refresh (also chosen by itself: see incremental.py)
 
+    @property
+    def steps(self) -> int:
+        """How many steps the job reports (its progress's N)."""
+        return 7 if self.docs else 6
+
 
 def nightly(
     cfg: ProjectConfig,
@@ -427,7 +449,11 @@ def run_nightly(
     cfg: ProjectConfig, options: NightlyOptions | None = None, *, progress: Progress | None = None
 ) -> NightlyResult:
     """The nightly job itself; the caller holds the project lock. See the module docstring."""
-    return _Nightly(cfg, options or NightlyOptions(), progress).run()
+    job = _Nightly(cfg, options or NightlyOptions(), progress)
+    try:
+        return job.run()
+    finally:
+        job.progress.close()  # a step that raised leaves no progress line running
 
 
 class _Nightly:
@@ -437,7 +463,7 @@ class _Nightly:
         self.cfg = cfg
         self.options = options
         self.as_of = options.as_of or dt.datetime.now(dt.UTC).date()
-        self.progress = progress or Progress(7 if options.docs else 6)
+        self.progress = progress or Progress(options.steps)
         self.dbt_vars = {"as_of": self.as_of.isoformat()}
         self.steps: list[StepResult] = []
         self.sources_note: str | None = None

@@ -53,6 +53,7 @@ def _project(tmp: Path) -> Path:
         ignore=copy_ignore(
             REPO,
             ".venv",
+            ".venv-*",
             "target",
             "logs",
             "reports",
