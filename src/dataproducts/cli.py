@@ -1125,6 +1125,14 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "dp verify /mnt/copy/runs/20261120T010203Z-1a2b3c4d",
         "dp verify files --format json | jq .problems",
     ),
+    "serve": (
+        "dp serve                               # the portal on http://127.0.0.1:8000/",
+        "dp serve --port 0                      # any free port (the address is printed)",
+    ),
+    "portal": (
+        "dp portal build site                   # the portal as a static site in site/",
+        "dp portal build /srv/www/dataproducts --runs-dir /data/runs",
+    ),
 }
 
 
