@@ -55,6 +55,8 @@ SLOW_FIRST = (
     "tests/cli/test_check_cli.py",
     "tests/integration/test_simulate.py",
     "tests/integration/test_nightly.py",
+    "tests/portal/test_portal.py",  # about 60 s: the shared portal night (tests/portal_support.py)
+    "tests/browser/test_portal_browser.py",  # the same night when on another worker, then Chromium
     "tests/cli/test_init_cli.py",
     "tests/unit/test_sql_engine_strategies.py",
     "tests/cli/test_report_cli.py",

@@ -1059,6 +1059,64 @@ def _cmd_init(args: argparse.Namespace) -> int:
     return int(ExitCode.OK)
 
 
+# --- the portal: serve and portal build -------------------------------------------------------------------
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port {value!r} (expected 0 to 65535)") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {value} is outside 0 .. 65535")
+    return port
+
+
+def _add_serve(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    p = sub.add_parser(
+        "serve",
+        parents=[common],
+        help="serve the product portal and the data API on a local port",
+        description="One local web application over the run records: every product with its status, a page "
+        "per product (/products/<name>/), the dated SLO reports, catalog, changelog, ODCS contracts, dbt docs "
+        "and GX Data Docs, and the data API under /api (docs at /api/docs). Loopback only unless --host.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000; 0: any free)")
+    _add_paths(p, "target_dir", "reports_dir", "history", "runs_dir")
+    p.set_defaults(handler=_cmd_serve)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from dataproducts.portal.serve import serve
+
+    serve(_config(args), args.host, args.port)
+    return ExitCode.OK
+
+
+def _add_portal(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    p = sub.add_parser(
+        "portal",
+        parents=[common],
+        help="build the product portal as a static site",
+        description="`dp portal build DIR` writes the portal's pages (the same as `dp serve` shows, without "
+        "the API) with relative links only, for any web server or file://. DIR is replaced whole.",
+    )
+    actions = p.add_subparsers(dest="portal_action", metavar="ACTION", parser_class=_Parser, required=True)
+    b = actions.add_parser("build", parents=[common], help="write the static site into DIR")
+    b.add_argument("directory", metavar="DIR", help="the folder to write (replaced whole)")
+    _add_paths(b, "target_dir", "reports_dir", "history", "runs_dir")
+    b.set_defaults(handler=_cmd_portal_build)
+
+
+def _cmd_portal_build(args: argparse.Namespace) -> int:
+    from dataproducts.portal.build import build_site
+
+    built = build_site(_config(args), Path(args.directory))
+    print(built.render_text())
+    return ExitCode.OK
+
+
 # --- registry -----------------------------------------------------------------------------------------------
 
 _COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser], _Parser], None]] = [
@@ -1076,6 +1134,8 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser], _Parser], None]] 
     _add_simulate,
     _add_publish,
     _add_verify,
+    _add_serve,
+    _add_portal,
 ]
 
 
@@ -1180,6 +1240,14 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "dp verify files                        # the run files/latest names",
         "dp verify /mnt/copy/runs/20261120T010203Z-1a2b3c4d",
         "dp verify files --format json | jq .problems",
+    ),
+    "serve": (
+        "dp serve                               # the portal on http://127.0.0.1:8000/",
+        "dp serve --port 0                      # any free port (the address is printed)",
+    ),
+    "portal": (
+        "dp portal build site                   # the portal as a static site in site/",
+        "dp portal build /srv/www/dataproducts --runs-dir /data/runs",
     ),
 }
 

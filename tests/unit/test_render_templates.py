@@ -26,9 +26,11 @@ def _style(page: str) -> str:
 
 def test_templates_are_package_data() -> None:
     folder = resources.files("dataproducts") / "templates"
-    names = {entry.name for entry in folder.iterdir()}
+    names = {entry.name for entry in folder.iterdir() if entry.is_file()}
     assert {"_base.html.j2", "style.css", "slo_report.html.j2", "catalog.html.j2"} <= names
-    assert set(environment().list_templates()) >= names - {"__pycache__"}
+    portal = {f"portal/{entry.name}" for entry in (folder / "portal").iterdir() if entry.is_file()}
+    assert {"portal/home.html.j2", "portal/product.html.j2"} <= portal
+    assert set(environment().list_templates()) >= names | portal
 
 
 def test_autoescape_is_on_and_values_are_text() -> None:

@@ -210,15 +210,32 @@ def build_catalog(manifest: Manifest, roles: Roles | None = None) -> Catalog:
     )
 
 
-def write_catalog(catalog: Catalog, directory: Path) -> list[Path]:
-    """The three files, replaced together: an error (a full disk) leaves the previous catalog whole."""
+def write_catalog(catalog: Catalog, directory: Path, statuses: Mapping[str, str] | None = None) -> list[Path]:
+    """The three files, replaced together: an error (a full disk) leaves the previous catalog whole.
+    ``statuses`` (product id -> status in the latest SLO report) are shown on the HTML page."""
     return write_all_atomic(
         [
             (directory / "catalog.json", render_json(catalog)),
             (directory / "catalog.md", render_markdown(catalog)),
-            (directory / "catalog.html", render_html(catalog)),
+            (directory / "catalog.html", render_html(catalog, statuses)),
         ]
     )
+
+
+def latest_statuses(config: ProjectConfig) -> dict[str, str]:
+    """Each product's status in ``<reports>/latest/slo_report.json`` (none when there is no readable report)."""
+    import json
+
+    try:
+        report = json.loads((config.reports_dir / "latest" / "slo_report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    products = report.get("products") if isinstance(report, dict) else None
+    return {
+        p["id"]: p["status"]
+        for p in products or []
+        if isinstance(p, dict) and isinstance(p.get("id"), str) and isinstance(p.get("status"), str)
+    }
 
 
 def run_catalog(
@@ -233,7 +250,7 @@ def run_catalog(
     if source.manifest is None:
         raise DbtError("; ".join(source.notes) or "dbt parse failed")
     catalog = build_catalog(source.manifest, load_roles(config.project_dir))
-    paths = write_catalog(catalog, output or config.reports_dir / "catalog")
+    paths = write_catalog(catalog, output or config.reports_dir / "catalog", latest_statuses(config))
     if docs_blocks is not None:
         target = docs_blocks if docs_blocks.is_absolute() else config.project_dir / docs_blocks
         paths.append(write_atomic(target, render_docs_blocks(catalog)))

@@ -129,9 +129,15 @@ def render_markdown(catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
-def render_html(catalog: Catalog) -> str:
-    """The catalog page: ``templates/catalog.html.j2`` on the layout and stylesheet of the SLO report."""
-    return render_page("catalog.html.j2", catalog=catalog, slo_text=_slo_text, anchor=_anchor)
+def catalog_context(catalog: Catalog) -> dict[str, Any]:
+    """What the catalog's templates need (``catalog.html.j2`` and the portal's catalog page)."""
+    return {"catalog": catalog, "slo_text": _slo_text, "anchor": _anchor}
+
+
+def render_html(catalog: Catalog, statuses: Mapping[str, str] | None = None) -> str:
+    """The catalog page: ``templates/catalog.html.j2`` on the layout and stylesheet of the SLO report;
+    ``statuses`` (product id -> status in the latest report), when known, are shown as badges."""
+    return render_page("catalog.html.j2", **catalog_context(catalog), statuses=dict(statuses or {}), hrefs={})
 
 
 # --- dbt docs blocks ------------------------------------------------------------------------------------------

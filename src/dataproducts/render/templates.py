@@ -9,7 +9,9 @@ built in Python (inline Markdown, SVG) are escaped there and passed in as ``Mark
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import re
 from typing import Any
 from urllib.parse import quote
@@ -22,6 +24,36 @@ from dataproducts.render.safe import html_text, safe_href
 
 #: Scripts and external loads are forbidden on every page, as a second line of defence.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+#: The portal's one script (the home page's filter; a no-op elsewhere), inline and allowed by its hash only.
+PORTAL_SCRIPT = (
+    "(function(){var f=document.getElementById('filter');if(!f)return;"
+    "var q=f.querySelector('[name=q]'),s=f.querySelector('[name=status]'),"
+    "rows=document.querySelectorAll('[data-filter]'),n=document.getElementById('shown');"
+    "function go(){var t=(q.value||'').toLowerCase().trim(),st=s.value,c=0;"
+    "rows.forEach(function(r){var ok=(!t||r.getAttribute('data-filter').indexOf(t)>=0)&&"
+    "(!st||r.getAttribute('data-status')===st);r.hidden=!ok;if(ok)c++;});"
+    "if(n)n.textContent=String(c);}"
+    "f.addEventListener('input',go);f.addEventListener('change',go);"
+    "f.addEventListener('submit',function(e){e.preventDefault();go();});"
+    "var p=new URLSearchParams(location.search);if(p.get('q'))q.value=p.get('q');"
+    "if(p.get('status'))s.value=p.get('status');go();})();"
+)
+#: The portal's navigation bar: (path from the portal's root, label).
+PORTAL_NAV = (
+    ("index.html", "Products"),
+    ("catalog/index.html", "Catalog"),
+    ("reports/index.html", "SLO reports"),
+    ("changelog/index.html", "Changelog"),
+    ("contracts/index.html", "Contracts"),
+    ("dbt-docs/index.html", "dbt docs"),
+)
+PORTAL_CSP = (
+    CSP.replace("form-action 'none'", "form-action 'self'")
+    + "; script-src 'sha256-"
+    + base64.b64encode(hashlib.sha256(PORTAL_SCRIPT.encode()).digest()).decode()
+    + "'"
+)
 
 _EXTERNAL = re.compile(r"(?i)https?:|[/\\]{2}")
 
@@ -71,6 +103,8 @@ def environment() -> Environment:
         safe_href=safe_href,
         owner_parts=_format.owner_parts,
         csp=CSP,
+        portal_csp=PORTAL_CSP,
+        portal_script=Markup(PORTAL_SCRIPT),
         icon=lambda status: Markup(svg.icon(status)),
         legend=lambda: Markup(svg.legend()),
         trend_chart=lambda *args: Markup(svg.trend_chart(*args)),

@@ -65,6 +65,7 @@ class GxEngine:
         with contextlib.suppress(Exception):
             self._context.enable_analytics(False)
         self._context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self._data_docs_dir = data_docs_dir
         if data_docs_dir is not None:
             self._context.add_data_docs_site(
                 site_name=DATA_DOCS_SITE,
@@ -182,8 +183,20 @@ class GxEngine:
         self._context.validation_results_store.set(key, loaded)
 
     def build_data_docs(self) -> None:
-        """Build the Data Docs site (GX's site builder) for every result validated or added in this run."""
+        """Build the Data Docs site (GX's site builder) for every result validated or added in this run:
+        sample values escaped first (GX places them into the pages as raw HTML), then every page made
+        readable offline (``validation.data_docs``)."""
+        from dataproducts.validation.data_docs import escape_suite_result, make_offline
+
+        store = self._context.validation_results_store
+        for key in store.list_keys():
+            result = store.get(key)
+            if result is not None:
+                escape_suite_result(result.results)
+                store.set(key, result)
         self._context.build_data_docs(site_names=[DATA_DOCS_SITE])
+        if self._data_docs_dir is not None:
+            make_offline(self._data_docs_dir)
 
     def close(self) -> None:
         """Close every connection of the run (the datasource keeps its own SQLAlchemy engine), so the
