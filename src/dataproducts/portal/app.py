@@ -67,12 +67,13 @@ def create_app(cfg: ProjectConfig) -> FastAPI:
         redoc_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
-    app.include_router(build_router(cfg), prefix=API_PREFIX)
-
+    # before the API's routes: the router answers every other path under /api (a JSON 404 or 405)
     @app.get(f"{API_PREFIX}/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
         body = _page("portal/api.html.j2", "api/docs", "API", operations=_operations(app.openapi()))
         return HTMLResponse(body, headers=_HEADERS)
+
+    app.include_router(build_router(cfg), prefix=API_PREFIX)
 
     @app.get("/{path:path}", include_in_schema=False)
     def portal(path: str, request: Request) -> Response:
