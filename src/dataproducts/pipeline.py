@@ -346,6 +346,7 @@ def _dbt_detail(cfg: ProjectConfig, path: Path, invocation: DbtInvocation) -> st
         status = str(result.get("status"))
         counts[status] = counts.get(status, 0) + 1
     text = ", ".join(f"{status} {n}" for status, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    text = text or f"no results in {path.name}"  # e.g. freshness on a warehouse without the landing schemas
     return text + ("" if invocation.success else f"; details in {log}")
 
 
