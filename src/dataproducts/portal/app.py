@@ -67,6 +67,7 @@ def create_app(cfg: ProjectConfig) -> FastAPI:
         redoc_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
+
     # before the API's routes: the router answers every other path under /api (a JSON 404 or 405)
     @app.get(f"{API_PREFIX}/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
