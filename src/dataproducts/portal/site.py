@@ -18,6 +18,7 @@ out, ``validation.data_docs``).
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -297,7 +298,7 @@ class Site:
                     "(dp nightly builds it unless --no-docs; or dbt docs generate --static)."
                 )
                 return self._html(self._page("portal/message.html.j2", path, "dbt docs", message=message))
-            return self._html(dbt_docs_html(state.dbt_docs.read_text(encoding="utf-8")))
+            return self._html(dbt_docs_page(state.dbt_docs.parent))
         if path == "favicon.ico":
             return Content("image/svg+xml", text=FAVICON)
         if head == "data-docs" and len(parts) >= 4:
@@ -516,6 +517,48 @@ def _with_script_hashes(page: str) -> str:
     )
     meta = f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
     return re.sub(r"<head>", lambda _: "<head>" + meta, page, count=1)
+
+
+_DOCS_TEXT_KEYS = frozenset({"description", "block_contents", "comment"})
+
+
+def _escape_docs_text(value: Any) -> Any:
+    """Every description (models, columns, sources, exposures, macros, doc blocks) and catalog comment with
+    its HTML escaped: dbt's docs site renders them as Markdown with HTML allowed, so a ``<img onerror>`` in
+    a description would otherwise become an element of the page. Markdown itself still renders."""
+    if isinstance(value, dict):
+        return {
+            key: html.escape(item, quote=False)
+            if key in _DOCS_TEXT_KEYS and isinstance(item, str)
+            else _escape_docs_text(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_escape_docs_text(item) for item in value]
+    return value
+
+
+def _inline_json(path: Path) -> str:
+    data = _escape_docs_text(json.loads(path.read_text(encoding="utf-8")))
+    # inside a <script>: no "</script>" (from SQL, say) may end it early
+    return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+
+
+def dbt_docs_page(docs_dir: Path) -> str:
+    """dbt's docs site for the portal: dbt's own page (``index.html``, with its placeholders) with the
+    manifest and catalog of ``docs_dir`` inlined as ``dbt docs generate --static`` does, but with every
+    description's HTML escaped; ``static_index.html`` as written when the parts are missing."""
+    index = docs_dir / "index.html"
+    manifest, catalog = docs_dir / "manifest.json", docs_dir / "catalog.json"
+    page = index.read_text(encoding="utf-8") if index.is_file() else ""
+    if '"MANIFEST.JSON INLINE DATA"' in page and manifest.is_file() and catalog.is_file():
+        try:
+            page = page.replace('"MANIFEST.JSON INLINE DATA"', _inline_json(manifest), 1)
+            page = page.replace('"CATALOG.JSON INLINE DATA"', _inline_json(catalog), 1)
+            return dbt_docs_html(page)
+        except (OSError, ValueError):
+            pass  # a part being rewritten: dbt's own static page below
+    return dbt_docs_html((docs_dir / "static_index.html").read_text(encoding="utf-8"))
 
 
 def dbt_docs_html(page: str) -> str:
