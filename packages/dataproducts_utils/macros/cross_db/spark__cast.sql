@@ -4,18 +4,14 @@
     YAML serves DuckDB, PostgreSQL and Spark. Opt-in through the `dbt` namespace's search order, like
     `duckdb__current_timestamp`. -#}
 {% macro spark__cast(field, type) -%}
-    cast({{ field }} as {{ dataproducts_utils.spark_type_name(type) }})
-{%- endmacro %}
-
-{% macro spark_type_name(type) -%}
     {%- set name = type | string | trim | lower -%}
     {%- set base = name.split('(')[0] | trim -%}
     {%- if base in ('varchar', 'text', 'character varying', 'char', 'character') -%}
-        {{ return('string') }}
+        {%- set type = 'string' -%}
     {%- elif name == 'double precision' -%}
-        {{ return('double') }}
+        {%- set type = 'double' -%}
     {%- elif name == 'real' -%}
-        {{ return('float') }}
+        {%- set type = 'float' -%}
     {%- endif -%}
-    {{ return(type) }}
+    cast({{ field }} as {{ type }})
 {%- endmacro %}
