@@ -109,6 +109,7 @@ class SparkBuild:
     duckdb_warehouse: Path
     generate: subprocess.CompletedProcess[str]
     build: subprocess.CompletedProcess[str]
+    incremental: subprocess.CompletedProcess[str]
     duckdb_build: subprocess.CompletedProcess[str]
     master_after: dict[str, Any]
     contract_break: subprocess.CompletedProcess[str]
@@ -232,6 +233,25 @@ def spark_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBuild
             env,
         )
         seconds["dbt build --target spark (cluster)"] = time.perf_counter() - started
+        # the incremental products once more: the `window` strategy's staged rewrite on the built tables (the
+        # comparisons below then hold for what it left)
+        started = time.perf_counter()
+        incremental = _run(
+            [
+                _dbt(),
+                "run",
+                "--target",
+                "spark",
+                "-s",
+                "config.incremental_strategy:window",
+                "--vars",
+                VARS,
+                "--target-path",
+                str(tmp / "target_incremental"),
+            ],
+            {**env, "DP_SPARK_APP_NAME": f"{app_name}-incremental"},
+        )
+        seconds["dbt run of the incremental models (cluster)"] = time.perf_counter() - started
         master_after = _master_json(webui)
 
         duckdb_warehouse = tmp / "duckdb" / "warehouse.duckdb"
@@ -259,6 +279,7 @@ def spark_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBuild
         duckdb_warehouse=duckdb_warehouse,
         generate=generate,
         build=build,
+        incremental=incremental,
         duckdb_build=duckdb_build,
         master_after=master_after,
         contract_break=contract_break,
@@ -295,8 +316,9 @@ def test_the_build_ran_on_the_cluster_in_executor_jvms(spark_build: SparkBuild) 
     ours = [app for app in apps if app.get("name") == spark_build.app_name]
     assert len(ours) == 1, [app.get("name") for app in apps]
     assert ours[0]["cores"] >= 1
-    # the landing load ran there too, as an application of its own
-    assert [app["name"] for app in apps if app.get("name") == f"{spark_build.app_name}-load"]
+    # the landing load and the incremental run ran there too, as applications of their own
+    names = [app.get("name") for app in apps]
+    assert f"{spark_build.app_name}-load" in names and f"{spark_build.app_name}-incremental" in names, names
     assert spark_build.master_after["aliveworkers"] == WORKERS
     # each executor ran in a JVM a worker started, with its own folder below the worker's work dir
     app_id = ours[0]["id"]
@@ -401,3 +423,18 @@ def test_every_table_holds_the_same_values_as_on_duckdb(spark_build: SparkBuild)
     assert compared >= 8
     assert not unexpected, unexpected
     assert not beyond_bounds, beyond_bounds
+
+
+def test_the_incremental_products_rebuild_their_window_on_spark(spark_build: SparkBuild) -> None:
+    """The second run takes the `window` strategy's path (the table exists): its statements ran, the staging
+    table is gone, and the value comparisons above hold for the tables it rewrote."""
+    assert spark_build.incremental.returncode == 0, spark_build.incremental.stdout[-3000:]
+    results = json.loads((spark_build.tmp / "target_incremental" / "run_results.json").read_text("utf-8"))
+    models = {r["unique_id"]: r["status"] for r in results["results"] if r["unique_id"].startswith("model.")}
+    assert len(models) >= 3 and set(models.values()) == {"success"}, models
+    log = "".join(  # dbt rotates its log at 10 MB
+        path.read_text("utf-8", errors="replace") for path in (spark_build.tmp / "logs").glob("dbt.log*")
+    )
+    assert "__dp_window" in log and "insert overwrite table" in log
+    leftovers = sorted(p.name for p in spark_build.spark_warehouse.glob("tables/*.db/*__dp_window*"))
+    assert not leftovers, leftovers
