@@ -15,7 +15,7 @@ IT_WAREHOUSE := DP_UTILS_IT_WAREHOUSE=$(PACKAGE_IT)/target/integration_tests.duc
 export DO_NOT_TRACK := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: install nightly test test-processes test-platforms test-wheel wheel lint typecheck dbtcheck format parse sqlfluff pytest bench clean
+.PHONY: install nightly test test-processes test-platforms test-spark test-wheel wheel lint typecheck dbtcheck format parse sqlfluff pytest bench clean
 
 install: $(STAMP) $(DEPS)
 
@@ -86,7 +86,7 @@ sqlfluff: install $(IT_DEPS)
 PYTEST_PARALLEL ?= -n 2 --dist loadfile --no-loadscope-reorder --durations=25
 
 pytest: install
-	$(BIN)/pytest -q $(PYTEST_PARALLEL) -m "not processes and not platforms"
+	$(BIN)/pytest -q $(PYTEST_PARALLEL) -m "not processes and not platforms and not spark"
 
 test: lint pytest
 
@@ -110,6 +110,18 @@ $(PLATFORMS_STAMP): Makefile
 
 test-platforms: install $(DEPS) $(PLATFORMS_STAMP)
 	$(BIN)/pytest -q -p no:xdist -m platforms tests/platforms
+
+# The products on Apache Spark (tests/spark, docs/spark.md): installs the spark extra (dbt-spark, pyspark:
+# a 456 MB source package built once, 1-2 minutes), starts a standalone cluster on free loopback ports,
+# builds there, compares with DuckDB, stops it. Several minutes of JVMs: not part of `make test`.
+SPARK_STAMP := $(VENV)/.installed-spark
+
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	touch $@
+
+test-spark: install $(SPARK_STAMP)
+	$(BIN)/pytest -q -p no:xdist --durations=0 -s -m spark tests/spark
 
 # The runner's wheel, for `pip install` next to another dbt project (README "Use it on your own dbt project").
 wheel: install

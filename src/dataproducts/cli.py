@@ -249,7 +249,7 @@ def _add_generate(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> 
         metavar="NAME",
         help="the dbt target to generate for (default DBT_TARGET, else the profile's); for a postgres target "
         "the data is generated into landing_<target>.duckdb next to the warehouse, then loaded into the "
-        "server in one transaction",
+        "server in one transaction; for a spark target (method session) into Parquet tables of its warehouse",
     )
     _add_wait(p)
     _add_paths(p, "warehouse", "runs_dir")
@@ -264,7 +264,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     faults = parse_faults(args.inject)
     if args.scale is not None and (not 0 < args.scale <= 1000 or args.scale != args.scale):
         raise UsageError(f"dp generate: --scale must be above 0 and at most 1000, got {args.scale:g}")
-    cfg = _target_config(args)
+    from dataproducts.profile import LANDING_ADAPTERS
+
+    cfg = _config(args, target=args.target, adapters=LANDING_ADAPTERS)
     as_of = args.as_of or dt.datetime.now(dt.UTC).date()
     result = generate_landing(
         cfg,

@@ -317,6 +317,15 @@ def generate_landing(cfg: ProjectConfig, *, wait: float | None = None, **options
         target = cfg.profile.postgres_target()
         with acquire_lock(cfg.runs_dir, "dp generate", wait=wait):
             return generate_and_load(target, landing_file(cfg.warehouse, target.target), **options)
+    if cfg.profile is not None and cfg.profile.adapter == "spark":
+        from dataproducts.postgres import landing_file
+        from dataproducts.spark import generate_and_load as spark_generate_and_load
+        from dataproducts.spark import spark_target
+
+        spark = spark_target(cfg.profile)
+        with acquire_lock(cfg.runs_dir, "dp generate", wait=wait):
+            landing = landing_file(cfg.warehouse, spark.target)
+            return spark_generate_and_load(spark, landing, cfg.project_dir, **options)
     with acquire_lock(cfg.runs_dir, "dp generate", wait=wait):
         ensure_dbt_idle(cfg, wait, write=True)
         return generate(cfg.warehouse, **options)

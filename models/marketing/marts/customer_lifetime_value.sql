@@ -64,7 +64,7 @@ values_predicted as (
         *,
         -- the customer's net revenue per day since the first order (at least 30 days), over a year; a double
         -- on every engine (DuckDB divides a decimal as one), rounded below as DuckDB rounds it
-        cast(total_net_revenue_eur as double precision)
+        cast(total_net_revenue_eur as {{ dataproducts_utils.type_double() }})
         / (case when days_since_first_order < 30 then 30 else days_since_first_order end)
         * 365 as predicted_annual_value_eur
     from customers_joined

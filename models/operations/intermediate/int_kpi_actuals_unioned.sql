@@ -68,7 +68,7 @@ business_measures_unpivoted as (
         cast(null as {{ dbt.type_string() }}) as service,
         activity_date,
         'daily_orders' as measure_name,
-        cast(order_count as double precision) as actual_value
+        cast(order_count as {{ dataproducts_utils.type_double() }}) as actual_value
     from orders_aggregated_to_days
 
     union all

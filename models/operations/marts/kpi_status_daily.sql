@@ -75,8 +75,8 @@ final as (
         service,
         unit,
         comparison,
-        cast(target_value as double precision) as target_value,
-        cast(actual_value as double precision) as actual_value,
+        cast(target_value as {{ dataproducts_utils.type_double() }}) as target_value,
+        cast(actual_value as {{ dataproducts_utils.type_double() }}) as actual_value,
         status,
         status = 'on_track' as is_target_met
     from statuses_assigned

@@ -1,6 +1,7 @@
 {#- Incremental (window strategy): an incremental build recomputes the last `lookback` days of activity_date;
     a full refresh computes every day. -#}
 {%- set window_start = dataproducts_utils.window_start() if is_incremental() else none -%}
+{%- set double = dataproducts_utils.type_double() -%}
 
 with
 
@@ -86,10 +87,10 @@ final as (
         cast(client_error_count as integer) as client_error_count,
         {{ dataproducts_utils.safe_divide('error_count', 'request_count') }} as error_rate,
         1 - {{ dataproducts_utils.safe_divide('error_count', 'request_count') }} as availability,
-        cast(avg_latency_ms as double precision) as avg_latency_ms,
-        cast({{ dataproducts_utils.array_element('latency_percentiles', 1) }} as double precision) as p50_latency_ms,
-        cast({{ dataproducts_utils.array_element('latency_percentiles', 2) }} as double precision) as p95_latency_ms,
-        cast({{ dataproducts_utils.array_element('latency_percentiles', 3) }} as double precision) as p99_latency_ms,
+        cast(avg_latency_ms as {{ double }}) as avg_latency_ms,
+        cast({{ dataproducts_utils.array_element('latency_percentiles', 1) }} as {{ double }}) as p50_latency_ms,
+        cast({{ dataproducts_utils.array_element('latency_percentiles', 2) }} as {{ double }}) as p95_latency_ms,
+        cast({{ dataproducts_utils.array_element('latency_percentiles', 3) }} as {{ double }}) as p99_latency_ms,
         cast(coalesce(error_event_count, 0) as integer) as error_event_count,
         cast(coalesce(critical_error_event_count, 0) as integer) as critical_error_event_count
     from service_days_joined

@@ -93,7 +93,7 @@ final as (
             {{ dataproducts_utils.round_to(dataproducts_utils.safe_divide('net_revenue_eur', 'paid_order_count'), 2) }}
             as decimal(12, 2)
         ) as avg_order_value_eur,
-        cast(prior_7d_avg_order_count as double precision) as prior_7d_avg_order_count,
+        cast(prior_7d_avg_order_count as {{ dataproducts_utils.type_double() }}) as prior_7d_avg_order_count,
         {{ dataproducts_utils.safe_divide('order_count', 'prior_7d_avg_order_count') }} as order_count_vs_prior_7d
     from days_compared_to_prior_7d
     {% if window_start %}

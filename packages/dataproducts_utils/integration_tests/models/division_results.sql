@@ -15,7 +15,8 @@ divided as (
         denominator,
         expected_ratio,
         {{ dataproducts_utils.safe_divide('numerator', 'denominator') }} as ratio,
-        {{ dataproducts_utils.round_to('expected_ratio', 2) }} as rounded_ratio
+        {{ dataproducts_utils.round_to('expected_ratio', 2) }} as rounded_ratio,
+        cast(numerator as {{ dataproducts_utils.type_double() }}) as numerator_as_double
     from division_cases
 
 )

@@ -3,5 +3,5 @@
 {%- endmacro %}
 
 {% macro default__safe_divide(numerator, denominator) -%}
-    cast({{ numerator }} as double precision) / nullif({{ denominator }}, 0)
+    cast({{ numerator }} as {{ dataproducts_utils.type_double() }}) / nullif({{ denominator }}, 0)
 {%- endmacro %}

@@ -13,3 +13,12 @@
         cast(current_timestamp at time zone 'UTC' as timestamp)
     {%- endif -%}
 {%- endmacro %}
+
+{% macro spark__as_of_timestamp() -%}
+    {#- Spark's timestamp is the session's time zone's (the spark target sets UTC); as on the others. -#}
+    {%- if var('as_of', none) -%}
+        {{ dataproducts_utils.default__as_of_timestamp() }}
+    {%- else -%}
+        cast(to_utc_timestamp(current_timestamp(), current_timezone()) as timestamp)
+    {%- endif -%}
+{%- endmacro %}
