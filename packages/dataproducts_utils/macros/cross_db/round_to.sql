@@ -33,3 +33,29 @@
         ) as scaled
     )
 {%- endmacro %}
+
+{% macro spark__round_to(expression, digits) -%}
+    {#- Spark's round(double, n) rounds the double's shortest decimal spelling (99.985 to 99.99), and a double
+        cast to decimal goes through that spelling too. As on PostgreSQL, round the exact binary value, ties
+        away from zero, as DuckDB does: |x| * 2^60 is an integer double (|x| from 2^-8 to 2^41), moved into
+        decimal(38, 0) exactly in 26-bit parts; n = that * 10^digits; the result is n div 2^60, plus one when
+        the remainder is at least half of 2^60. Spark has no scalar subquery without a table here, so the
+        expression is repeated (Spark evaluates common subexpressions once). -#}
+    {%- set x = "cast(" ~ expression ~ " as double)" -%}
+    {%- set v = "(abs(" ~ x ~ ") * " ~ 2 ** 60 ~ "D)" -%}
+    {%- set hi = "cast(floor(" ~ v ~ " / " ~ 2 ** 52 ~ "D) as double)" -%}
+    {%- set rest = "(" ~ v ~ " - " ~ hi ~ " * " ~ 2 ** 52 ~ "D)" -%}
+    {%- set mid = "cast(floor(" ~ rest ~ " / " ~ 2 ** 26 ~ "D) as double)" -%}
+    {%- set lo = "(" ~ rest ~ " - " ~ mid ~ " * " ~ 2 ** 26 ~ "D)" -%}
+    {%- set p -%}
+        (cast({{ hi }} as decimal(38, 0)) * {{ 2 ** 52 }} + cast({{ mid }} as decimal(38, 0)) * {{ 2 ** 26 }}
+        + cast({{ lo }} as decimal(38, 0)))
+    {%- endset -%}
+    {%- set n = "(" ~ p ~ " * " ~ 10 ** digits ~ ")" -%}
+    {%- set q = "(" ~ n ~ " div " ~ 2 ** 60 ~ ")" -%}
+    (
+        sign({{ x }})
+        * ({{ q }} + case when 2 * ({{ n }} - cast({{ q }} as decimal(38, 0)) * {{ 2 ** 60 }}) >= {{ 2 ** 60 }} then 1 else 0 end)
+        / {{ 10 ** digits }}D
+    )
+{%- endmacro %}
