@@ -68,7 +68,9 @@ days_compared_to_prior_7d as (
             when
                 {{ dbt.datediff('first_order_day.first_order_date', 'days.order_date', 'day') }}
                 >= 7
-                then coalesce(prior_7_days_summed.prior_7d_order_count, 0) / 7.0
+                -- a double division on every engine (7.0 is a DECIMAL literal: Spark would divide in 6 decimals)
+                then coalesce(prior_7_days_summed.prior_7d_order_count, 0)
+                    / cast(7 as {{ dataproducts_utils.type_double() }})
         end as prior_7d_avg_order_count
     from orders_aggregated_to_days as days
     cross join first_order_day
