@@ -56,6 +56,17 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def _alive(pid: int) -> bool:
+    """Whether a process with this pid runs (signal 0 checks without sending anything)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it runs, as another user
+    return True
+
+
 def _read_holder(path: Path) -> Holder:
     try:
         data = json.loads(path.read_text(encoding="utf-8") or "{}")
@@ -104,10 +115,11 @@ class ProjectLock:
 
     def holder(self) -> Holder:
         """Who holds the lock. The holder describes itself just after ``flock``: a description not yet
-        written (or just cleared) is read again for up to ``HOLDER_WAIT`` seconds."""
+        written (or just cleared), or one a killed holder left behind (its pid no longer runs, and the new
+        holder has not replaced it yet), is read again for up to ``HOLDER_WAIT`` seconds."""
         deadline = time.monotonic() + HOLDER_WAIT
         holder = _read_holder(self.path)
-        while holder.pid is None and time.monotonic() < deadline:
+        while (holder.pid is None or not _alive(holder.pid)) and time.monotonic() < deadline:
             time.sleep(0.02)
             holder = _read_holder(self.path)
         return holder
