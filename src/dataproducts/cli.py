@@ -193,10 +193,10 @@ def _config(args: argparse.Namespace, **options: Any):  # type: ignore[no-untype
 
 
 def _target_config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """The configuration of a command that runs on DuckDB and PostgreSQL targets (``--target``)."""
-    from dataproducts.profile import POSTGRES_ADAPTERS
+    """The configuration of a command that runs on DuckDB, PostgreSQL and Spark targets (``--target``)."""
+    from dataproducts.profile import TARGET_ADAPTERS
 
-    return _config(args, target=args.target, adapters=POSTGRES_ADAPTERS)
+    return _config(args, target=args.target, adapters=TARGET_ADAPTERS)
 
 
 # --- generate ---------------------------------------------------------------------------------------------

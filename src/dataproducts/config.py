@@ -28,7 +28,7 @@ from dataproducts.profile import (
     profiles_dir,
     read_profile,
 )
-from dataproducts.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
+from dataproducts.warehouse import DuckDBWarehouse, PostgresWarehouse, SparkWarehouse, Warehouse
 
 CONFIG_FILE = "dataproducts.yml"
 
@@ -67,18 +67,24 @@ class ProjectConfig:
 
     @property
     def db(self) -> Warehouse:
-        """The warehouse the profile's target builds: the DuckDB file, or the PostgreSQL database (its
-        connection rendered now: a missing DP_PG_PASSWORD is a ConfigError naming the profile)."""
+        """The warehouse the profile's target builds: the DuckDB file, the PostgreSQL database (its
+        connection rendered now: a missing DP_PG_PASSWORD is a ConfigError naming the profile), or the Spark
+        warehouse of a session target (read through a Spark session of ``dp``'s own)."""
         if self.profile is not None and self.profile.adapter == "postgres":
             pg = self.profile.postgres_target()
             schema = _render(self.profile.output.get("schema") or "public", pg.where, self.profile.environ)
             return PostgresWarehouse(pg.host, pg.port, pg.user, pg.password, pg.dbname, schema)
+        if self.profile is not None and self.profile.adapter == "spark":
+            from dataproducts.spark import spark_target
+
+            spark = spark_target(self.profile, reader="dp")
+            return SparkWarehouse(spark.target, tuple(spark.conf.items()), self.project_dir)
         return DuckDBWarehouse(self.warehouse)
 
     @property
     def on_duckdb(self) -> bool:
         """Whether the warehouse is a DuckDB file (locks, file checks and the compiled engine apply)."""
-        return self.profile is None or self.profile.adapter != "postgres"
+        return self.profile is None or self.profile.adapter not in ("postgres", "spark")
 
     @property
     def profiles_dir(self) -> Path:

@@ -100,7 +100,9 @@ def remember_build(cfg: ProjectConfig, state: LandingState | None) -> None:
     with contextlib.suppress(WarehouseError), connected(cfg.db, write=True) as con:
         con.execute("create schema if not exists dp_meta")
         con.execute("drop table if exists dp_meta.landing_built")
+        # Spark: a Parquet table (a plain CTAS would make a Hive text table) of a string
+        text, using = ("string", " using parquet") if con.dialect == "spark" else ("varchar", "")
         con.execute(
-            "create table dp_meta.landing_built as select cast(? as varchar) as state",
+            f"create table dp_meta.landing_built{using} as select cast(? as {text}) as state",
             [json.dumps(state.as_json())],
         )

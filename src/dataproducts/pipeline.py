@@ -498,10 +498,11 @@ class _Nightly:
             run_record = self.keep(work)
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        self.validate(run_record)
-        written = self.report(run_record)
-        self.announce(run_record, written)
-        publish_error = self.publish(run_record)
+        with self.cfg.db.session():  # one Spark JVM for what reads the warehouse after the build
+            self.validate(run_record)
+            written = self.report(run_record)
+            self.announce(run_record, written)
+            publish_error = self.publish(run_record)
         if self.options.docs:
             self.docs()
         prune(self.cfg)

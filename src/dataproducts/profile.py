@@ -28,6 +28,7 @@ PROFILES_FILE = "profiles.yml"
 WAREHOUSE_ENV = "DP_WAREHOUSE"
 SUPPORTED_ADAPTERS = ("duckdb",)  # what every command reads; some also run on POSTGRES_ADAPTERS
 POSTGRES_ADAPTERS = ("duckdb", "postgres")
+TARGET_ADAPTERS = ("duckdb", "postgres", "spark")  # dp validate, report, check and nightly (--target)
 LANDING_ADAPTERS = ("duckdb", "postgres", "spark")  # dp generate: DuckDB, or a copy loaded into the target
 IN_MEMORY = (":memory:", "")
 

@@ -80,17 +80,18 @@ class SparkTarget:
         return f"Spark {master} (warehouse {warehouse})"
 
 
-def spark_target(profile: DbtProfile) -> SparkTarget:
+def spark_target(profile: DbtProfile, reader: str = "dp generate") -> SparkTarget:
     """The profile's spark target with its ``server_side_parameters`` rendered; only the session method can be
-    loaded into by ``dp`` (a Thrift server owns its warehouse: load it there)."""
+    loaded into or read by ``dp`` (a Thrift server owns its warehouse: load it there); ``reader`` names the
+    command in the message."""
     if profile.adapter != "spark" or profile.target is None:
         raise UsageError(f"{profile.where}: type {profile.adapter!r}, not a spark target")
     where = profile.where
     method = _render(profile.output.get("method"), f"{where}: method", profile.environ)
     if method != "session":
         raise UsageError(
-            f"{where}: method {method!r}: dp generate loads Spark through a session (method: session) only; "
-            "load the landing tables of a Thrift server's warehouse there"
+            f"{where}: method {method!r}: {reader} works on Spark through a session (method: session) only; "
+            "run it where the Thrift server's warehouse and metastore are"
         )
     raw = profile.output.get("server_side_parameters") or {}
     if not isinstance(raw, Mapping):

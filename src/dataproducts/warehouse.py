@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -106,7 +106,7 @@ def memory_limit() -> str | None:
 
 # --- the warehouse of a dbt target: a DuckDB file or a PostgreSQL database -------------------------------------
 
-Dialect = Literal["duckdb", "postgres"]
+Dialect = Literal["duckdb", "postgres", "spark"]
 
 # information_schema's columns with their full types: DuckDB's data_type carries precision and scale already;
 # PostgreSQL's says only `numeric`, so its catalog's format_type gives `numeric(12,2)`.
@@ -129,7 +129,7 @@ class Connection:
 
     SQL uses ``?`` placeholders (DuckDB's; translated for psycopg2). ``raw`` is the driver's connection."""
 
-    def __init__(self, warehouse: DuckDBWarehouse | PostgresWarehouse, raw: Any) -> None:
+    def __init__(self, warehouse: DuckDBWarehouse | PostgresWarehouse | SparkWarehouse, raw: Any) -> None:
         self.warehouse = warehouse
         self.raw = raw
 
@@ -140,18 +140,29 @@ class Connection:
     def _sql(self, sql: str) -> str:
         return sql.replace("%", "%%").replace("?", "%s") if self.dialect == "postgres" else sql
 
+    def quote(self, name: str) -> str:
+        """``name`` as an identifier of this warehouse's SQL (Spark: backticks; else double quotes)."""
+        if self.dialect == "spark":
+            return "`" + name.replace("`", "``") + "`"
+        return quote_ident(name)
+
+    def relation(self, schema: str | None, name: str) -> str:
+        """``schema.name`` quoted for this warehouse (its default schema when None)."""
+        return f"{self.quote(schema or self.warehouse.default_schema)}.{self.quote(name)}"
+
     def _cursor(self, sql: str, params: Sequence[Any]) -> Any:
         try:
             if self.dialect == "duckdb":
                 return self.raw.execute(sql, list(params))
+            if self.dialect == "spark":
+                return _SparkCursor(self.raw.sql(sql, args=list(params) or None))
             cursor = self.raw.cursor()
             cursor.execute(self._sql(sql), tuple(params))
             return cursor
         except Exception as exc:
             if not self.warehouse.is_driver_error(exc):
                 raise
-            why = pg_reason(exc) if self.dialect == "postgres" else reason(exc)
-            raise WarehouseError(f"{self.warehouse.label}: {why}") from exc
+            raise WarehouseError(f"{self.warehouse.label}: {self.warehouse.reason(exc)}") from exc
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run a statement (a writer's: ``dp_meta`` tables), nothing returned."""
@@ -171,6 +182,8 @@ class Connection:
 
     def relation_exists(self, schema: str | None, name: str | None) -> bool:
         """Is there a table or view ``schema.name`` (the warehouse's default schema when None)?"""
+        if self.dialect == "spark":
+            return bool(self.raw.catalog.tableExists(self.relation(schema, name or "")))
         found = self.rows(
             "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
             [schema or self.warehouse.default_schema, name or ""],
@@ -179,10 +192,33 @@ class Connection:
 
     def columns(self) -> list[tuple[str, str, str, str]]:
         """Every column of every user table and view: (schema, relation, column, full type), in order."""
+        if self.dialect == "spark":
+            return self._spark_columns()
         sql = _POSTGRES_COLUMNS if self.dialect == "postgres" else _DUCKDB_COLUMNS
         return [(str(s), str(t), str(c), str(d)) for s, t, c, d in self.rows(sql)]
 
+    def _spark_columns(self) -> list[tuple[str, str, str, str]]:
+        """Spark has no information_schema: the session catalog's databases, tables and columns (types as
+        Spark spells them: ``int``, ``decimal(12,2)``, ``string``)."""
+        out: list[tuple[str, str, str, str]] = []
+        try:
+            catalog = self.raw.catalog
+            for database in sorted(d.name for d in catalog.listDatabases()):
+                for table in sorted(t.name for t in catalog.listTables(dbName=database) if not t.isTemporary):
+                    for column in catalog.listColumns(table, database):
+                        out.append((database, table, str(column.name), str(column.dataType)))
+        except Exception as exc:
+            if not self.warehouse.is_driver_error(exc):
+                raise
+            raise WarehouseError(f"{self.warehouse.label}: {self.warehouse.reason(exc)}") from exc
+        return out
+
     def close(self) -> None:
+        if self.dialect == "spark":
+            from dataproducts import spark_session
+
+            spark_session.release()
+            return
         with suppress(Exception):  # closing a broken connection must not hide the first error
             self.raw.close()
 
@@ -191,6 +227,24 @@ class Connection:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _SparkCursor:
+    """A Spark DataFrame read as a DB-API cursor (``description``, ``fetchall``, ``fetchone``)."""
+
+    def __init__(self, frame: Any) -> None:
+        self.description = [(name,) for name in frame.columns]
+        self._rows: list[tuple[Any, ...]] | None = None
+        self._frame = frame
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        if self._rows is None:
+            self._rows = [tuple(row) for row in self._frame.collect()] if self.description else []
+        return self._rows
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        rows = self.fetchall() if self._rows is None else self._rows
+        return rows[0] if rows else None
 
 
 @dataclass(frozen=True)
@@ -212,6 +266,13 @@ class DuckDBWarehouse:
         import duckdb
 
         return isinstance(exc, duckdb.Error)
+
+    def reason(self, exc: BaseException) -> str:
+        return reason(exc)
+
+    def session(self) -> AbstractContextManager[None]:
+        """Nothing to hold between connections (see ``SparkWarehouse.session``)."""
+        return nullcontext()
 
     def connect(self, *, write: bool = False) -> Connection:
         """A connection to the file (read-only unless ``write``); the file must exist."""
@@ -250,6 +311,13 @@ class PostgresWarehouse:
 
         return isinstance(exc, psycopg2.Error)
 
+    def reason(self, exc: BaseException) -> str:
+        return pg_reason(exc)
+
+    def session(self) -> AbstractContextManager[None]:
+        """Nothing to hold between connections (see ``SparkWarehouse.session``)."""
+        return nullcontext()
+
     def sqlalchemy_url(self) -> str:
         """The SQLAlchemy URL (psycopg2 driver), password included: never print it."""
         user, password = quote(self.user, safe=""), quote(self.password, safe="")
@@ -276,7 +344,59 @@ class PostgresWarehouse:
         return Connection(self, raw)
 
 
-Warehouse = DuckDBWarehouse | PostgresWarehouse
+@dataclass(frozen=True)
+class SparkWarehouse:
+    """The warehouse a ``type: spark`` target (``method: session``) builds: Parquet tables under the session's
+    warehouse folder, named by its metastore. ``dp`` reads it through a Spark session of its own with the
+    target's settings (:mod:`dataproducts.spark_session`: one JVM per process, started in ``project_dir``
+    and stopped when the last connection closes, so dbt finds the metastore free)."""
+
+    target: str
+    conf: tuple[tuple[str, str], ...]  # the target's server_side_parameters, rendered
+    project_dir: Path
+    dialect: ClassVar[Dialect] = "spark"
+    default_schema: ClassVar[str] = "main"
+
+    @property
+    def settings(self) -> dict[str, str]:
+        return dict(self.conf)
+
+    @property
+    def label(self) -> str:
+        """``spark local[2] warehouse/spark/tables``: the master and the warehouse folder."""
+        settings = self.settings
+        master = settings.get("spark.master", "local[*]")
+        return f"spark {master} {settings.get('spark.sql.warehouse.dir', 'spark-warehouse')}"
+
+    def exists(self) -> bool:
+        return True  # the metastore says otherwise when read
+
+    def is_driver_error(self, exc: BaseException) -> bool:
+        from dataproducts.spark_session import is_spark_error
+
+        return is_spark_error(exc)
+
+    def reason(self, exc: BaseException) -> str:
+        from dataproducts.spark_session import spark_reason
+
+        return spark_reason(exc)
+
+    def session(self) -> AbstractContextManager[Any]:
+        """Keep one Spark session (JVM) for every connection opened inside (a JVM start is 5-10 s); dbt must
+        not run on the same metastore meanwhile."""
+        from dataproducts.spark_session import held
+
+        return held(self.settings, self.project_dir)
+
+    def connect(self, *, write: bool = False) -> Connection:
+        """A connection over the process's Spark session (started now when none runs); closing the last
+        connection stops the session."""
+        from dataproducts.spark_session import acquire
+
+        return Connection(self, acquire(self.settings, self.project_dir))
+
+
+Warehouse = DuckDBWarehouse | PostgresWarehouse | SparkWarehouse
 
 
 @contextmanager

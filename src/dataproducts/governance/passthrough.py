@@ -18,8 +18,7 @@ from dataproducts.warehouse import (
     Connection,
     DuckDBWarehouse,
     PostgresWarehouse,
-    quote_ident,
-    relation_sql,
+    SparkWarehouse,
 )
 
 _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
@@ -80,13 +79,13 @@ class DataComparison:
 
 
 class Warehouse:
-    """A read-only connection to the warehouse (a DuckDB file, or the PostgreSQL database of a postgres
-    target) used to compare relations; opened lazily, closed by the caller."""
+    """A read-only connection to the warehouse (a DuckDB file, the PostgreSQL database of a postgres target or
+    a Spark target's warehouse) used to compare relations; opened lazily, closed by the caller."""
 
-    def __init__(self, warehouse: Path | DuckDBWarehouse | PostgresWarehouse) -> None:
-        self.target: DuckDBWarehouse | PostgresWarehouse = (
+    def __init__(self, warehouse: Path | DuckDBWarehouse | PostgresWarehouse | SparkWarehouse) -> None:
+        self.target: DuckDBWarehouse | PostgresWarehouse | SparkWarehouse = (
             warehouse
-            if isinstance(warehouse, DuckDBWarehouse | PostgresWarehouse)
+            if isinstance(warehouse, DuckDBWarehouse | PostgresWarehouse | SparkWarehouse)
             else DuckDBWarehouse(Path(warehouse))
         )
         self.path = self.target.path if isinstance(self.target, DuckDBWarehouse) else None
@@ -116,8 +115,8 @@ class Warehouse:
         """Compare ``columns`` of two relations as multisets of rows."""
         con = self.connect()
         assert con is not None
-        cols = ", ".join(quote_ident(c) for c in columns)
-        a, b = relation_sql(*left), relation_sql(*right)
+        cols = ", ".join(con.quote(c) for c in columns)
+        a, b = con.relation(left[0], left[1] or ""), con.relation(right[0], right[1] or "")
         try:
             row = con.rows(
                 f"select (select count(*) from {a}), (select count(*) from {b}), "

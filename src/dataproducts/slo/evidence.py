@@ -32,7 +32,7 @@ from dataproducts.fileio import display_path
 from dataproducts.products import DataProduct
 from dataproducts.runs import VALIDATIONS, Record, parse_ts
 from dataproducts.slo.slis import Check, SourceFreshness
-from dataproducts.warehouse import Warehouse, connected, quote_ident
+from dataproducts.warehouse import Warehouse, connected
 
 
 @dataclass(frozen=True)
@@ -304,6 +304,15 @@ class WarehouseFacts:
     row_counts: dict[str, int] = field(default_factory=dict)
     non_null: dict[str, dict[str, int]] = field(default_factory=dict)  # relation -> column -> non-null count
     errors: dict[str, str] = field(default_factory=dict)  # relation -> why it could not be read
+    # what the warehouse does not enforce of a contract (the schema SLI says it), None when it enforces all
+    constraints_note: str | None = None
+
+
+# Spark on Parquet checks a contract's column names and types when dbt builds, but keeps no constraint.
+SPARK_CONSTRAINTS_NOTE = (
+    "Spark does not enforce the contract's constraints (not null, primary key, unique, check) on Parquet "
+    "tables: names and types are checked at build, the rest only by tests and expectations"
+)
 
 
 def read_warehouse(
@@ -313,7 +322,7 @@ def read_warehouse(
 ) -> WarehouseFacts:
     """Columns of ``relations`` (schema, name) and, for ``counts`` (relation -> columns), the row count and
     each column's non-NULL count, in one query per relation. Read-only; nothing is loaded into memory."""
-    facts = WarehouseFacts()
+    facts = WarehouseFacts(constraints_note=SPARK_CONSTRAINTS_NOTE if warehouse.dialect == "spark" else None)
     with connected(warehouse) as con:
         if relations:
             wanted = {(s, n) for s, n in relations}
@@ -326,9 +335,9 @@ def read_warehouse(
             if relation not in facts.columns:
                 facts.errors[relation] = "relation not found"
                 continue
-            select = ", ".join(["count(*)", *(f"count({quote_ident(c)})" for c in present)])
+            select = ", ".join(["count(*)", *(f"count({con.quote(c)})" for c in present)])
             try:
-                rows = con.rows(f"select {select} from {quote_ident(schema)}.{quote_ident(name)}")
+                rows = con.rows(f"select {select} from {con.relation(schema, name)}")
             except WarehouseError as exc:
                 facts.errors[relation] = str(exc).removeprefix(f"{warehouse.label}: ")
                 continue

@@ -229,6 +229,16 @@ def _schema_stability(
     contract = {v.relation: {c.name: c.data_type for c in v.columns} for v in product.versions}
     actual = {rel: facts.columns[rel] for rel in contract if rel in facts.columns}
     sli, changes = schema_stability_sli(actual, contract, previous[1] if previous else None)
+    if facts.constraints_note and sli.value is not None:
+        sli = SliResult(
+            sli.name,
+            sli.status,
+            sli.value,
+            sli.unit,
+            sli.target,
+            f"{sli.reason}; {facts.constraints_note}",
+            {**sli.details, "constraints_enforced": False},
+        )
     if previous:
         sli = SliResult(
             sli.name,
@@ -738,5 +748,6 @@ def run_report(
     cfg: ProjectConfig, record: Record, *, record_history: bool = True, **options: Unpack[ReportOptions]
 ) -> WrittenReport:
     """Build and write the report of one run record (the library entry point of ``dp report``)."""
-    report = build_report(cfg, record, **options)
+    with cfg.db.session():  # on Spark, one JVM for every read of the warehouse
+        report = build_report(cfg, record, **options)
     return write_report(cfg, report, record, record_history=record_history)

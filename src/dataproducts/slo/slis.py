@@ -301,6 +301,8 @@ _TYPE_ALIASES = {
     "TIMESTAMP WITHOUT TIME ZONE": "TIMESTAMP",
     "DATETIME": "TIMESTAMP",
     "TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE",
+    "TIMESTAMP_NTZ": "TIMESTAMP",  # Spark's timestamp without time zone
+    "BYTE": "TINYINT",  # Spark's
 }
 
 

@@ -34,7 +34,7 @@ from dataproducts.validation import native
 from dataproducts.validation.native import ResultFormat, SuiteResult
 from dataproducts.validation.registry import ENGINE_NAMES
 from dataproducts.validation.registry import Engine as EngineName
-from dataproducts.warehouse import DuckDBWarehouse, PostgresWarehouse
+from dataproducts.warehouse import DuckDBWarehouse, PostgresWarehouse, SparkWarehouse
 
 if TYPE_CHECKING:
     from dataproducts.products import DataProduct
@@ -54,7 +54,7 @@ class Engine(Protocol):
     def name(self) -> EngineName: ...
 
     @property
-    def warehouse(self) -> Path | PostgresWarehouse: ...
+    def warehouse(self) -> Path | PostgresWarehouse | SparkWarehouse: ...
 
     def relation_exists(self, schema: str | None, name: str | None) -> bool:
         """Is the relation ``schema.name`` in the warehouse?"""
@@ -84,7 +84,7 @@ def result_format(name: str = "SUMMARY", samples: int = DEFAULT_SAMPLES) -> Resu
 
 def open_engine(
     name: str,
-    warehouse: Path | DuckDBWarehouse | PostgresWarehouse,
+    warehouse: Path | DuckDBWarehouse | PostgresWarehouse | SparkWarehouse,
     *,
     result_format: ResultFormat,
     run_name: str,
@@ -117,7 +117,7 @@ def open_engine(
 
     if name == EngineName.GX:
         return gx()
-    if isinstance(warehouse, PostgresWarehouse):
+    if isinstance(warehouse, (PostgresWarehouse, SparkWarehouse)):
         if name == EngineName.SQL:
             raise UsageError(
                 f"--engine sql: the compiled engine runs on DuckDB only; {warehouse.label} is validated by "

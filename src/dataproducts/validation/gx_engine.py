@@ -1,8 +1,9 @@
 """The ``gx`` validation engine: Great Expectations running its SQL inside the warehouse.
 
 ``GxEngine`` validates through GX's own context and expectation classes (on DuckDB through ``gx_duckdb``, on
-PostgreSQL through GX's own postgres datasource: SQLAlchemy and psycopg2), one ephemeral GX context and one
-read-only SQLAlchemy connection for the whole run. It is the
+PostgreSQL through GX's own postgres datasource: SQLAlchemy and psycopg2; on Spark through GX's Spark
+datasource, each product's table read as a DataFrame of ``dp``'s Spark session), one ephemeral GX context and
+one read-only connection for the whole run. It is the
 reference the compiled engines are held against, and it hosts the run's Data Docs: results another engine
 computed are stored in its context with :meth:`GxEngine.add_result` and rendered by GX's site builder.
 """
@@ -23,7 +24,14 @@ from dataproducts.products import DataProduct
 from dataproducts.validation.native import ResultFormat, SuiteResult
 from dataproducts.validation.registry import Engine
 from dataproducts.validation.suites import Suite
-from dataproducts.warehouse import PostgresWarehouse, existing_warehouse, pg_reason, reason
+from dataproducts.warehouse import (
+    Connection,
+    PostgresWarehouse,
+    SparkWarehouse,
+    existing_warehouse,
+    pg_reason,
+    reason,
+)
 
 DATA_DOCS_SITE = "dataproducts"
 
@@ -42,7 +50,7 @@ class GxEngine:
 
     def __init__(
         self,
-        warehouse: Path | PostgresWarehouse,
+        warehouse: Path | PostgresWarehouse | SparkWarehouse,
         *,
         result_format: ResultFormat,
         run_name: str,
@@ -55,9 +63,12 @@ class GxEngine:
 
         from dataproducts.validation import gx_duckdb
 
-        self.warehouse: Path | PostgresWarehouse = (
-            warehouse if isinstance(warehouse, PostgresWarehouse) else existing_warehouse(warehouse)
+        self.warehouse: Path | PostgresWarehouse | SparkWarehouse = (
+            warehouse
+            if isinstance(warehouse, (PostgresWarehouse, SparkWarehouse))
+            else existing_warehouse(warehouse)
         )
+        self._spark: Connection | None = None
         _quiet_gx()
         self._result_format = result_format.to_gx()
         self._run_id = RunIdentifier(run_name=run_name, run_time=run_time)
@@ -82,6 +93,12 @@ class GxEngine:
         self._execution_engine: Any = None
         try:
             # Adding the datasource already connects (GX tests the connection).
+            if isinstance(self.warehouse, SparkWarehouse):
+                # dp's session first: GX's datasource takes the running session (no settings of its own)
+                self._spark = self.warehouse.connect()
+                self._datasource = self._context.data_sources.add_spark(name="warehouse")
+                self._execution_engine = self._datasource.get_execution_engine()
+                return
             if isinstance(self.warehouse, PostgresWarehouse):
                 self._datasource = self._context.data_sources.add_postgres(  # type: ignore[call-arg]
                     name="warehouse",
@@ -97,6 +114,10 @@ class GxEngine:
             self._query("select 1")
         except Exception as exc:
             self.close()
+            if isinstance(self.warehouse, SparkWarehouse):
+                if isinstance(exc, WarehouseError):
+                    raise
+                raise WarehouseError(f"{self.warehouse.label}: {self.warehouse.reason(exc)}") from exc
             if isinstance(self.warehouse, PostgresWarehouse):
                 why = pg_reason(getattr(exc, "orig", None) or exc.__cause__ or exc)
                 raise WarehouseError(f"{self.warehouse.label}: cannot connect: {why}") from exc
@@ -112,9 +133,13 @@ class GxEngine:
 
     @property
     def _default_schema(self) -> str:
-        return self.warehouse.default_schema if isinstance(self.warehouse, PostgresWarehouse) else "main"
+        if isinstance(self.warehouse, (PostgresWarehouse, SparkWarehouse)):
+            return self.warehouse.default_schema
+        return "main"
 
     def relation_exists(self, schema: str | None, name: str | None) -> bool:
+        if self._spark is not None:
+            return self._spark.relation_exists(schema, name)
         rows = self._query(
             "select count(*) from information_schema.tables where table_schema = :s and table_name = :n",
             {"s": schema or self._default_schema, "n": name or ""},
@@ -129,13 +154,21 @@ class GxEngine:
         import great_expectations as gx
 
         version = product.latest
-        with warnings.catch_warnings():
-            # ``schema_name`` is deprecated in favour of a per-schema connection; one connection serves all.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            asset = self._datasource.add_table_asset(
-                name=product.id, table_name=version.alias, schema_name=version.schema
-            )
-        batch_definition = asset.add_batch_definition_whole_table("whole_table")
+        batch_parameters: dict[str, Any] | None = None
+        if self._spark is not None:
+            # the product's table as a DataFrame of dp's session (a whole-dataframe batch)
+            frame = self._spark.raw.table(self._spark.relation(version.schema, version.alias or ""))
+            asset = self._datasource.add_dataframe_asset(name=product.id)
+            batch_definition = asset.add_batch_definition_whole_dataframe("whole_table")
+            batch_parameters = {"dataframe": frame}
+        else:
+            with warnings.catch_warnings():
+                # ``schema_name`` is deprecated for a per-schema connection; one connection serves all.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                asset = self._datasource.add_table_asset(
+                    name=product.id, table_name=version.alias, schema_name=version.schema
+                )
+            batch_definition = asset.add_batch_definition_whole_table("whole_table")
         gx_suite = self._context.suites.add(
             gx.ExpectationSuite(
                 name=suite.gx_suite.name,
@@ -148,6 +181,7 @@ class GxEngine:
             gx.ValidationDefinition(name=product.id, data=batch_definition, suite=gx_suite)
         )
         result: Any = definition.run(
+            batch_parameters=batch_parameters,
             expectation_parameters=dict(parameters),
             result_format=self._result_format,
             run_id=self._run_id,
@@ -200,7 +234,11 @@ class GxEngine:
 
     def close(self) -> None:
         """Close every connection of the run (the datasource keeps its own SQLAlchemy engine), so the
-        process can open the warehouse again, e.g. read-write."""
+        process can open the warehouse again, e.g. read-write; on Spark, let go of dp's session."""
+        if self._spark is not None:
+            spark, self._spark = self._spark, None
+            spark.close()
+            return
         if self._execution_engine is not None:
             with contextlib.suppress(Exception):
                 self._execution_engine.close()
