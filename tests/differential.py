@@ -12,6 +12,7 @@ only the sample's size is compared then.
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -33,8 +34,22 @@ def _unexpected_total(result: Mapping[str, Any]) -> int | None:
     return count if isinstance(count, int) else None
 
 
-def expectation_differences(gx: Mapping[str, Any], other: Mapping[str, Any], where: str = "") -> list[str]:
-    """Differences between two ``ExpectationValidationResult`` JSON dicts (empty: equal)."""
+def _close(a: Any, b: Any, rel_tol: float) -> bool:
+    """Two observed values equal within ``rel_tol`` (numbers, or lists of numbers); exact when it is 0."""
+    if rel_tol and isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return all(_close(x, y, rel_tol) for x, y in zip(a, b, strict=True))
+    numbers = (int, float)
+    if rel_tol and isinstance(a, numbers) and isinstance(b, numbers) and not isinstance(a, bool | str):
+        return math.isclose(float(a), float(b), rel_tol=rel_tol, abs_tol=0.0)
+    return _canon(a) == _canon(b)
+
+
+def expectation_differences(
+    gx: Mapping[str, Any], other: Mapping[str, Any], where: str = "", *, rel_tol: float = 0.0
+) -> list[str]:
+    """Differences between two ``ExpectationValidationResult`` JSON dicts (empty: equal). ``rel_tol``: how far
+    a numeric ``observed_value`` may be from the other, relatively (0: exactly equal), for engines that sum
+    floating-point values in another order (Spark's partitions)."""
     out: list[str] = []
     if _config_key(gx["expectation_config"]) != _config_key(other["expectation_config"]):
         return [f"{where}: different expectations {gx['expectation_config']} / {other['expectation_config']}"]
@@ -62,13 +77,16 @@ def expectation_differences(gx: Mapping[str, Any], other: Mapping[str, Any], whe
             elif key == "partial_unexpected_list" and len(va or []) != len(vb or []):
                 out.append(f"{where}: {key} has {len(va or [])} values != {len(vb or [])}")
             continue
+        if key == "observed_value" and _close(va, vb, rel_tol):
+            continue
         if _canon(va) != _canon(vb):
             out.append(f"{where}: {key} {va!r} != {vb!r}")
     return out
 
 
-def suite_differences(gx: Mapping[str, Any], other: Mapping[str, Any]) -> list[str]:
-    """Differences between two ``ExpectationSuiteValidationResult`` JSON dicts (empty: equal)."""
+def suite_differences(gx: Mapping[str, Any], other: Mapping[str, Any], *, rel_tol: float = 0.0) -> list[str]:
+    """Differences between two ``ExpectationSuiteValidationResult`` JSON dicts (empty: equal); ``rel_tol`` as
+    for :func:`expectation_differences`."""
     out: list[str] = []
     name = gx.get("suite_name")
     if gx.get("success") != other.get("success"):
@@ -80,5 +98,6 @@ def suite_differences(gx: Mapping[str, Any], other: Mapping[str, Any]) -> list[s
     if len(ra) != len(rb):
         return [*out, f"{name}: {len(ra)} results != {len(rb)}"]
     for i, (x, y) in enumerate(zip(ra, rb, strict=True)):
-        out.extend(expectation_differences(x, y, f"{name} #{i + 1} {x['expectation_config'].get('type')}"))
+        where = f"{name} #{i + 1} {x['expectation_config'].get('type')}"
+        out.extend(expectation_differences(x, y, where, rel_tol=rel_tol))
     return out

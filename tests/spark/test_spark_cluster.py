@@ -27,6 +27,7 @@ import duckdb
 import pytest
 
 from conftest import copy_ignore
+from differential import suite_differences
 
 pytestmark = [pytest.mark.spark, pytest.mark.timeout(1800)]
 
@@ -111,10 +112,23 @@ class SparkBuild:
     build: subprocess.CompletedProcess[str]
     incremental: subprocess.CompletedProcess[str]
     duckdb_build: subprocess.CompletedProcess[str]
+    validate: subprocess.CompletedProcess[str]
+    duckdb_validate: subprocess.CompletedProcess[str]
     master_after: dict[str, Any]
     contract_break: subprocess.CompletedProcess[str]
     status_after_down: subprocess.CompletedProcess[str]
     seconds: dict[str, float]
+
+    def validations(self, runs: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        """The summary and every product's suite result of the one validation under ``tmp/<runs>``."""
+        found = list((self.tmp / runs).glob("*/validations/*/summary.json"))
+        assert len(found) == 1, found
+        results = {
+            path.stem: json.loads(path.read_text("utf-8"))
+            for path in found[0].parent.glob("*.json")
+            if path.name != "summary.json"
+        }
+        return json.loads(found[0].read_text("utf-8")), results
 
     def manifest(self) -> dict[str, Any]:
         data: dict[str, Any] = json.loads((self.tmp / "target_spark" / "manifest.json").read_text("utf-8"))
@@ -252,6 +266,23 @@ def spark_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBuild
             {**env, "DP_SPARK_APP_NAME": f"{app_name}-incremental"},
         )
         seconds["dbt run of the incremental models (cluster)"] = time.perf_counter() - started
+        # dp validate on the cluster: the compiled engine's Spark SQL, GX's Spark datasource for the rest
+        started = time.perf_counter()
+        validate = _run(
+            [
+                *dp,
+                "validate",
+                "--target",
+                "spark",
+                "--no-docs",
+                "--target-dir",
+                str(tmp / "target_spark"),
+                "--runs-dir",
+                str(tmp / "runs_spark"),
+            ],
+            {**env, "DP_SPARK_APP_NAME": f"{app_name}-validate"},
+        )
+        seconds["dp validate --target spark (cluster)"] = time.perf_counter() - started
         master_after = _master_json(webui)
 
         duckdb_warehouse = tmp / "duckdb" / "warehouse.duckdb"
@@ -263,6 +294,20 @@ def spark_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBuild
             [_dbt(), "build", "--vars", VARS, "--target-path", str(tmp / "target_duckdb")], duckdb_env
         )
         seconds["dbt build (duckdb)"] = time.perf_counter() - started
+        duckdb_validate = _run(
+            [
+                *dp,
+                "validate",
+                "--no-docs",
+                "--warehouse",
+                str(duckdb_warehouse),
+                "--target-dir",
+                str(tmp / "target_duckdb"),
+                "--runs-dir",
+                str(tmp / "runs_duckdb"),
+            ],
+            duckdb_env,
+        )
     finally:
         down = _run([str(SCRIPT), "down"], env, timeout=120)
     assert down.returncode == 0, down.stderr
@@ -281,6 +326,8 @@ def spark_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBuild
         build=build,
         incremental=incremental,
         duckdb_build=duckdb_build,
+        validate=validate,
+        duckdb_validate=duckdb_validate,
         master_after=master_after,
         contract_break=contract_break,
         status_after_down=status_after_down,
@@ -429,3 +476,27 @@ def test_the_incremental_products_rebuild_their_window_on_spark(spark_build: Spa
     assert "__dp_window" in log and "insert overwrite table" in log
     leftovers = sorted(p.name for p in spark_build.spark_warehouse.glob("tables/*.db/*__dp_window*"))
     assert not leftovers, leftovers
+
+
+def test_dp_validate_on_the_cluster_equals_duckdb_for_every_suite(spark_build: SparkBuild) -> None:
+    """Clean data: every suite passes on both, and each expectation's result on Spark (compiled Spark SQL,
+    GX's Spark datasource for what does not compile) equals DuckDB's, count by count; dp's own session ran
+    on the cluster (its application is in the master's list)."""
+    assert spark_build.validate.returncode == 0, spark_build.validate.stdout + spark_build.validate.stderr
+    assert "Traceback" not in spark_build.validate.stderr
+    assert spark_build.duckdb_validate.returncode == 0, spark_build.duckdb_validate.stderr
+    spark_summary, on_spark = spark_build.validations("runs_spark")
+    duckdb_summary, on_duckdb = spark_build.validations("runs_duckdb")
+    assert spark_summary["engine"] == duckdb_summary["engine"] == "auto"
+    assert set(on_spark) == set(on_duckdb) == {p["id"] for p in duckdb_summary["products"]}
+    assert len(on_duckdb) == 9
+    # observed means to 1e-12: Spark sums floats partition by partition (tests/spark/test_spark_nightly.py)
+    differences = [
+        d
+        for pid in sorted(on_duckdb)
+        for d in suite_differences(on_duckdb[pid], on_spark[pid], rel_tol=1e-12)
+    ]
+    assert not differences, "\n".join(differences[:40])
+    apps = spark_build.master_after.get("completedapps", []) + spark_build.master_after.get("activeapps", [])
+    names = [a.get("name") for a in apps]
+    assert f"{spark_build.app_name}-validate" in names, names
