@@ -173,13 +173,33 @@ def _kill_jvm() -> None:
 
 
 def _spark_reason(exc: BaseException) -> str:
-    """One line from a Spark or py4j exception (the Java message, not its stack)."""
+    """One line from a Spark or py4j exception (the Java message, not its stack); a Derby metastore that
+    another process holds is named as such."""
     text = str(getattr(exc, "desc", None) or exc)
+    if "XSDB6" in text or "Another instance of Derby" in text or "SessionHiveMetaStoreClient" in text:
+        text = text + "\n" + _java_causes(exc)
+    if "XSDB6" in text or "Another instance of Derby" in text:
+        return (
+            "the Derby metastore is open in another process (a dbt run or another dp on this warehouse?): "
+            "one process at a time may use it"
+        )
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     first = lines[0] if lines else exc.__class__.__name__
     for prefix in ("org.apache.spark.sql.AnalysisException: ", "java.lang.RuntimeException: "):
         first = first.removeprefix(prefix)
     return first[:300]
+
+
+def _java_causes(exc: BaseException) -> str:
+    """The Java exception's chain of causes, as text (the JVM must still run): where Spark hides why the Hive
+    metastore client could not start."""
+    parts: list[str] = []
+    with contextlib.suppress(Exception):
+        throwable = getattr(exc, "_origin", None) or getattr(exc, "java_exception", None)
+        while throwable is not None and len(parts) < 20:
+            parts.append(str(throwable.toString()))
+            throwable = throwable.getCause()
+    return "\n".join(parts)
 
 
 def spark_reason(exc: BaseException) -> str:

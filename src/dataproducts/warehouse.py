@@ -183,7 +183,12 @@ class Connection:
     def relation_exists(self, schema: str | None, name: str | None) -> bool:
         """Is there a table or view ``schema.name`` (the warehouse's default schema when None)?"""
         if self.dialect == "spark":
-            return bool(self.raw.catalog.tableExists(self.relation(schema, name or "")))
+            try:
+                return bool(self.raw.catalog.tableExists(self.relation(schema, name or "")))
+            except Exception as exc:  # converted now: a Spark error cannot be printed once its JVM is gone
+                if not self.warehouse.is_driver_error(exc):
+                    raise
+                raise WarehouseError(f"{self.warehouse.label}: {self.warehouse.reason(exc)}") from exc
         found = self.rows(
             "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
             [schema or self.warehouse.default_schema, name or ""],
