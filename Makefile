@@ -15,7 +15,7 @@ IT_WAREHOUSE := DP_UTILS_IT_WAREHOUSE=$(PACKAGE_IT)/target/integration_tests.duc
 export DO_NOT_TRACK := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: install nightly test test-processes test-platforms test-spark test-wheel wheel lint typecheck dbtcheck format parse sqlfluff pytest bench clean
+.PHONY: install nightly test test-processes test-platforms test-spark bench-spark test-wheel wheel lint typecheck dbtcheck format parse sqlfluff pytest bench clean
 
 install: $(STAMP) $(DEPS)
 
@@ -130,6 +130,11 @@ $(SPARK_STAMP): pyproject.toml
 
 test-spark: install $(SPARK_STAMP)
 	$(SPARK_BIN)/pytest -q -p no:xdist --durations=0 -s -m spark tests/spark
+
+# Scale on Spark next to DuckDB (bench/spark.py: DuckDB, Spark local[2], the two-worker cluster; scales 1 and
+# 10 by default, about 25 minutes here): bench/results/spark-<date>.md. BENCH_SPARK_ARGS=--scales 1,10,...
+bench-spark: install $(SPARK_STAMP)
+	$(SPARK_BIN)/python bench/spark.py $(BENCH_SPARK_ARGS)
 
 # The runner's wheel, for `pip install` next to another dbt project (README "Use it on your own dbt project").
 wheel: install
