@@ -63,6 +63,7 @@ def _copy_project(dest: Path) -> Path:
     ignore = copy_ignore(
         REPO,
         ".venv",
+        ".venv-*",
         "target",
         "logs",
         "reports",

@@ -115,7 +115,18 @@ ALERT_SECRET = "T0/B0/s3cr3t-path"
 def _project_with(tmp: Path, settings: dict[str, Any]) -> Path:
     """A copy of the project (sources only) whose dataproducts.yml holds ``settings``."""
     dest = tmp / "project"
-    generated = (".venv", "target", "logs", "reports", "warehouse", "runs", "files", ".git", "*.duckdb")
+    generated = (
+        ".venv",
+        ".venv-*",
+        "target",
+        "logs",
+        "reports",
+        "warehouse",
+        "runs",
+        "files",
+        ".git",
+        "*.duckdb",
+    )
     caches = ("__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache")
     shutil.copytree(REPO, dest, ignore=copy_ignore(REPO, *generated, *caches))
     (dest / "dataproducts.yml").write_text(json.dumps(settings), encoding="utf-8")  # JSON is YAML

@@ -163,7 +163,9 @@ class SparkBuild:
 def spark_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBuild]:
     if shutil.which("java") is None:
         pytest.fail("java is not on PATH: the Spark tests need a JDK 17 (Debian openjdk-17-jre-headless)")
-    pytest.importorskip("pyspark", reason="pip install -e '.[spark]' (make test-spark does)")
+    pytest.importorskip(
+        "pyspark", reason="pip install -e '.[spark]' (make test-spark does, into .venv-spark)"
+    )
     tmp = tmp_path_factory.mktemp("spark")
     master_port, webui_port, *_ = _free_ports(2 + WORKERS)
     app_name = f"dp-test-{os.getpid()}-{int(time.time())}"
@@ -175,6 +177,7 @@ def spark_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBuild
         "DP_SPARK_WEBUI_PORT": str(webui_port),
         "DP_SPARK_WAREHOUSE": str(tmp / "spark"),
         "DP_SPARK_APP_NAME": app_name,
+        "DP_PYTHON": sys.executable,  # scripts/spark starts the JVMs from this venv's pyspark
         "DP_THREADS": "1",
         "DBT_LOG_PATH": str(tmp / "logs"),
     }
@@ -207,7 +210,7 @@ def spark_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBuild
         # dbt-spark drops a Parquet table before it creates it again, so the failed model leaves none behind
         broken = tmp / "broken_project"
         shutil.copytree(
-            REPO, broken, ignore=copy_ignore(REPO, ".venv", "target", "logs", "warehouse", ".git")
+            REPO, broken, ignore=copy_ignore(REPO, ".venv", ".venv-*", "target", "logs", "warehouse", ".git")
         )
         models_yml = broken / "models" / "sales" / "marts" / "_sales__models.yml"
         text = models_yml.read_text("utf-8")
