@@ -98,6 +98,22 @@ def _public(manifest: dict[str, Any]) -> set[str]:
     }
 
 
+def _report_paths(tmp: Path, engine: str) -> list[str]:
+    """dp report's paths for one engine's build: its target dir, run records, reports and history."""
+    return [
+        "--target-dir",
+        str(tmp / f"target_{engine}"),
+        "--runs-dir",
+        str(tmp / f"runs_{engine}"),
+        "--reports-dir",
+        str(tmp / f"reports_{engine}"),
+        "--history",
+        str(tmp / f"history_{engine}.duckdb"),
+        "--as-of",
+        AS_OF,
+    ]
+
+
 @dataclass(frozen=True)
 class SparkBuild:
     tmp: Path
@@ -114,6 +130,8 @@ class SparkBuild:
     duckdb_build: subprocess.CompletedProcess[str]
     validate: subprocess.CompletedProcess[str]
     duckdb_validate: subprocess.CompletedProcess[str]
+    report: subprocess.CompletedProcess[str]
+    duckdb_report: subprocess.CompletedProcess[str]
     master_after: dict[str, Any]
     contract_break: subprocess.CompletedProcess[str]
     status_after_down: subprocess.CompletedProcess[str]
@@ -286,6 +304,9 @@ def spark_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBuild
             {**env, "DP_SPARK_APP_NAME": f"{app_name}-validate"},
         )
         seconds["dp validate --target spark (cluster)"] = time.perf_counter() - started
+        started = time.perf_counter()
+        report = _run([*dp, "report", "--target", "spark", *_report_paths(tmp, "spark")], env)
+        seconds["dp report --target spark (cluster)"] = time.perf_counter() - started
         master_after = _master_json(webui)
 
         duckdb_warehouse = tmp / "duckdb" / "warehouse.duckdb"
@@ -311,6 +332,9 @@ def spark_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBuild
             ],
             duckdb_env,
         )
+        duckdb_report = _run(
+            [*dp, "report", "--warehouse", str(duckdb_warehouse), *_report_paths(tmp, "duckdb")], duckdb_env
+        )
     finally:
         down = _run([str(SCRIPT), "down"], env, timeout=120)
     assert down.returncode == 0, down.stderr
@@ -331,6 +355,8 @@ def spark_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBuild
         duckdb_build=duckdb_build,
         validate=validate,
         duckdb_validate=duckdb_validate,
+        report=report,
+        duckdb_report=duckdb_report,
         master_after=master_after,
         contract_break=contract_break,
         status_after_down=status_after_down,
@@ -503,3 +529,25 @@ def test_dp_validate_on_the_cluster_equals_duckdb_for_every_suite(spark_build: S
     apps = spark_build.master_after.get("completedapps", []) + spark_build.master_after.get("activeapps", [])
     names = [a.get("name") for a in apps]
     assert f"{spark_build.app_name}-validate" in names, names
+
+
+def test_dp_report_on_the_cluster_judges_every_product_as_on_duckdb(spark_build: SparkBuild) -> None:
+    """The SLO report of the cluster's build: the same status for every product and SLI as DuckDB's."""
+    assert spark_build.report.returncode == spark_build.duckdb_report.returncode, (
+        spark_build.report.stdout + spark_build.report.stderr,
+        spark_build.duckdb_report.stdout,
+    )
+    assert "Traceback" not in spark_build.report.stderr
+    reports = {
+        engine: json.loads((spark_build.tmp / f"reports_{engine}" / "latest" / "slo_report.json").read_text())
+        for engine in ("spark", "duckdb")
+    }
+    on_spark = {p["id"]: p for p in reports["spark"]["products"]}
+    on_duckdb = {p["id"]: p for p in reports["duckdb"]["products"]}
+    assert set(on_spark) == set(on_duckdb) and len(on_duckdb) == 9
+    for pid, expected in on_duckdb.items():
+        assert on_spark[pid]["status"] == expected["status"], pid
+        for sli, value in expected["slis"].items():
+            assert on_spark[pid]["slis"][sli]["status"] == value["status"], (pid, sli)
+        # completeness and volume read the Spark tables through dp's session: counted, not unknown
+        assert on_spark[pid]["slis"]["completeness"]["status"] != "unknown", on_spark[pid]["slis"]
