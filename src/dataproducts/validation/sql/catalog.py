@@ -1,6 +1,9 @@
 """What the compiled engine knows about the warehouse before it reads any data: every user relation's
 columns and types, its enforced unique keys and its estimated size, read once per run.
 
+DuckDB (:func:`load_catalog`)
+-----------------------------
+
 One query (a ``union all`` of ``duckdb_columns()``, ``duckdb_tables()`` and ``duckdb_constraints()``) covers
 every table and view of the current database outside the system schemas. Measured on the scale-100
 warehouse (32 relations, 304 columns): 2.2 ms, about what one ``information_schema`` lookup cost per
@@ -15,6 +18,18 @@ product before (two per product, 1.5-1.7 ms each).
 
 The catalog is a snapshot: the engine holds a read-only connection, and DuckDB lets no other process write
 the file meanwhile.
+
+Spark (:func:`load_spark_catalog`)
+----------------------------------
+
+Spark SQL has no ``information_schema``: ``show databases``, then ``show tables in`` each database (every
+database, not only ``default``: ``main``, ``raw_shop``, ``dp_meta`` ...; temporary views are left out), once
+per run; a relation's columns come from ``describe table`` when the engine first asks for it (a run
+validates a few products of a warehouse that holds many relations), with Spark's type names
+(``int``, ``decimal(12,2)``, ``timestamp_ntz`` ..., :meth:`.dialect.SparkDialect.type_family`). Names are
+looked up case-insensitively, as Spark resolves them. No unique keys (Spark enforces no constraint on
+Parquet tables) and no size estimate (None): the uniqueness and small-table strategies that depend on them
+are never chosen.
 """
 
 from __future__ import annotations
@@ -23,7 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from dataproducts.validation.sql.compiler import QueryFn, Table
-from dataproducts.warehouse import relation_sql
+from dataproducts.validation.sql.dialect import DUCKDB, SPARK, Dialect
 
 SYSTEM_SCHEMAS = ("information_schema", "pg_catalog")
 
@@ -48,16 +63,59 @@ class Catalog:
     """Every user table and view of the warehouse, by ``(schema, name)`` exactly as DuckDB spells them."""
 
     tables: Mapping[tuple[str, str], Table] = field(default_factory=dict)
+    dialect: Dialect = DUCKDB
 
     def exists(self, schema: str | None, name: str | None) -> bool:
-        """Is there a table or view ``schema.name`` (schema ``main`` when None)?"""
-        return (schema or "main", name or "") in self.tables
+        """Is there a table or view ``schema.name`` (the dialect's default schema, ``main``, when None)?"""
+        return (schema or self.dialect.default_schema, name or "") in self.tables
 
     def table(self, schema: str | None, name: str) -> Table:
         """The relation's :class:`Table`; for a relation that does not exist, a table without columns (the
         engine then hands its expectations to GX, which reports the missing relation its own way)."""
-        found = self.tables.get((schema or "main", name))
-        return found if found is not None else Table(relation=relation_sql(schema, name), columns={})
+        found = self.tables.get((schema or self.dialect.default_schema, name))
+        return found if found is not None else self.missing(schema, name)
+
+    def missing(self, schema: str | None, name: str) -> Table:
+        return Table(relation=self.dialect.relation(schema, name), columns={}, dialect=self.dialect)
+
+
+@dataclass(frozen=True)
+class SparkCatalog(Catalog):
+    """Spark's relations by lower-cased ``(database, name)``; each one's columns read when first asked for."""
+
+    relations: Mapping[tuple[str, str], tuple[str, str]] = field(
+        default_factory=dict
+    )  # key -> as Spark spells
+    query: QueryFn | None = None
+    _described: dict[tuple[str, str], Table] = field(default_factory=dict, repr=False, compare=False)
+
+    def _key(self, schema: str | None, name: str | None) -> tuple[str, str]:
+        return ((schema or self.dialect.default_schema).lower(), (name or "").lower())
+
+    def exists(self, schema: str | None, name: str | None) -> bool:
+        return self._key(schema, name) in self.relations
+
+    def table(self, schema: str | None, name: str) -> Table:
+        key = self._key(schema, name)
+        found = self.relations.get(key)
+        if found is None or self.query is None:
+            return self.missing(schema, name)
+        if key not in self._described:
+            self._described[key] = self._describe(*found)
+        return self._described[key]
+
+    def _describe(self, schema: str, name: str) -> Table:
+        """``describe table``'s columns: the rows before the first blank or ``#`` row (partition and detail
+        sections follow there)."""
+        assert self.query is not None
+        relation = self.dialect.relation(schema, name)
+        columns: dict[str, str] = {}
+        for row in self.query(f"describe table {relation}", []):
+            column, data_type = str(row[0] or ""), str(row[1] or "")
+            if not column or column.startswith("#"):
+                break
+            columns[column] = data_type
+        return Table(relation=relation, columns=columns, dialect=self.dialect)
 
 
 def load_catalog(query: QueryFn) -> Catalog:
@@ -77,9 +135,21 @@ def load_catalog(query: QueryFn) -> Catalog:
     for rel, cols in columns.items():
         cols.sort()
         tables[rel] = Table(
-            relation=relation_sql(*rel),
+            relation=DUCKDB.relation(*rel),
             columns={c: t for _, c, t in cols},
             unique_keys=tuple(sorted(keys.get(rel, ()), key=lambda k: (len(k), sorted(k)))),
             estimated_rows=sizes.get(rel),
         )
     return Catalog(tables)
+
+
+def load_spark_catalog(query: QueryFn, dialect: Dialect = SPARK) -> SparkCatalog:
+    """Spark's relations: ``show databases``, then ``show tables in`` each (``query(sql, params) -> rows``)."""
+    relations: dict[tuple[str, str], tuple[str, str]] = {}
+    for database, *_ in query("show databases", []):
+        for row in query(f"show tables in {dialect.quote(str(database))}", []):
+            namespace, name, temporary = str(row[0] or ""), str(row[1]), bool(row[2])
+            if temporary or not namespace:
+                continue  # a temporary view: in no database, listed under every one
+            relations[(namespace.lower(), name.lower())] = (namespace, name)
+    return SparkCatalog(dialect=dialect, relations=relations, query=query)
