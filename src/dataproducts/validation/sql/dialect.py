@@ -432,12 +432,10 @@ class _Re2Parser:
                 digits, after = self.p[self.i + 2 : self.i + 4], self.i + 4
                 if len(digits) != 2:
                     digits = ""
-            if (
-                not digits
-                or not all(c in "0123456789abcdefABCDEF" for c in digits)
-                or int(digits, 16) > 0x10FFFF
-            ):
+            if not digits or not all(c in "0123456789abcdefABCDEF" for c in digits):
                 raise self.fail("a malformed \\x escape")
+            if int(digits, 16) > 0x10FFFF or 0xD800 <= int(digits, 16) <= 0xDFFF:
+                raise self.fail("a \\x escape of no character")  # RE2 refuses it
             self.i = after
             return int(digits, 16)
         if nxt.isascii() and not nxt.isalnum() and nxt.isprintable():
@@ -468,6 +466,8 @@ class _Re2Parser:
                     raise self.fail("a negated Perl class inside a class")
                 ranges.extend(inner)
                 self.i += 2
+                if self.peek() == "-" and self.p[self.i + 1 : self.i + 2] not in ("]", ""):
+                    raise self.fail("a range starting at a class")  # RE2 refuses it
                 continue
             lo = self.class_char()
             if self.peek() == "-" and self.p[self.i + 1 : self.i + 2] not in ("]", ""):
