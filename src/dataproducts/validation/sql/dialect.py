@@ -59,8 +59,11 @@ small-table folds      list aggregates (``list``,               off: no size est
   casts text to the column's type, DuckDB to the bound's), integers beyond 64 bits, decimals beyond 38
   digits.
 
-Floating-point sums and means add in scan order on both engines, as GX's own queries do; with more than one
-partition or thread the last bits of such a sum can differ between two runs of the same engine.
+Two things follow each engine's scan order, on DuckDB (GX's own queries included) as on Spark, and are not
+refused: floating-point sums and means add in scan order (with more than one partition or thread their last
+bits can differ between two runs of the same engine), and when ``0.0`` and ``-0.0`` tie as a column's max,
+min or median, which one is reported (DuckDB's ``max`` keeps the last of the tie, Spark's the first: the
+observed value prints ``0.0`` on one and ``-0.0`` on the other, with the same success).
 
 PostgreSQL would be a third :class:`Dialect` (double quotes, ``integer``/``numeric(p,s)``/``character
 varying``, its regex ``~`` is POSIX ARE and would need its own translation, ``where exists`` for the semi
