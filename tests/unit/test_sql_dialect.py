@@ -25,7 +25,7 @@ from dataproducts.validation.engine import result_format
 from dataproducts.validation.registry import compile_expectation
 from dataproducts.validation.sql.catalog import CATALOG_SQL, load_spark_catalog
 from dataproducts.validation.sql.compiler import ColumnAggregate, Scan, Table, Unsupported, type_family
-from dataproducts.validation.sql.dialect import DUCKDB, SPARK, dialect_named, java_regex
+from dataproducts.validation.sql.dialect import DUCKDB, POSTGRES, SPARK, dialect_named, java_regex
 from dataproducts.validation.sql.engine import SqlEngine
 from dataproducts.validation.suites import load_suite
 
@@ -155,7 +155,7 @@ def test_duckdb_sql_is_byte_identical_to_the_sql_before_the_dialect_layer() -> N
             assert ours == before, f"{name}: {ours['type']} {ours['kwargs']}"
 
 
-# --- Spark --------------------------------------------------------------------------------------------------------
+# --- Spark --------------------------------------------------------------------------------------------------
 
 SPARK_COLUMNS = {
     "i": "int",
@@ -319,9 +319,11 @@ def test_quoting_and_relations() -> None:
     assert DUCKDB.quote('we"ird') == '"we""ird"' and DUCKDB.relation(None, "t") == '"main"."t"'
     assert SPARK.quote("we`ird") == "`we``ird`" and SPARK.relation("raw_shop", "t") == "`raw_shop`.`t`"
     assert SPARK.relation(None, "t") == "`main`.`t`"  # SparkWarehouse.default_schema
+    assert POSTGRES.quote('we"ird') == '"we""ird"' and POSTGRES.relation(None, "t") == '"public"."t"'
     assert dialect_named("spark") is SPARK and dialect_named("duckdb") is DUCKDB
-    with pytest.raises(Unsupported, match="postgres"):
-        dialect_named("postgres")
+    assert dialect_named("postgres") is POSTGRES
+    with pytest.raises(Unsupported, match="mysql"):
+        dialect_named("mysql")
 
 
 @pytest.mark.parametrize(
@@ -430,7 +432,7 @@ def test_regexes_spark_cannot_reproduce_are_refused(re2: str, reason: str) -> No
         java_regex(re2)
 
 
-# --- the Spark catalog and the engine, on a stand-in connection --------------------------------------------------
+# --- the Spark catalog and the engine, on a stand-in connection ---------------------------------------------
 
 
 class FakeSpark:
@@ -553,11 +555,112 @@ def test_the_engine_validates_through_a_spark_warehouse_connection(tmp_path: Pat
 
 
 def test_the_engine_writes_no_other_dialect() -> None:
-    postgres = SimpleNamespace(dialect="postgres", label="postgresql://dp@127.0.0.1:5432/dataproducts")
-    with pytest.raises(WarehouseError, match="writes no postgres SQL"):
+    mysql = SimpleNamespace(dialect="mysql", label="mysql://dp@127.0.0.1:3306/dataproducts")
+    with pytest.raises(WarehouseError, match="writes no mysql SQL"):
         SqlEngine(
-            cast(Any, postgres),
+            cast(Any, mysql),
             result_format=result_format("SUMMARY", 20),
             run_name="x",
             run_time=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
         )
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------------------
+
+POSTGRES_COLUMNS = {
+    "i": "integer",
+    "j": "bigint",
+    "h": "smallint",
+    "f": "double precision",
+    "d": "numeric(12,2)",
+    "s": "text",
+    'we"ird': "character varying(20)",
+    "b": "boolean",
+    "ts": "timestamp without time zone",
+    "dd": "date",
+}
+
+
+def test_postgres_sql_of_every_check_is_postgres_sql() -> None:
+    """Every statement parses as PostgreSQL (sqlglot), one value per placeholder, nothing DuckDB-only; the
+    pieces that differ from DuckDB's are there."""
+    import sqlglot
+
+    table = Table(relation='"mart"."t"', columns=POSTGRES_COLUMNS, estimated_rows=10, dialect=POSTGRES)
+    compiled, refused = [], {}
+    for etype, kwargs in SAMPLE:
+        try:
+            compile_expectation(etype, kwargs, table)
+        except Unsupported as exc:
+            refused[(etype, kwargs.get("column", ""))] = str(exc)
+            continue
+        compiled.append((etype, kwargs))
+    assert refused == {
+        ("expect_column_values_to_be_between", "dd"): "a text bound against a date/time column on PostgreSQL"
+    }
+    out = emitted(table, compiled)
+    statements = [(x["scan"], x["params"]) for x in out] + [(q, p) for x in out for q, p in x["follow_ups"]]
+    for sql, params in statements:
+        sqlglot.parse_one(sql, read="postgres")
+        assert sql.count("?") == len(params), sql
+        for duckdb_only in ("list(", "list_", "quantile_disc", "::", "struct_pack", "semi join"):
+            assert duckdb_only not in sql, (duckdb_only, sql)
+    text = "\n".join(sql for sql, _ in statements)
+    assert 'sum(cast(? as double precision) * "i") / nullif(count("i"), 0)' in text  # the mean
+    assert 'cast(sum("j") as text)' in text and '"f" > cast(? as double precision)' in text
+    assert "where exists (select 1 from (select" in text and "having count(*) >= 2) as c" in text
+    assert '"s" ~ ?' in text and '"s" !~ ?' in text
+
+
+def test_postgres_type_families_and_parameters() -> None:
+    families = {
+        "integer": "integer",
+        "bigint": "integer",
+        "smallint": "integer",
+        "numeric(12,2)": "decimal",
+        "numeric": "decimal",
+        "double precision": "float",
+        "real": "float",
+        "text": "string",
+        "character varying(20)": "string",
+        "character varying": "string",
+        "character(3)": "other",
+        "boolean": "boolean",
+        "date": "temporal",
+        "timestamp without time zone": "temporal",
+        "timestamp(3) without time zone": "temporal",
+        "timestamp with time zone": "other",
+        "jsonb": "other",
+        "uuid": "other",
+    }
+    assert {t: POSTGRES.type_family(t) for t in families} == families
+    assert POSTGRES.param(0.5, "decimal") == ("cast(? as double precision)", 0.5)
+    assert POSTGRES.param(2**70, "integer") == ("?", 2**70)  # a numeric literal: exact, as DuckDB's HUGEINT
+    assert POSTGRES.param(dt.datetime(2026, 1, 2), "temporal") == ("?", dt.datetime(2026, 1, 2))
+    for value, family in ((dt.datetime(2026, 1, 2, tzinfo=dt.UTC), "temporal"), ("2026-01-02", "temporal")):
+        with pytest.raises(Unsupported):
+            POSTGRES.param(value, family)
+    assert (
+        POSTGRES.ordered('"s"', "text") == '"s" collate "C"' and POSTGRES.ordered('"i"', "integer") == '"i"'
+    )
+
+
+@pytest.mark.parametrize(
+    ("re2", "are"),
+    [
+        ("^[a-z]+$", "\\A(?:[a-z])+\\Z"),
+        ("^.{0,2}$", "\\A(?:[^\\U0000000a]){0,2}\\Z"),
+        ("(?s)a.b", "a.b"),
+        ("\\s", "[\\U00000009-\\U0000000a\\U0000000c-\\U0000000d\\U00000020]"),
+        ("x'y|日", "x\\U00000027y|\\U000065e5"),
+    ],
+)
+def test_regexes_translate_to_postgres_ares(re2: str, are: str) -> None:
+    assert POSTGRES.regex('"s"', re2, negate=False) == ('"s" ~ ?', [are])
+    assert POSTGRES.regex('"s"', re2, negate=True) == ('"s" !~ ?', [are])
+
+
+def test_postgres_refuses_repetitions_above_255() -> None:
+    with pytest.raises(Unsupported, match="above 255"):
+        POSTGRES.regex('"s"', "a{256}", negate=False)
+    assert SPARK.regex("`s`", "a{256}", negate=False)[1] == ["(?:a){256}"]

@@ -129,7 +129,7 @@ EXPECTATIONS: Final[Mapping[str, Expectation]] = {
         n.aggregate_spec("column.min"),
     ),
     "expect_column_mean_to_be_between": Expectation(
-        c.build_aggregate("column.mean", lambda col: f"avg(? * {col})", params=(1.0,), numeric=True),
+        c.build_mean,
         n.aggregate_spec("column.mean"),
     ),
     "expect_column_sum_to_be_between": Expectation(

@@ -38,7 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from dataproducts.validation.sql.compiler import QueryFn, Table
-from dataproducts.validation.sql.dialect import DUCKDB, SPARK, Dialect
+from dataproducts.validation.sql.dialect import DUCKDB, POSTGRES, SPARK, Dialect
 
 SYSTEM_SCHEMAS = ("information_schema", "pg_catalog")
 
@@ -118,12 +118,43 @@ class SparkCatalog(Catalog):
         return Table(relation=relation, columns=columns, dialect=self.dialect)
 
 
-def load_catalog(query: QueryFn) -> Catalog:
-    """Read the catalog with one query (``query(sql, params) -> rows``, e.g. ``SqlEngine.query``)."""
+# PostgreSQL's catalog in the same shape: columns with ``format_type``'s full types, the enforced PRIMARY KEY
+# and UNIQUE constraints' columns, and ``reltuples`` (-1 before the first ANALYZE: unknown).
+_PG_SCOPE = (
+    "n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%' "
+    "and n.nspname not like 'pg_temp%'"
+)
+POSTGRES_CATALOG_SQL = f"""
+select 'column' as kind, n.nspname, c.relname, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),
+  null::bigint, null::text[]
+from pg_catalog.pg_attribute a join pg_catalog.pg_class c on c.oid = a.attrelid
+join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'v', 'm', 'p', 'f') and {_PG_SCOPE}
+union all
+select 'table', n.nspname, c.relname, null, null, null, case when c.reltuples >= 0 then c.reltuples::bigint end,
+  null
+from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('r', 'p') and {_PG_SCOPE}
+union all
+select 'key', n.nspname, c.relname, null, null, null, null,
+  array(select a.attname::text from unnest(k.conkey) as u(num)
+        join pg_catalog.pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.num)
+from pg_catalog.pg_constraint k join pg_catalog.pg_class c on c.oid = k.conrelid
+join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+where k.contype in ('p', 'u') and {_PG_SCOPE}
+""".strip()
+
+
+def load_catalog(query: QueryFn, dialect: Dialect = DUCKDB) -> Catalog:
+    """Read the catalog with one query (``query(sql, params) -> rows``, e.g. ``SqlEngine.query``): DuckDB's
+    (:data:`CATALOG_SQL`) or PostgreSQL's (:data:`POSTGRES_CATALOG_SQL`, the same shape)."""
+    if dialect not in (DUCKDB, POSTGRES):
+        raise ValueError(f"no one-query catalog for {dialect.name}")
+    sql = POSTGRES_CATALOG_SQL if dialect is POSTGRES else CATALOG_SQL
     columns: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
     sizes: dict[tuple[str, str], int | None] = {}
     keys: dict[tuple[str, str], set[frozenset[str]]] = {}
-    for kind, schema, name, position, column, data_type, size, key_columns in query(CATALOG_SQL, []):
+    for kind, schema, name, position, column, data_type, size, key_columns in query(sql, []):
         rel = (str(schema), str(name))
         if kind == "column":
             columns.setdefault(rel, []).append((int(position), str(column), str(data_type)))
@@ -135,12 +166,13 @@ def load_catalog(query: QueryFn) -> Catalog:
     for rel, cols in columns.items():
         cols.sort()
         tables[rel] = Table(
-            relation=DUCKDB.relation(*rel),
+            relation=dialect.relation(*rel),
             columns={c: t for _, c, t in cols},
             unique_keys=tuple(sorted(keys.get(rel, ()), key=lambda k: (len(k), sorted(k)))),
             estimated_rows=sizes.get(rel),
+            dialect=dialect,
         )
-    return Catalog(tables)
+    return Catalog(tables, dialect)
 
 
 def load_spark_catalog(query: QueryFn, dialect: Dialect = SPARK) -> SparkCatalog:

@@ -253,17 +253,14 @@ def _duplicates(
     group = ", ".join(cols)
     not_null = " and ".join(f"{c} is not null" for c in cols)
     repeated = f"from {table.relation} where {not_null} group by {group} having count(*) >= 2"
-    rows = query(f"select sum(n) from (select count(*) as n {repeated})", [])
+    rows = query(f"select sum(n) from (select count(*) as n {repeated}){table.dialect.subquery_alias}", [])
     total = int(rows[0][0] or 0) if rows else 0
     if not total or not limit:
         return total, []
     on = " and ".join(f"t.{c} = d.{c}" for c in cols)
     select = ", ".join(table.value(f"t.{c}", n) for c, n in zip(cols, names, strict=True))
-    return total, query(
-        f"select {select} from {table.relation} as t "
-        f"{table.dialect.semi_join} (select {group} {repeated} limit {limit}) as d on {on} limit {limit}",
-        [],
-    )
+    subquery = f"select {group} {repeated} limit {limit}"
+    return total, query(table.dialect.semi_join_rows(select, table.relation, subquery, on, limit), [])
 
 
 def _uniqueness(
@@ -970,9 +967,10 @@ def build_pair_greater(kwargs: Mapping[str, Any], table: Table) -> Check:
         raise Unsupported("or_equal is a parameter")
     qa, qb = table.quote(a), table.quote(b)
     ignore = kwargs.get("ignore_row_if") or "both_values_are_missing"
+    oa, ob = table.dialect.ordered(qa, table.columns[a]), table.dialect.ordered(qb, table.columns[b])
     # GX's condition is "a >= b or (a is null and b is null)"; only its negation is ever used (unexpected
     # rows), where the term changes a both-null row from NULL to FALSE: uncounted either way. Left out.
-    condition = f"{qa} >= {qb}" if or_equal else f"{qa} > {qb}"
+    condition = f"{oa} >= {ob}" if or_equal else f"{oa} > {ob}"
     return PairMap(table, "column_pair_values.a_greater_than_b", a, b, condition, ignore)
 
 
@@ -1010,9 +1008,20 @@ def build_aggregate(
         if family == "other":
             raise Unsupported(f"{metric} of a column of type {table.columns[col]}")
         _bounds_check(kwargs)
-        return ColumnAggregate({metric: (sql(table.value(table.quote(col), col)), params)})
+        qcol = table.dialect.ordered(table.quote(col), table.columns[col])
+        return ColumnAggregate({metric: (sql(table.value(qcol, col)), params)})
 
     return build
+
+
+def build_mean(kwargs: Mapping[str, Any], table: Table) -> Check:
+    """``column.mean``: GX's ``avg(? * c)`` with the float ``1.0`` (:meth:`.Dialect.column_mean`)."""
+    col = _column(table, kwargs)
+    family = _family(table, col)
+    if family not in NUMERIC:
+        raise Unsupported(f"column.mean of a {family} column")
+    _bounds_check(kwargs)
+    return ColumnAggregate({"column.mean": table.dialect.column_mean(table.quote(col))})
 
 
 def build_sum(kwargs: Mapping[str, Any], table: Table) -> Check:

@@ -1,10 +1,12 @@
-"""The SQL dialects the compiled engine writes: DuckDB's and Spark SQL's, one :class:`Dialect` object each.
+"""The SQL dialects the compiled engine writes: DuckDB's, Spark SQL's and PostgreSQL's, one :class:`Dialect`
+object each.
 
 :mod:`.compiler` writes every piece of SQL that differs between engines through the :class:`Dialect` of the
 table it compiles for (:attr:`.compiler.Table.dialect`), and :mod:`.catalog` reads each engine's catalog with
 it. :data:`DUCKDB` writes exactly the SQL the compiler wrote before this layer existed (held byte for byte by
 ``tests/unit/test_sql_dialect.py``); :data:`SPARK` writes Spark SQL (Spark 3.5+/4, ``?`` positional
-parameters, the same results with ``spark.sql.ansi.enabled`` false, as dbt-spark sets it, and true).
+parameters, the same results with ``spark.sql.ansi.enabled`` false, as dbt-spark sets it, and true);
+:data:`POSTGRES` writes PostgreSQL's (15+, through psycopg2, see the end).
 
 What differs, and how Spark does it:
 
@@ -50,10 +52,12 @@ small-table folds      list aggregates (``list``,               off: no size est
   {n} {n,} {n,m}`` (lazy or greedy: only whether a match exists is counted). Refused: flags other than a
   leading ``(?s)`` (``(?i)`` folds case differently), ``\\b``, ``\\p{..}``, POSIX classes, backreferences,
   look-around, possessive quantifiers, a ``{`` that is not a repetition (RE2 reads it literally, Java
-  fails), repetitions above 1000 (RE2 fails), and a repeated group that itself holds an unbounded
-  repetition (Java backtracks exponentially on it; RE2 does not).
-* Column types outside the families below (``char(n)``, which pads; collated strings; ``interval``,
-  arrays, maps, structs, ``binary``, ``variant``): not compiled, as on DuckDB.
+  fails), repetitions above 1000, a class range starting at ``\\d`` and ``\\x`` escapes of no character
+  (RE2 fails on all three), and a repeated group that itself holds an unbounded repetition (Java backtracks
+  exponentially on it; RE2 does not).
+* Column types outside :meth:`SparkDialect.type_family`'s families (``char(n)``, which pads; collated
+  strings; ``interval``, arrays, maps, structs, ``binary``, ``variant``): not compiled, as their DuckDB
+  counterparts are not.
 * Parameters whose Spark literal would not be the same value: timezone-aware datetimes (DuckDB compares a
   ``TIMESTAMP`` with one in its own ``TimeZone`` setting), text bounds against date/time columns (Spark
   casts text to the column's type, DuckDB to the bound's), integers beyond 64 bits, decimals beyond 38
@@ -65,10 +69,20 @@ bits can differ between two runs of the same engine), and when ``0.0`` and ``-0.
 min or median, which one is reported (DuckDB's ``max`` keeps the last of the tie, Spark's the first: the
 observed value prints ``0.0`` on one and ``-0.0`` on the other, with the same success).
 
-PostgreSQL would be a third :class:`Dialect` (double quotes, ``integer``/``numeric(p,s)``/``character
-varying``, its regex ``~`` is POSIX ARE and would need its own translation, ``where exists`` for the semi
-join, ``pg_catalog`` for columns and keys, ``reltuples`` for a size, the median by the ordered read); it is
-not written yet.
+**PostgreSQL** (:class:`PostgresDialect`): double quotes as DuckDB; ``format_type``'s type names
+(``integer``, ``numeric(12,2)``, ``double precision``, ``text``, ``character varying(n)``, ``timestamp
+without time zone`` ...; ``character(n)``, which pads, and ``timestamp with time zone``, read back in the
+session's zone, are not compiled); the regex ``~``/``!~`` with the pattern translated to PostgreSQL's AREs
+(the same subset as Spark's, ``\\U`` escapes, bounds up to 255); float parameters as ``cast(? as double
+precision)`` (psycopg2 writes a float as a ``numeric`` literal, which would compare exactly, where DuckDB
+compares doubles); the mean as ``sum(x) / nullif(count(x), 0)`` of doubles (``avg(float8)`` also sums the
+squares and raises on an overflow DuckDB never meets); ``bigint`` sums (``numeric``) read as text; text
+compared by ``max``/``min``/``<`` as ``c collate "C"``, DuckDB's byte order, whatever the column's collation
+(equality is byte equality under any deterministic collation); ``where exists`` for the semi join and an
+alias on a subquery in FROM. The catalog is one query over ``pg_catalog`` (columns, the enforced PRIMARY
+KEY/UNIQUE column sets, which PostgreSQL enforces as DuckDB does, ``reltuples``); no folds (no list
+aggregates). Refused as on Spark: timezone-aware datetime bounds, text bounds against date/time columns,
+non-finite decimals, regexes outside the subset.
 """
 
 from __future__ import annotations
@@ -79,7 +93,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-__all__ = ["DUCKDB", "SPARK", "Dialect", "DuckDBDialect", "SparkDialect", "Unsupported", "dialect_named"]
+__all__ = [
+    "DUCKDB",
+    "POSTGRES",
+    "SPARK",
+    "Dialect",
+    "DuckDBDialect",
+    "PostgresDialect",
+    "SparkDialect",
+    "Unsupported",
+    "dialect_named",
+]
 
 
 class Unsupported(Exception):
@@ -96,6 +120,7 @@ class Dialect:
     default_schema = "main"  # the schema of a relation named without one
     folds = True  # small tables fold follow-up queries into the scan (list aggregates)
     semi_join = "semi join"
+    subquery_alias = ""  # after a subquery in FROM (PostgreSQL before 16 requires one)
 
     def quote(self, name: str) -> str:
         """``name`` as a quoted identifier."""
@@ -134,9 +159,23 @@ class Dialect:
         """``sql`` (a column of ``data_type``) as selected for Python: what GX's driver returns."""
         return sql
 
+    def ordered(self, sql: str, data_type: str) -> str:
+        """``sql`` (a column of ``data_type``) as compared by ``<``, ``max``, ``min``: DuckDB's byte order."""
+        return sql
+
+    def semi_join_rows(self, select: str, relation: str, subquery: str, on: str, limit: int) -> str:
+        """Up to ``limit`` rows ``t`` of ``relation`` having a row ``d`` of ``subquery`` with ``on``."""
+        return (
+            f"select {select} from {relation} as t {self.semi_join} ({subquery}) as d on {on} limit {limit}"
+        )
+
     def column_sum(self, qcol: str, data_type: str) -> tuple[str, Reader | None]:
         """GX's ``column.sum``: the expression and how to read its value (None: as it comes)."""
         return f"sum({qcol})", None
+
+    def column_mean(self, qcol: str) -> tuple[str, list[Any]]:
+        """GX's ``column.mean``: the mean of the column's values as doubles, with its parameters."""
+        return f"avg(? * {qcol})", [1.0]
 
 
 _STRING_TYPES = ("VARCHAR", "CHAR", "TEXT", "STRING", "BPCHAR")
@@ -241,9 +280,69 @@ def _int_or_none(value: Any) -> Any:
     return None if value is None else int(value)
 
 
+class PostgresDialect(Dialect):
+    """PostgreSQL 15+ (psycopg2's client-side parameters; see the module docstring)."""
+
+    name = "postgres"
+    default_schema = "public"
+    folds = False
+    subquery_alias = " as c"
+
+    def type_family(self, data_type: str) -> str:
+        t = data_type.strip().lower()
+        if t == "text" or t.startswith("character varying"):
+            return "string"
+        if t in ("integer", "bigint", "smallint"):
+            return "integer"
+        if t == "numeric" or t.startswith("numeric("):
+            return "decimal"
+        if t in ("double precision", "real"):
+            return "float"
+        if t == "boolean":
+            return "boolean"
+        if t == "date" or (t.startswith("timestamp") and t.endswith("without time zone")):
+            return "temporal"
+        return "other"  # character(n) pads; timestamptz reads back in the session's zone; json, uuid ...
+
+    def param(self, value: Any, family: str) -> tuple[str, Any]:
+        if isinstance(value, bool) or value is None:
+            return "?", value
+        if isinstance(value, float):
+            return "cast(? as double precision)", value  # psycopg2 writes a float as a numeric literal
+        if isinstance(value, decimal.Decimal) and not value.is_finite():
+            raise Unsupported(f"decimal {value} on PostgreSQL")
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            raise Unsupported("a timezone-aware datetime bound on PostgreSQL")
+        if isinstance(value, str) and family == "temporal":
+            raise Unsupported("a text bound against a date/time column on PostgreSQL")
+        return "?", value  # int, Decimal, str, date, naive datetime: typed literals of the same value
+
+    def regex(self, qcol: str, regex: str, *, negate: bool) -> tuple[str, list[Any]]:
+        return f"{qcol} {'!~' if negate else '~'} ?", [_Re2Parser(regex, _ARE).parse()]
+
+    def ordered(self, sql: str, data_type: str) -> str:
+        return f'{sql} collate "C"' if self.type_family(data_type) == "string" else sql
+
+    def semi_join_rows(self, select: str, relation: str, subquery: str, on: str, limit: int) -> str:
+        exists = f"exists (select 1 from ({subquery}) as d where {on})"
+        return f"select {select} from {relation} as t where {exists} limit {limit}"
+
+    def column_sum(self, qcol: str, data_type: str) -> tuple[str, Reader | None]:
+        if data_type.strip().lower() == "bigint":  # sum(bigint) is numeric: read it as text, an exact int
+            return f"cast(sum({qcol}) as text)", _int_or_none
+        return f"sum({qcol})", None
+
+    def column_mean(self, qcol: str) -> tuple[str, list[Any]]:
+        # avg(float8) also sums the squares (for variance): 1e300 overflows there and raises; the sum alone
+        # is DuckDB's avg, a plain sum divided by the count
+        x = f"cast(? as double precision) * {qcol}"
+        return f"sum({x}) / nullif(count({qcol}), 0)", [1.0]
+
+
 DUCKDB: Final[Dialect] = DuckDBDialect()
 SPARK: Final[Dialect] = SparkDialect()
-_BY_NAME: Final[dict[str, Dialect]] = {d.name: d for d in (DUCKDB, SPARK)}
+POSTGRES: Final[Dialect] = PostgresDialect()
+_BY_NAME: Final[dict[str, Dialect]] = {d.name: d for d in (DUCKDB, SPARK, POSTGRES)}
 
 
 def dialect_named(name: str) -> Dialect:
@@ -276,18 +375,49 @@ _CHAR_ESCAPES: Final[dict[str, int]] = {
 }
 
 
-def _lit(code: int) -> str:
-    """One character as a Java pattern literal: ASCII letters and digits as themselves, anything else as
-    ``\\x{h}`` (never a metacharacter, inside a class or out)."""
-    ch = chr(code)
-    if ch.isascii() and ch.isalnum():
-        return ch
-    return f"\\x{{{code:x}}}"
+class _Syntax:
+    """How a regex engine writes what the RE2 subset holds: ``java.util.regex``'s (Spark's ``rlike``)."""
+
+    engine = "Spark"
+    begin, end = "\\A", "\\z"  # the text's start and end (RE2's ``^``/``$`` outside multi-line mode)
+    max_repeat = _MAX_REPEAT
+
+    def escape(self, code: int) -> str:
+        return f"\\x{{{code:x}}}"
+
+    def lit(self, code: int) -> str:
+        """One character as a literal: ASCII letters and digits as themselves, anything else escaped (never a
+        metacharacter, inside a class or out)."""
+        ch = chr(code)
+        return ch if ch.isascii() and ch.isalnum() else self.escape(code)
+
+    def cls(self, negated: bool, ranges: list[tuple[int, int]]) -> str:
+        body = "".join(self.lit(a) if a == b else f"{self.lit(a)}-{self.lit(b)}" for a, b in ranges)
+        return f"[{'^' if negated else ''}{body}]"
+
+    def dot(self, dotall: bool) -> str:
+        """RE2's ``.``: any character but a line feed, or any at all after ``(?s)``."""
+        return "(?s:.)" if dotall else self.cls(True, [(0x0A, 0x0A)])
 
 
-def _class(negated: bool, ranges: list[tuple[int, int]]) -> str:
-    body = "".join(_lit(a) if a == b else f"{_lit(a)}-{_lit(b)}" for a, b in ranges)
-    return f"[{'^' if negated else ''}{body}]"
+class _AreSyntax(_Syntax):
+    """PostgreSQL's advanced regular expressions (``~``), in their default mode: ``.`` and negated brackets
+    match a line feed, ``\\A``/``\\Z`` are the string's ends, escapes work inside brackets, bounds stop at
+    255."""
+
+    engine = "PostgreSQL"
+    begin, end = "\\A", "\\Z"
+    max_repeat = 255
+
+    def escape(self, code: int) -> str:
+        return f"\\U{code:08x}"
+
+    def dot(self, dotall: bool) -> str:
+        return "." if dotall else self.cls(True, [(0x0A, 0x0A)])
+
+
+_JAVA = _Syntax()
+_ARE = _AreSyntax()
 
 
 @dataclass
@@ -295,16 +425,17 @@ class _Node:
     """A parsed piece: its Java text, whether it can match more than once unboundedly, whether it is an
     anchor (nothing to repeat)."""
 
-    java: str
+    java: str  # the target syntax's text (Java's, or another :class:`_Syntax`'s)
     unbounded: bool = False
     anchor: bool = False
 
 
 class _Re2Parser:
-    """A recursive-descent reader of the RE2 subset :func:`java_regex` accepts."""
+    """A recursive-descent reader of the RE2 subset :func:`java_regex` accepts, writing ``syntax``'s text."""
 
-    def __init__(self, pattern: str) -> None:
+    def __init__(self, pattern: str, syntax: _Syntax = _JAVA) -> None:
         self.p = pattern
+        self.syntax = syntax
         self.i = 0
         self.dotall = False
         if pattern.startswith("(?s)"):
@@ -312,7 +443,7 @@ class _Re2Parser:
             self.i = 4
 
     def fail(self, why: str) -> Unsupported:
-        return Unsupported(f"regex {self.p!r} on Spark: {why}")
+        return Unsupported(f"regex {self.p!r} on {self.syntax.engine}: {why}")
 
     def peek(self) -> str:
         return self.p[self.i] if self.i < len(self.p) else ""
@@ -369,6 +500,8 @@ class _Re2Parser:
         n, m = int(lo), (int(hi) if hi else None)
         if n > _MAX_REPEAT or (m is not None and (m > _MAX_REPEAT or m < n)):
             raise self.fail("a repetition RE2 refuses")
+        if max(n, m or 0) > self.syntax.max_repeat:
+            raise self.fail(f"a repetition above {self.syntax.max_repeat}")
         self.i = end + 1
         if not comma:
             return f"{{{n}}}", False
@@ -382,19 +515,19 @@ class _Re2Parser:
             return _Node(self.char_class())
         if ch == ".":
             self.i += 1
-            return _Node("(?s:.)" if self.dotall else _class(True, [(0x0A, 0x0A)]))
+            return _Node(self.syntax.dot(self.dotall))
         if ch == "^":
             self.i += 1
-            return _Node("\\A", anchor=True)
+            return _Node(self.syntax.begin, anchor=True)
         if ch == "$":
             self.i += 1
-            return _Node("\\z", anchor=True)
+            return _Node(self.syntax.end, anchor=True)
         if ch == "\\":
             return self.escape()
         if ch in ("*", "+", "?", "{"):
             raise self.fail(f"nothing to repeat before {ch!r}")
         self.i += 1
-        return _Node(_lit(ord(ch)))
+        return _Node(self.syntax.lit(ord(ch)))
 
     def group(self) -> _Node:
         self.i += 1
@@ -412,11 +545,11 @@ class _Re2Parser:
         nxt = self.p[self.i + 1 : self.i + 2]
         if nxt in ("A", "z"):
             self.i += 2
-            return _Node(f"\\{nxt}", anchor=True)
+            return _Node(self.syntax.begin if nxt == "A" else self.syntax.end, anchor=True)
         if nxt in _CLASS_ESCAPES:
             self.i += 2
-            return _Node(_class(*_CLASS_ESCAPES[nxt]))
-        return _Node(_lit(self.escaped_char()))
+            return _Node(self.syntax.cls(*_CLASS_ESCAPES[nxt]))
+        return _Node(self.syntax.lit(self.escaped_char()))
 
     def escaped_char(self) -> int:
         """The code point of an escape standing for one character (``\\n``, ``\\x41``, ``\\.`` ...)."""
@@ -483,7 +616,7 @@ class _Re2Parser:
                 ranges.append((lo, hi))
             else:
                 ranges.append((lo, lo))
-        return _class(negated, ranges)
+        return self.syntax.cls(negated, ranges)
 
     def class_char(self) -> int:
         ch = self.peek()

@@ -2,15 +2,15 @@
 
 ``SqlEngine`` validates a product's suite by compiling it (:mod:`.compiler`, each type's builder taken from
 :mod:`dataproducts.validation.registry`) into one aggregate scan of the table plus targeted follow-up
-queries, on one connection for the whole run: a read-only DuckDB connection to the file, or a Spark
-warehouse's connection (``warehouse.connect()``, queried with ``rows(sql, params)``); :mod:`.dialect` writes
-each engine's SQL. Metric values are turned into results by :mod:`dataproducts.validation.native`, which
-reproduces what Great Expectations' expectation classes do with them (success, ``mostly``, the result
-format) and GX's JSON, without importing GX; an expectation that module does not reproduce (a type the
-registry leaves to GX, an option or value it is unsure of) goes through GX's own expectation class
-(``Expectation._validate``) instead. The suite result is GX's ``ExpectationSuiteValidationResult`` JSON. No
-GX context, datasource, SQLAlchemy engine, reflection or metric graph is created: that is where GX's time
-goes.
+queries, on one connection for the whole run: a read-only DuckDB connection to the file, or a Spark or
+PostgreSQL warehouse's connection (``warehouse.connect()``, queried with ``rows(sql, params)``);
+:mod:`.dialect` writes each engine's SQL. Metric values are turned into results by
+:mod:`dataproducts.validation.native`, which reproduces what Great Expectations' expectation classes do with
+them (success, ``mostly``, the result format) and GX's JSON, without importing GX; an expectation that
+module does not reproduce (a type the registry leaves to GX, an option or value it is unsure of) goes
+through GX's own expectation class (``Expectation._validate``) instead. The suite result is GX's
+``ExpectationSuiteValidationResult`` JSON. No GX context, datasource, SQLAlchemy engine, reflection or
+metric graph is created: that is where GX's time goes.
 
 The same methods (:meth:`SqlEngine.plan`, :meth:`SqlEngine.run_checks`, :meth:`SqlEngine.suite_result`)
 serve the ``auto`` engine (:mod:`dataproducts.validation.auto_engine`), which hands what does not compile to
@@ -36,7 +36,7 @@ from dataproducts.validation.native import ResultFormat, SuiteResult
 from dataproducts.validation.registry import Engine
 from dataproducts.validation.sql.catalog import Catalog, load_catalog, load_spark_catalog
 from dataproducts.validation.sql.compiler import COMPILED_RESULT_FORMATS, Check, Scan, Table, Unsupported
-from dataproducts.validation.sql.dialect import DUCKDB, SPARK, Dialect
+from dataproducts.validation.sql.dialect import DUCKDB, POSTGRES, SPARK, Dialect
 from dataproducts.validation.suites import Suite
 from dataproducts.warehouse import existing_warehouse, open_read_only, reason
 
@@ -53,7 +53,8 @@ class SqlConnection(Protocol):
 
 
 class SqlWarehouse(Protocol):
-    """A warehouse the engine reaches through its connection: ``dialect`` names the SQL (``spark``)."""
+    """A warehouse the engine reaches through its connection: ``dialect`` names the SQL (``spark``,
+    ``postgres``)."""
 
     @property
     def dialect(self) -> str: ...
@@ -110,7 +111,8 @@ def gx_order(configs: Sequence[Mapping[str, Any]]) -> list[int]:
 class SqlEngine:
     """Compiled SQL on the warehouse, read-only, one connection per run: the ``sql`` engine, where every
     expectation must compile. ``warehouse`` is the DuckDB file's path, or a warehouse whose ``dialect`` is
-    ``spark`` (``dataproducts.warehouse.SparkWarehouse``), queried through ``warehouse.connect()``."""
+    ``spark`` (``dataproducts.warehouse.SparkWarehouse``) or ``postgres`` (``PostgresWarehouse``), queried
+    through ``warehouse.connect()``."""
 
     name = Engine.SQL
 
@@ -129,9 +131,9 @@ class SqlEngine:
     ) -> None:
         """``gx`` opens the run's GX engine (for what does not compile under ``auto``, and for the Data
         Docs); ``data_docs``: keep every result for :meth:`build_data_docs`. ``memory_limit`` and ``threads``
-        are DuckDB's settings (a Spark session has its own)."""
+        are DuckDB's settings (a Spark session or a PostgreSQL server has its own)."""
         self.dialect: Dialect = _dialect_of(warehouse)
-        # The DuckDB file's Path, or the Spark warehouse. Typed Any until the Engine protocol
+        # The DuckDB file's Path, or the Spark or PostgreSQL warehouse. Typed Any until the Engine protocol
         # (validation/engine.py: ``warehouse -> Path | PostgresWarehouse``) names the Spark warehouse too.
         self.warehouse: Any
         self._result_format = result_format
@@ -155,8 +157,11 @@ class SqlEngine:
             self.warehouse = warehouse
             self._con = warehouse.connect()
             self._rows = self._con.rows
-            try:  # the relations now, each one's columns when first asked for
-                self.catalog = load_spark_catalog(self.query, self.dialect)
+            try:  # Spark: the relations now, each one's columns when first asked for; PostgreSQL: one query
+                if self.dialect is SPARK:
+                    self.catalog = load_spark_catalog(self.query, self.dialect)
+                else:
+                    self.catalog = load_catalog(self.query, self.dialect)
             except BaseException:
                 self.close()
                 raise
@@ -170,7 +175,7 @@ class SqlEngine:
     @property
     def connection(self) -> Any:
         """The run's connection: DuckDB's own, read-only (``bench/probe.py`` runs its own SQL with the same
-        settings), or the Spark warehouse's."""
+        settings), or the Spark or PostgreSQL warehouse's."""
         return self._con
 
     def relation_exists(self, schema: str | None, name: str | None) -> bool:
@@ -401,7 +406,7 @@ class SqlEngine:
 
 
 def _dialect_of(warehouse: Path | SqlWarehouse) -> Dialect:
-    """DuckDB for a path (or a warehouse whose ``dialect`` is ``duckdb``), Spark for a Spark warehouse; the
+    """DuckDB for a path (or a warehouse whose ``dialect`` is ``duckdb``), Spark or PostgreSQL for theirs; the
     compiled engine writes no other SQL."""
     if isinstance(warehouse, Path):
         return DUCKDB
@@ -410,6 +415,8 @@ def _dialect_of(warehouse: Path | SqlWarehouse) -> Dialect:
         return DUCKDB
     if name == "spark":
         return SPARK
+    if name == "postgres":
+        return POSTGRES
     label = getattr(warehouse, "label", warehouse)
     raise WarehouseError(f"{label}: the compiled validation engine writes no {name} SQL (use --engine gx)")
 
