@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from dataproducts.products import DataProduct
@@ -31,7 +30,7 @@ class AutoEngine:
         self.delegated: dict[str, list[str]] = {}  # product id -> "type: reason", for the report and tests
 
     @property
-    def warehouse(self) -> Path:
+    def warehouse(self) -> Any:  # SqlEngine.warehouse: the DuckDB file's Path, or the Spark warehouse
         return self.sql.warehouse
 
     def relation_exists(self, schema: str | None, name: str | None) -> bool:

@@ -129,11 +129,11 @@ EXPECTATIONS: Final[Mapping[str, Expectation]] = {
         n.aggregate_spec("column.min"),
     ),
     "expect_column_mean_to_be_between": Expectation(
-        c.build_aggregate("column.mean", lambda col: f"avg(? * {col})", params=(1.0,), numeric=True),
+        c.build_mean,
         n.aggregate_spec("column.mean"),
     ),
     "expect_column_sum_to_be_between": Expectation(
-        c.build_aggregate("column.sum", lambda col: f"sum({col})", numeric=True),
+        c.build_sum,
         n.aggregate_spec("column.sum"),
     ),
     "expect_column_median_to_be_between": Expectation(

@@ -1,4 +1,9 @@
-"""Compile GX expectations into DuckDB SQL: one aggregate scan per table, plus targeted follow-ups.
+"""Compile GX expectations into SQL: one aggregate scan per table, plus targeted follow-ups.
+
+The SQL is DuckDB's or Spark's: everything that differs between them (quoting, type names, regex, parameters,
+the semi join, the folds) is written by the table's :class:`~.dialect.Dialect` (:mod:`.dialect`, which also
+says what Spark refuses). The strategies and metrics below are the same on every dialect; folds need list
+aggregates and a size estimate, so only DuckDB has small tables.
 
 Every supported expectation becomes a :class:`Check`. A check registers the aggregate expressions it needs
 in the table's one :class:`Scan` (``count(*)``, per-column null counts, one ``sum(case ...)`` per map
@@ -51,7 +56,9 @@ from typing import Any
 
 from dataproducts.constants import MAX_DISTINCT_VALUES
 from dataproducts.validation.native import ResultFormat, is_number
-from dataproducts.warehouse import quote_ident
+from dataproducts.validation.sql.dialect import DUCKDB, Dialect, Reader, Unsupported
+
+__all__ = ["Dialect", "Unsupported"]  # re-exported: the compiler's callers catch Unsupported from here
 
 # GX's cap on fetched unexpected values (great_expectations.expectations.metrics.util.MAX_RESULT_RECORDS)
 MAX_RESULT_RECORDS = 200
@@ -59,48 +66,14 @@ MAX_RESULT_RECORDS = 200
 # Result formats compiled (anything richer, e.g. COMPLETE's full unexpected list and index query, goes to GX).
 COMPILED_RESULT_FORMATS = ("BASIC", "SUMMARY")
 
-_STRING_TYPES = ("VARCHAR", "CHAR", "TEXT", "STRING", "BPCHAR")
-_BOOLEAN_TYPES = ("BOOLEAN", "BOOL")
-_INTEGER_TYPES: tuple[str, ...] = (
-    "TINYINT",
-    "SMALLINT",
-    "INTEGER",
-    "INT",
-    "BIGINT",
-    "HUGEINT",
-    "UTINYINT",
-    "USMALLINT",
-    "UINTEGER",
-    "UBIGINT",
-    "UHUGEINT",
-)
-_FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
-_TEMPORAL_TYPES = ("DATE", "TIMESTAMP", "TIME")
-
 # Tables of at most this many rows (estimated) fold follow-up queries into the scan; see the module docstring.
 SMALL_TABLE_ROWS = 5_000
 
 
-class Unsupported(Exception):
-    """This expectation (or one of its options) is not compiled; Great Expectations validates it."""
-
-
 def type_family(data_type: str) -> str:
-    """``string``, ``boolean``, ``integer``, ``decimal``, ``float``, ``temporal`` or ``other``."""
-    t = data_type.upper()
-    if t.startswith(_STRING_TYPES):
-        return "string"
-    if t.startswith(_BOOLEAN_TYPES):
-        return "boolean"
-    if t.startswith(("DECIMAL", "NUMERIC")):
-        return "decimal"
-    if t.split("(")[0] in _INTEGER_TYPES:
-        return "integer"
-    if t.split("(")[0] in _FLOAT_TYPES:
-        return "float"
-    if t.startswith(_TEMPORAL_TYPES):
-        return "temporal"
-    return "other"
+    """A DuckDB type's family: ``string``, ``boolean``, ``integer``, ``decimal``, ``float``, ``temporal`` or
+    ``other`` (another dialect's: :meth:`.Dialect.type_family`)."""
+    return DUCKDB.type_family(data_type)
 
 
 NUMERIC = frozenset({"integer", "decimal", "float"})
@@ -131,12 +104,28 @@ class Scan:
 @dataclass(frozen=True)
 class Table:
     """What the compiler knows about the relation: its quoted name, its columns in order, the column sets of
-    its enforced PRIMARY KEY / UNIQUE constraints, and its estimated row count (None: unknown, e.g. a view)."""
+    its enforced PRIMARY KEY / UNIQUE constraints, its estimated row count (None: unknown, e.g. a view), and
+    the SQL dialect of its warehouse."""
 
     relation: str
-    columns: Mapping[str, str]  # name -> DuckDB data type, in table order
+    columns: Mapping[str, str]  # name -> the warehouse's data type, in table order
     unique_keys: tuple[frozenset[str], ...] = ()
     estimated_rows: int | None = None
+    dialect: Dialect = DUCKDB
+
+    def quote(self, column: str) -> str:
+        return self.dialect.quote(column)
+
+    def family(self, column: str) -> str:
+        return self.dialect.type_family(self.columns[column])
+
+    def value(self, sql: str, column: str) -> str:
+        """``sql`` (the column ``column``, maybe qualified) as selected for Python (:meth:`.Dialect.value`)."""
+        return self.dialect.value(sql, self.columns[column])
+
+    def param(self, value: Any, column: str) -> tuple[str, Any]:
+        """The placeholder and bound value of ``value`` compared with ``column`` (:meth:`.Dialect.param`)."""
+        return self.dialect.param(value, self.family(column))
 
     def guarantees_unique(self, columns: Iterable[str]) -> bool:
         """Does an enforced key make these columns' non-null value combinations distinct?"""
@@ -206,7 +195,7 @@ def _column(table: Table, kwargs: Mapping[str, Any], key: str = "column") -> str
 
 
 def _family(table: Table, column: str) -> str:
-    return type_family(table.columns[column])
+    return table.family(column)
 
 
 def _sample_limit(options: ResultFormat) -> int:
@@ -243,7 +232,7 @@ def _unfolded(values: Any, family: str) -> list[Any]:
     return list(values)
 
 
-def _list_unique_agrees(data_type: str) -> bool:
+def _list_unique_agrees(data_type: str) -> bool:  # folds: DuckDB only
     """``list_unique`` counts distinct values with ``group by``'s equality for these types (checked: NaN
     payloads, -0.0, time zones). Not strings: a column's collation applies to ``group by`` and
     ``count(distinct)`` but not to ``list_unique``; not intervals (``list_unique`` tells 1 month from 30 days)."""
@@ -254,30 +243,29 @@ def _list_unique_agrees(data_type: str) -> bool:
 
 
 def _duplicates(
-    table: Table, cols: Sequence[str], query: QueryFn, limit: int
+    table: Table, names: Sequence[str], query: QueryFn, limit: int
 ) -> tuple[int, list[tuple[Any, ...]]]:
     """GX's unexpected count for uniqueness (rows whose non-null values repeat) by one count-only query, and
     up to ``limit`` unexpected rows, read only when there are some. The rows are read back (a semi join on
     up to ``limit`` repeated values), as GX reads them: values equal to each other need not be the same
     value (``'a'`` and ``'A'`` under NOCASE, ``-0.0`` and ``0.0``, NaNs)."""
+    cols = [table.quote(n) for n in names]
     group = ", ".join(cols)
     not_null = " and ".join(f"{c} is not null" for c in cols)
     repeated = f"from {table.relation} where {not_null} group by {group} having count(*) >= 2"
-    rows = query(f"select sum(n) from (select count(*) as n {repeated})", [])
+    rows = query(f"select sum(n) from (select count(*) as n {repeated}){table.dialect.subquery_alias}", [])
     total = int(rows[0][0] or 0) if rows else 0
     if not total or not limit:
         return total, []
     on = " and ".join(f"t.{c} = d.{c}" for c in cols)
-    return total, query(
-        f"select {', '.join(f't.{c}' for c in cols)} from {table.relation} as t "
-        f"semi join (select {group} {repeated} limit {limit}) as d on {on} limit {limit}",
-        [],
-    )
+    select = ", ".join(table.value(f"t.{c}", n) for c, n in zip(cols, names, strict=True))
+    subquery = f"select {group} {repeated} limit {limit}"
+    return total, query(table.dialect.semi_join_rows(select, table.relation, subquery, on, limit), [])
 
 
 def _uniqueness(
     check: Unique | CompoundUnique,
-    cols: Sequence[str],
+    names: Sequence[str],
     row: Sequence[Any],
     query: QueryFn,
     options: ResultFormat,
@@ -287,7 +275,7 @@ def _uniqueness(
     if check.guaranteed or (check.probe_slot >= 0 and not row[check.probe_slot]):
         return 0, []
     limit = _sample_limit(options)
-    total, rows = _duplicates(check.table, cols, query, limit)
+    total, rows = _duplicates(check.table, names, query, limit)
     return total, rows[:limit]
 
 
@@ -341,7 +329,7 @@ class ColumnMap(Check):
         self.table = table
         self.metric = metric
         self.column = column
-        self.qcol = quote_ident(column)
+        self.qcol = table.quote(column)
         self.family = _family(table, column)
         self.condition = condition
         self.params = list(params)
@@ -380,7 +368,8 @@ class ColumnMap(Check):
         if self.sample_slot >= 0:
             return _unfolded(row[self.sample_slot], self.family)[:limit]
         rows = query(
-            f"select {self.qcol} from {self.table.relation} where {self.unexpected} limit {limit}",
+            f"select {self.table.value(self.qcol, self.column)} from {self.table.relation} "
+            f"where {self.unexpected} limit {limit}",
             self.params,
         )
         return [r[0] for r in rows]
@@ -402,7 +391,7 @@ class ColumnMap(Check):
 class NotNull(ColumnMap):
     def __init__(self, table: Table, column: str) -> None:
         super().__init__(
-            table, "column_values.nonnull", column, f"{quote_ident(column)} is not null", filter_nulls=False
+            table, "column_values.nonnull", column, f"{table.quote(column)} is not null", filter_nulls=False
         )
 
     def fold(self, expects_unexpected: bool) -> None:
@@ -449,7 +438,7 @@ class Unique(ColumnMap):
             self.probe_slot = scan.add(self.probe)
 
     def metrics(self, row: Sequence[Any], query: QueryFn, options: ResultFormat) -> dict[str, Any]:
-        total, rows = _uniqueness(self, [self.qcol], row, query, options)
+        total, rows = _uniqueness(self, [self.column], row, query, options)
         return {
             "table.row_count": row[self.row_slot],
             "column_values.nonnull.unexpected_count": _nulls(row, self.row_slot, self.null_slot),
@@ -468,7 +457,8 @@ class PairMap(Check):
     def __init__(self, table: Table, metric: str, a: str, b: str, condition: str, ignore_row_if: str) -> None:
         self.table = table
         self.metric = metric
-        self.a, self.b = quote_ident(a), quote_ident(b)
+        self.names = (a, b)
+        self.a, self.b = table.quote(a), table.quote(b)
         self.families = (_family(table, a), _family(table, b))
         self.condition = condition
         if ignore_row_if == "both_values_are_missing":
@@ -516,8 +506,9 @@ class PairMap(Check):
             fa, fb = self.families
             sample = [(_one(p["a"], fa), _one(p["b"], fb)) for p in (row[self.sample_slot] or [])[:limit]]
         elif count and limit:
+            a, b = (self.table.value(q, n) for q, n in zip((self.a, self.b), self.names, strict=True))
             rows = query(
-                f"select {self.a}, {self.b} from {self.table.relation} where {self.unexpected} limit {limit}",
+                f"select {a}, {b} from {self.table.relation} where {self.unexpected} limit {limit}",
                 [],
             )
             sample = [(r[0], r[1]) for r in rows]
@@ -546,7 +537,7 @@ class CompoundUnique(Check):
     def __init__(self, table: Table, columns: Sequence[str], ignore_row_if: str) -> None:
         self.table = table
         self.names = list(columns)
-        self.cols = [quote_ident(c) for c in columns]
+        self.cols = [table.quote(c) for c in columns]
         if ignore_row_if == "all_values_are_missing":
             self.domain = _not_all_null(self.cols)
         elif ignore_row_if == "any_value_is_missing":
@@ -575,7 +566,7 @@ class CompoundUnique(Check):
             self.probe_slot = scan.add(self.probe)
 
     def metrics(self, row: Sequence[Any], query: QueryFn, options: ResultFormat) -> dict[str, Any]:
-        total, rows = _uniqueness(self, self.cols, row, query, options)
+        total, rows = _uniqueness(self, self.names, row, query, options)
         return {
             "table.row_count": row[self.row_slot],
             f"{self.metric}.filtered_row_count": row[self.filtered_slot] or 0,
@@ -590,8 +581,11 @@ class CompoundUnique(Check):
 class ColumnAggregate(Check):
     """Aggregate metrics of one column, all from the one scan: ``{metric name: SQL expression}``."""
 
-    def __init__(self, exprs: Mapping[str, tuple[str, Sequence[Any]]]) -> None:
+    def __init__(
+        self, exprs: Mapping[str, tuple[str, Sequence[Any]]], readers: Mapping[str, Reader] | None = None
+    ) -> None:
         self.exprs = dict(exprs)
+        self.readers = dict(readers or {})  # metric -> how to read its scan value (default: as it comes)
         self.slots: dict[str, int] = {}
 
     def plan(self, scan: Scan) -> None:
@@ -599,14 +593,18 @@ class ColumnAggregate(Check):
             self.slots[name] = scan.add(sql, params)
 
     def metrics(self, row: Sequence[Any], query: QueryFn, options: ResultFormat) -> dict[str, Any]:
-        return {name: row[slot] for name, slot in self.slots.items()}
+        return {name: self.readers.get(name, _as_is)(row[slot]) for name, slot in self.slots.items()}
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 class Proportion(ColumnAggregate):
     """``column.non_null_proportion`` / ``column.unique_proportion``, derived like GX's metric functions."""
 
     def __init__(self, table: Table, column: str, kind: str) -> None:
-        q = quote_ident(column)
+        q = table.quote(column)
         super().__init__(
             {
                 "table.row_count": ("count(*)", ()),
@@ -642,7 +640,7 @@ class Median(Check):
 
     def __init__(self, table: Table, column: str) -> None:
         self.table = table
-        self.qcol = quote_ident(column)
+        self.qcol = table.quote(column)
         self.family = _family(table, column)
         # negation stays exact: every integer type widened to HUGEINT, except the 128-bit ones themselves
         self.negatable = self.family == "decimal" or (
@@ -698,7 +696,7 @@ class DistinctValuesSet(Check):
 
     def __init__(self, table: Table, column: str, value_set: Sequence[Any]) -> None:
         self.table = table
-        self.qcol = quote_ident(column)
+        self.qcol = table.quote(column)
         self.family = _family(table, column)
         self.value_set = list(value_set)
         self.slot = -1
@@ -741,7 +739,10 @@ class DistinctValuesSet(Check):
 # --- the compiler ---------------------------------------------------------------------------------------------
 
 
-def _between_condition(column: str, kwargs: Mapping[str, Any]) -> tuple[str, list[Any]]:
+Param = Callable[[Any], tuple[str, Any]]  # a value -> its placeholder and the value to bind
+
+
+def _between_condition(table: Table, column: str, kwargs: Mapping[str, Any]) -> tuple[str, list[Any]]:
     lo, hi = kwargs.get("min_value"), kwargs.get("max_value")
     strict_min, strict_max = kwargs.get("strict_min"), kwargs.get("strict_max")
     if lo is None and hi is None:
@@ -754,19 +755,30 @@ def _between_condition(column: str, kwargs: Mapping[str, Any]) -> tuple[str, lis
             raise Unsupported("min_value > max_value (GX raises)")
     except TypeError as exc:
         raise Unsupported("bounds of different types") from exc
-    return _bounded(column, lo, hi, strict_min=bool(strict_min), strict_max=bool(strict_max))
+    return _bounded(
+        table.quote(column),
+        lo,
+        hi,
+        strict_min=bool(strict_min),
+        strict_max=bool(strict_max),
+        param=lambda v: table.param(v, column),
+    )
 
 
-def _bounded(sql: str, lo: Any, hi: Any, *, strict_min: bool, strict_max: bool) -> tuple[str, list[Any]]:
+def _bounded(
+    sql: str, lo: Any, hi: Any, *, strict_min: bool, strict_max: bool, param: Param
+) -> tuple[str, list[Any]]:
     """``sql`` between the bounds that are not None (GX's ``>=``/``<=``, or ``>``/``<`` when strict)."""
     parts: list[str] = []
     params: list[Any] = []
     if lo is not None:
-        parts.append(f"{sql} {'>' if strict_min else '>='} ?")
-        params.append(lo)
+        placeholder, value = param(lo)
+        parts.append(f"{sql} {'>' if strict_min else '>='} {placeholder}")
+        params.append(value)
     if hi is not None:
-        parts.append(f"{sql} {'<' if strict_max else '<='} ?")
-        params.append(hi)
+        placeholder, value = param(hi)
+        parts.append(f"{sql} {'<' if strict_max else '<='} {placeholder}")
+        params.append(value)
     return " and ".join(parts), params
 
 
@@ -798,7 +810,7 @@ def _check_set_types(family: str, values: Sequence[Any]) -> None:
             raise Unsupported(f"value {v!r} against a {family} column")
 
 
-def _in_set(qcol: str, values: list[Any] | None) -> tuple[str, list[Any]]:
+def _in_set(table: Table, column: str, values: list[Any] | None) -> tuple[str, list[Any]]:
     if values is None:
         return "true", []
     if not values:
@@ -806,7 +818,13 @@ def _in_set(qcol: str, values: list[Any] | None) -> tuple[str, list[Any]]:
     values = [v for v in values if v is not None]
     if not values:
         return "false", []  # GX: column.in_([]) is false
-    return f"{qcol} in ({', '.join('?' for _ in values)})", values
+    return _in_list(table, column, values, "in")
+
+
+def _in_list(table: Table, column: str, values: Sequence[Any], op: str) -> tuple[str, list[Any]]:
+    """``column in (...)`` or ``not in``, one placeholder per value."""
+    bound = [table.param(v, column) for v in values]
+    return f"{table.quote(column)} {op} ({', '.join(p for p, _ in bound)})", [v for _, v in bound]
 
 
 def _bounds_check(kwargs: Mapping[str, Any]) -> None:
@@ -829,7 +847,9 @@ def compile_check(
     if kwargs.get("row_condition") or kwargs.get("condition_parser"):
         raise Unsupported("row_condition")
     check = build(kwargs, table)
-    if table.is_small(SMALL_TABLE_ROWS if small_table_rows is None else small_table_rows):
+    if table.dialect.folds and table.is_small(
+        SMALL_TABLE_ROWS if small_table_rows is None else small_table_rows
+    ):
         mostly = kwargs.get("mostly")
         check.fold(is_number(mostly) and mostly < 1)
         check.small = True
@@ -842,7 +862,7 @@ def build_not_null(kwargs: Mapping[str, Any], table: Table) -> Check:
 
 def build_null(kwargs: Mapping[str, Any], table: Table) -> Check:
     col = _column(table, kwargs)
-    return ColumnMap(table, "column_values.null", col, f"{quote_ident(col)} is null", filter_nulls=False)
+    return ColumnMap(table, "column_values.null", col, f"{table.quote(col)} is null", filter_nulls=False)
 
 
 def build_unique(kwargs: Mapping[str, Any], table: Table) -> Check:
@@ -853,7 +873,7 @@ def build_in_set(kwargs: Mapping[str, Any], table: Table) -> Check:
     col = _column(table, kwargs)
     values = _value_set(kwargs)
     _check_set_types(_family(table, col), values or [])
-    condition, params = _in_set(quote_ident(col), values)
+    condition, params = _in_set(table, col, values)
     return ColumnMap(table, "column_values.in_set", col, condition, params)
 
 
@@ -863,8 +883,8 @@ def build_not_in_set(kwargs: Mapping[str, Any], table: Table) -> Check:
     if values is None or not values or None in values:
         raise Unsupported("not_in_set with an empty or null-holding value_set")
     _check_set_types(_family(table, col), values)
-    condition = f"{quote_ident(col)} not in ({', '.join('?' for _ in values)})"
-    return ColumnMap(table, "column_values.not_in_set", col, condition, values)
+    condition, params = _in_list(table, col, values, "not in")
+    return ColumnMap(table, "column_values.not_in_set", col, condition, params)
 
 
 def build_between(kwargs: Mapping[str, Any], table: Table) -> Check:
@@ -880,7 +900,7 @@ def build_between(kwargs: Mapping[str, Any], table: Table) -> Check:
             raise Unsupported(f"{key} {value!r} against a numeric column")
         if family == "temporal" and not isinstance(value, dt.date | str):
             raise Unsupported(f"{key} {value!r} against a date/time column")
-    condition, params = _between_condition(quote_ident(col), kwargs)
+    condition, params = _between_condition(table, col, kwargs)
     return ColumnMap(table, "column_values.between", col, condition, params)
 
 
@@ -892,9 +912,9 @@ def build_regex(negate: bool) -> Builder:
             raise Unsupported("regex is not a string")
         if _family(table, col) != "string":
             raise Unsupported("regex on a column that is not a string")
-        op = "!~" if negate else "~"
         metric = "column_values.not_match_regex" if negate else "column_values.match_regex"
-        return ColumnMap(table, metric, col, f"{quote_ident(col)} {op} ?", [regex])
+        condition, params = table.dialect.regex(table.quote(col), regex, negate=negate)
+        return ColumnMap(table, metric, col, condition, params)
 
     return build
 
@@ -912,11 +932,12 @@ def build_lengths_between(kwargs: Mapping[str, Any], table: Table) -> Check:
     if any(v is not None and not float(v).is_integer() for v in (lo, hi)):
         raise Unsupported("length bounds that are not integers (GX raises)")
     condition, params = _bounded(
-        f"length({quote_ident(col)})",
+        f"length({table.quote(col)})",
         lo,
         hi,
         strict_min=bool(kwargs.get("strict_min")),
         strict_max=bool(kwargs.get("strict_max")),
+        param=lambda v: table.dialect.param(v, "integer"),
     )
     return ColumnMap(table, "column_values.value_length.between", col, condition, params)
 
@@ -926,8 +947,13 @@ def build_lengths_equal(kwargs: Mapping[str, Any], table: Table) -> Check:
     value = kwargs.get("value")
     if _family(table, col) != "string" or not is_number(value):
         raise Unsupported("length equal on a non-string column or a value that is not a number")
+    placeholder, bound = table.dialect.param(value, "integer")
     return ColumnMap(
-        table, "column_values.value_length.equals", col, f"length({quote_ident(col)}) = ?", [value]
+        table,
+        "column_values.value_length.equals",
+        col,
+        f"length({table.quote(col)}) = {placeholder}",
+        [bound],
     )
 
 
@@ -939,11 +965,12 @@ def build_pair_greater(kwargs: Mapping[str, Any], table: Table) -> Check:
     or_equal = kwargs.get("or_equal")
     if isinstance(or_equal, dict):
         raise Unsupported("or_equal is a parameter")
-    qa, qb = quote_ident(a), quote_ident(b)
+    qa, qb = table.quote(a), table.quote(b)
     ignore = kwargs.get("ignore_row_if") or "both_values_are_missing"
+    oa, ob = table.dialect.ordered(qa, table.columns[a]), table.dialect.ordered(qb, table.columns[b])
     # GX's condition is "a >= b or (a is null and b is null)"; only its negation is ever used (unexpected
     # rows), where the term changes a both-null row from NULL to FALSE: uncounted either way. Left out.
-    condition = f"{qa} >= {qb}" if or_equal else f"{qa} > {qb}"
+    condition = f"{oa} >= {ob}" if or_equal else f"{oa} > {ob}"
     return PairMap(table, "column_pair_values.a_greater_than_b", a, b, condition, ignore)
 
 
@@ -953,7 +980,7 @@ def build_pair_equal(kwargs: Mapping[str, Any], table: Table) -> Check:
     if not ((fa in NUMERIC and fb in NUMERIC) or fa == fb):
         raise Unsupported(f"comparing a {fa} column with a {fb} column")
     ignore = kwargs.get("ignore_row_if") or "both_values_are_missing"
-    qa, qb = quote_ident(a), quote_ident(b)
+    qa, qb = table.quote(a), table.quote(b)
     condition = f"({qa} = {qb} and not ({qa} is null or {qb} is null))"
     return PairMap(table, "column_pair_values.equal", a, b, condition, ignore)
 
@@ -981,9 +1008,31 @@ def build_aggregate(
         if family == "other":
             raise Unsupported(f"{metric} of a column of type {table.columns[col]}")
         _bounds_check(kwargs)
-        return ColumnAggregate({metric: (sql(quote_ident(col)), params)})
+        qcol = table.dialect.ordered(table.quote(col), table.columns[col])
+        return ColumnAggregate({metric: (sql(table.value(qcol, col)), params)})
 
     return build
+
+
+def build_mean(kwargs: Mapping[str, Any], table: Table) -> Check:
+    """``column.mean``: GX's ``avg(? * c)`` with the float ``1.0`` (:meth:`.Dialect.column_mean`)."""
+    col = _column(table, kwargs)
+    family = _family(table, col)
+    if family not in NUMERIC:
+        raise Unsupported(f"column.mean of a {family} column")
+    _bounds_check(kwargs)
+    return ColumnAggregate({"column.mean": table.dialect.column_mean(table.quote(col))})
+
+
+def build_sum(kwargs: Mapping[str, Any], table: Table) -> Check:
+    """``column.sum``: the dialect's sum, exact for integers (:meth:`.Dialect.column_sum`)."""
+    col = _column(table, kwargs)
+    family = _family(table, col)
+    if family not in NUMERIC:
+        raise Unsupported(f"column.sum of a {family} column")
+    _bounds_check(kwargs)
+    sql, reader = table.dialect.column_sum(table.quote(col), table.columns[col])
+    return ColumnAggregate({"column.sum": (sql, ())}, {"column.sum": reader} if reader else None)
 
 
 def build_median(kwargs: Mapping[str, Any], table: Table) -> Check:
@@ -997,7 +1046,7 @@ def build_median(kwargs: Mapping[str, Any], table: Table) -> Check:
 def build_unique_value_count(kwargs: Mapping[str, Any], table: Table) -> Check:
     col = _column(table, kwargs)
     _bounds_check(kwargs)
-    return ColumnAggregate({"column.distinct_values.count": (f"count(distinct {quote_ident(col)})", ())})
+    return ColumnAggregate({"column.distinct_values.count": (f"count(distinct {table.quote(col)})", ())})
 
 
 def build_proportion(kind: str) -> Builder:

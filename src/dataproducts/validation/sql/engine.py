@@ -2,7 +2,9 @@
 
 ``SqlEngine`` validates a product's suite by compiling it (:mod:`.compiler`, each type's builder taken from
 :mod:`dataproducts.validation.registry`) into one aggregate scan of the table plus targeted follow-up
-queries, on one read-only DuckDB connection for the whole run. Metric values are turned into results by
+queries, on one connection for the whole run: a read-only DuckDB connection to the file, or a Spark or
+PostgreSQL warehouse's connection (``warehouse.connect()``, queried with ``rows(sql, params)``);
+:mod:`.dialect` writes each engine's SQL. Metric values are turned into results by
 :mod:`dataproducts.validation.native`, which reproduces what Great Expectations' expectation classes do with
 them (success, ``mostly``, the result format) and GX's JSON, without importing GX; an expectation that
 module does not reproduce (a type the registry leaves to GX, an option or value it is unsure of) goes
@@ -25,20 +27,40 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from dataproducts.errors import SuiteError, WarehouseError
 from dataproducts.products import DataProduct
 from dataproducts.validation import native, registry
 from dataproducts.validation.native import ResultFormat, SuiteResult
 from dataproducts.validation.registry import Engine
-from dataproducts.validation.sql.catalog import load_catalog
+from dataproducts.validation.sql.catalog import Catalog, load_catalog, load_spark_catalog
 from dataproducts.validation.sql.compiler import COMPILED_RESULT_FORMATS, Check, Scan, Table, Unsupported
+from dataproducts.validation.sql.dialect import DUCKDB, POSTGRES, SPARK, Dialect
 from dataproducts.validation.suites import Suite
 from dataproducts.warehouse import existing_warehouse, open_read_only, reason
 
 if TYPE_CHECKING:
     from dataproducts.validation.gx_engine import GxEngine
+
+
+class SqlConnection(Protocol):
+    """What the engine needs of a warehouse connection other than DuckDB's own (``warehouse.Connection``)."""
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    def close(self) -> None: ...
+
+
+class SqlWarehouse(Protocol):
+    """A warehouse the engine reaches through its connection: ``dialect`` names the SQL (``spark``,
+    ``postgres``)."""
+
+    @property
+    def dialect(self) -> str: ...
+
+    def connect(self) -> SqlConnection: ...
+
 
 DATASOURCE_NAME = "warehouse"  # GxEngine's datasource name: batch ids read "<datasource>-<product id>"
 _NO_COLUMN = "_nocolumn"
@@ -87,14 +109,16 @@ def gx_order(configs: Sequence[Mapping[str, Any]]) -> list[int]:
 
 
 class SqlEngine:
-    """Compiled SQL on the DuckDB warehouse, read-only, one connection per run: the ``sql`` engine, where
-    every expectation must compile."""
+    """Compiled SQL on the warehouse, read-only, one connection per run: the ``sql`` engine, where every
+    expectation must compile. ``warehouse`` is the DuckDB file's path, or a warehouse whose ``dialect`` is
+    ``spark`` (``dataproducts.warehouse.SparkWarehouse``) or ``postgres`` (``PostgresWarehouse``), queried
+    through ``warehouse.connect()``."""
 
     name = Engine.SQL
 
     def __init__(
         self,
-        warehouse: Path,
+        warehouse: Path | SqlWarehouse,
         *,
         run_name: str,
         run_time: dt.datetime,
@@ -106,8 +130,12 @@ class SqlEngine:
         data_docs: bool = False,
     ) -> None:
         """``gx`` opens the run's GX engine (for what does not compile under ``auto``, and for the Data
-        Docs); ``data_docs``: keep every result for :meth:`build_data_docs`."""
-        self.warehouse = existing_warehouse(warehouse)
+        Docs); ``data_docs``: keep every result for :meth:`build_data_docs`. ``memory_limit`` and ``threads``
+        are DuckDB's settings (a Spark session or a PostgreSQL server has its own)."""
+        self.dialect: Dialect = _dialect_of(warehouse)
+        # The DuckDB file's Path, or the Spark or PostgreSQL warehouse. Typed Any until the Engine protocol
+        # (validation/engine.py: ``warehouse -> Path | PostgresWarehouse``) names the Spark warehouse too.
+        self.warehouse: Any
         self._result_format = result_format
         self._run_name = run_name
         self._run_time = run_time
@@ -115,20 +143,39 @@ class SqlEngine:
         self._gx_factory = gx
         self._gx: GxEngine | None = None
         self._docs: list[tuple[Suite, SuiteResult]] | None = [] if data_docs else None
-        self._con = _connect(self.warehouse, memory_limit, threads)
+        self._rows: Callable[[str, list[Any]], list[tuple[Any, ...]]]
         self.queries: list[str] = []  # every statement of the run, for tests and --debug
-        self.catalog = load_catalog(self.query)  # one query: every relation's columns, keys and size
+        self.catalog: Catalog
+        if self.dialect is DUCKDB:
+            path = warehouse if isinstance(warehouse, Path) else Path(cast(Any, warehouse).path)
+            self.warehouse = existing_warehouse(path)
+            self._con = _connect(self.warehouse, memory_limit, threads)
+            self._rows = lambda sql, params: list(self._con.execute(sql, params).fetchall())
+            self.catalog = load_catalog(self.query)  # one query: every relation's columns, keys and size
+        else:
+            assert not isinstance(warehouse, Path)
+            self.warehouse = warehouse
+            self._con = warehouse.connect()
+            self._rows = self._con.rows
+            try:  # Spark: the relations now, each one's columns when first asked for; PostgreSQL: one query
+                if self.dialect is SPARK:
+                    self.catalog = load_spark_catalog(self.query, self.dialect)
+                else:
+                    self.catalog = load_catalog(self.query, self.dialect)
+            except BaseException:
+                self.close()
+                raise
 
     # --- warehouse ---------------------------------------------------------------------------------------------
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         self.queries.append(sql)
-        rows: list[tuple[Any, ...]] = self._con.execute(sql, list(params)).fetchall()
-        return rows
+        return self._rows(sql, list(params))
 
     @property
     def connection(self) -> Any:
-        """The run's read-only DuckDB connection (``bench/probe.py`` runs its own SQL with the same settings)."""
+        """The run's connection: DuckDB's own, read-only (``bench/probe.py`` runs its own SQL with the same
+        settings), or the Spark or PostgreSQL warehouse's."""
         return self._con
 
     def relation_exists(self, schema: str | None, name: str | None) -> bool:
@@ -356,6 +403,22 @@ class SqlEngine:
         finally:
             if self._gx is not None:
                 self._gx.close()
+
+
+def _dialect_of(warehouse: Path | SqlWarehouse) -> Dialect:
+    """DuckDB for a path (or a warehouse whose ``dialect`` is ``duckdb``), Spark or PostgreSQL for theirs; the
+    compiled engine writes no other SQL."""
+    if isinstance(warehouse, Path):
+        return DUCKDB
+    name = getattr(warehouse, "dialect", None)
+    if name == "duckdb":
+        return DUCKDB
+    if name == "spark":
+        return SPARK
+    if name == "postgres":
+        return POSTGRES
+    label = getattr(warehouse, "label", warehouse)
+    raise WarehouseError(f"{label}: the compiled validation engine writes no {name} SQL (use --engine gx)")
 
 
 def _connect(warehouse: Path, memory_limit: str | None, threads: int | None) -> Any:
