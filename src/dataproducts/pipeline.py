@@ -225,7 +225,8 @@ def _judging(
     from dataproducts.lock import acquire_lock
     from dataproducts.runs import remove_leftovers
 
-    with acquire_lock(cfg.runs_dir, command, wait=wait):
+    # on Spark, one session (JVM) for every read of the warehouse the command makes
+    with acquire_lock(cfg.runs_dir, command, wait=wait), cfg.db.session():
         remove_leftovers(cfg)
         ensure_dbt_idle(cfg, wait)
         record, note = _judged_record(cfg, run, as_of)
@@ -550,8 +551,9 @@ class _Nightly:
         from dataproducts.incremental import full_refresh_reason, read_landing_state, remember_build
 
         self.progress.start("dbt build")
-        landing = read_landing_state(self.cfg.db)
-        reason = "--full-refresh" if self.options.full_refresh else full_refresh_reason(self.cfg, landing)
+        with self.cfg.db.session():  # on Spark, one JVM for both reads, stopped before dbt runs
+            landing = read_landing_state(self.cfg.db)
+            reason = "--full-refresh" if self.options.full_refresh else full_refresh_reason(self.cfg, landing)
         refresh = ["--full-refresh"] if reason else []
         build = run_dbt(
             self.cfg,

@@ -113,7 +113,7 @@ def _start(conf: Mapping[str, str], project_dir: Path) -> Any:
     log.parent.mkdir(parents=True, exist_ok=True)
     out = log.open("ab")
     try:
-        gateway = launch_gateway(  # type: ignore[no-untyped-call]
+        gateway = launch_gateway(  # type: ignore[no-untyped-call,unused-ignore]
             spark_conf, popen_kwargs={"cwd": str(project_dir), "stdout": out, "stderr": subprocess.STDOUT}
         )
         context = SparkContext(conf=spark_conf, gateway=gateway)

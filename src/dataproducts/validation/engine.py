@@ -10,9 +10,9 @@ summary and the exit status. One module per engine:
 ``auto``   :mod:`dataproducts.validation.auto_engine`     compiled SQL where supported, GX for the rest
 =========  =============================================  =================================================
 
-The compiled SQL is DuckDB's (list aggregates, ``quantile_disc``, its catalog functions). On a PostgreSQL
-warehouse (a ``type: postgres`` dbt target) ``auto`` is GX, which validates there through SQLAlchemy and
-psycopg2 with the same GX-shaped results; ``sql`` is refused.
+The compiled SQL is the warehouse's own (:mod:`dataproducts.validation.sql.dialect`: DuckDB's list aggregates
+and catalog functions, PostgreSQL's, Spark's); GX validates on each through its own datasource (SQLAlchemy
+on DuckDB and PostgreSQL, DataFrames of ``dp``'s session on Spark) with the same GX-shaped results.
 
 The names are :class:`dataproducts.validation.registry.Engine`; :func:`open_engine` is the only place that
 builds an engine from a name. The compiled engines evaluate results with :mod:`.native`, which copies GX
@@ -29,7 +29,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from dataproducts.errors import UsageError
 from dataproducts.validation import native
 from dataproducts.validation.native import ResultFormat, SuiteResult
 from dataproducts.validation.registry import ENGINE_NAMES
@@ -97,8 +96,8 @@ def open_engine(
 
     ``gx_version`` (default: the installed one, from package metadata) is the GX release the compiled
     engines are checked against: when :mod:`.native` was not written for it, every engine is ``gx``, with
-    a one-line notice on stderr. On a PostgreSQL ``warehouse`` ``auto`` is ``gx`` (the compiled SQL is
-    DuckDB's) and ``sql`` a ``UsageError``."""
+    a one-line notice on stderr. The compiled engines write each warehouse's own SQL (DuckDB, PostgreSQL,
+    Spark: :mod:`.sql.dialect`); what one cannot reproduce exactly there goes to GX under ``auto``."""
     from dataproducts.validation.gx_engine import GxEngine
 
     if name not in ENGINE_NAMES:
@@ -117,13 +116,6 @@ def open_engine(
 
     if name == EngineName.GX:
         return gx()
-    if isinstance(warehouse, (PostgresWarehouse, SparkWarehouse)):
-        if name == EngineName.SQL:
-            raise UsageError(
-                f"--engine sql: the compiled engine runs on DuckDB only; {warehouse.label} is validated by "
-                "GX (--engine auto or gx)"
-            )
-        return gx()
     version = native.installed_gx_version() if gx_version is None else gx_version
     if not native.runs_under(version):
         print(native.gate_notice(version), file=sys.stderr)
@@ -133,7 +125,7 @@ def open_engine(
 
 def _compiled(
     name: EngineName,
-    warehouse: Path,
+    warehouse: Path | PostgresWarehouse | SparkWarehouse,
     result_format: ResultFormat,
     run_name: str,
     run_time: dt.datetime,
