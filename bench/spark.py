@@ -2,6 +2,7 @@
 
     .venv-spark/bin/python bench/spark.py [--scales 1,10] [--engines duckdb,spark-local,spark-cluster]
                                           [--as-of 2026-11-20] [--out results/spark-<date>] [--keep]
+    .venv-spark/bin/python bench/spark.py --render [--out ...]    # the .md again from the .json
 
 Run it from the venv that holds the spark extra (``make test-spark`` installs ``.venv-spark``); DuckDB alone
 runs from ``.venv`` too. Engines: ``duckdb`` (the ``local`` target), ``spark-local`` (``--target spark``,
@@ -24,6 +25,9 @@ on type: duckdb or type: postgres only") is recorded as "n/a (not supported by t
 and the bench goes on. Peak memory is the sum of the resident set sizes of the step's process tree, sampled
 from /proc every half second (on the cluster plus the master's and workers' JVMs and the executors they
 started), so it counts shared pages once per process: an upper bound.
+
+The profile's knobs (``DP_THREADS``, ``DP_MEMORY_LIMIT``, ``DP_SPARK_DRIVER_MEMORY``, ...) come from the
+environment as for dbt; a run that sets one records it with each figure, beside the defaults' figures.
 
 Prints the figures and writes ``<out>.json`` (every measurement; a later run replaces the engine/scale pairs it
 measured and keeps the others) and ``<out>.md`` (the machine, the figures, the growth from the smallest to the
@@ -49,6 +53,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +69,18 @@ NOT_SUPPORTED = "n/a (not supported by this dp)"
 # what this dp prints (exit 2) for a command that runs on DuckDB and PostgreSQL only
 _UNSUPPORTED = re.compile(r"type '?spark'?[^\n]*(only|not supported|unsupported)", re.IGNORECASE)
 PAGE = os.sysconf("SC_PAGE_SIZE")
+# the profile's knobs (profiles.yml) a run may set in its environment: recorded with every figure, and a figure
+# under other settings is kept beside the defaults' (the growth and crossing use the defaults' only)
+KNOBS = (
+    "DP_THREADS",
+    "DP_MEMORY_LIMIT",
+    "DP_SPARK_DRIVER_MEMORY",
+    "DP_SPARK_EXECUTOR_MEMORY",
+    "DP_SPARK_CORES",
+    "DP_SPARK_SHUFFLE_PARTITIONS",
+    "DP_SPARK_WORKER_MEMORY",
+)
+SETTINGS = " ".join(f"{k}={os.environ[k]}" for k in KNOBS if os.environ.get(k))
 # the copy of the project leaves out what a build or a venv made, and every nested dbt_packages (the dbt
 # package's integration tests install it from `local: ../`, a symlink loop)
 _GENERATED = (
@@ -93,6 +110,7 @@ class Step:
     load_before: float
     measured_at: str
     note: str = ""
+    settings: str = SETTINGS  # the knobs set in the environment; "" = profiles.yml's defaults
 
 
 @dataclass
@@ -105,6 +123,7 @@ class Sizes:
     duckdb_landing_mib: float | None = None
     parquet_landing_mib: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    settings: str = SETTINGS
 
 
 # ---------------------------------------------------------------------------------------------- /proc sampling
@@ -210,13 +229,26 @@ def run_step(
         status = NOT_SUPPORTED
     else:
         status = f"failed (exit {proc.returncode})"
-    note = ""
-    if status != "ok":
-        note = (stderr.strip().splitlines() or [""])[-1][:200]
+    note = _why(stderr, log) if status != "ok" else ""
     if status == NOT_SUPPORTED:
         wall, rss = None, None  # the refusal's second is not the step's cost
     print(f"[{engine} scale {scale:g}] {name}: {status}, {wall} s, peak {rss} MiB", flush=True)
     return Step(engine, scale, name, wall, rss, proc.returncode, status, round(load, 2), stamp, note)
+
+
+def _why(stderr: str, log: Path) -> str:
+    """One line on why a step did not pass: stderr's last line (dp), else the error lines dbt printed."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    if lines:
+        return lines[-1][:200]
+    text = re.sub(r"\x1b\[[0-9;]*m", "", log.read_text("utf-8", errors="replace"))
+    errors = [
+        re.sub(r"^\d\d:\d\d:\d\d\s+", "", line.strip())  # dbt's time stamp
+        for line in text.splitlines()
+        if re.search(r"\b(Error|Exception)\b", line)
+    ]
+    found = [line for line in errors if "Runtime Error in" in line or "Error:" in line]
+    return " / ".join(dict.fromkeys(found or errors))[:300]
 
 
 def _skipped(engine: str, scale: float, name: str, why: str) -> Step:
@@ -426,7 +458,7 @@ def bench_engine(
         return steps, sizes
     built = step("dbt build", [DBT, "build", *target, "--vars", vars_])
     if spark:
-        sizes.extra["products_parquet_mib"] = _mib(project / "warehouse" / "spark" / "tables")
+        sizes.extra["spark_tables_mib"] = _mib(project / "warehouse" / "spark" / "tables")
     else:
         sizes.extra["warehouse_mib"] = _mib(project / "warehouse" / "dataproducts.duckdb")
     if built.status.startswith("timeout"):
@@ -536,18 +568,26 @@ def render(data: dict[str, Any]) -> str:
         "Peak RSS: the sum over the step's process tree (on the cluster plus its master, workers and executors),",
         "sampled every 0.5 s: shared pages count once per process.",
         "",
-        "| engine | scale | step | wall s | peak RSS MiB | exit | status | load before | measured |",
-        "|---|---:|---|---:|---:|---:|---|---:|---|",
+        "Runs merged here: "
+        + "; ".join(f"{r['started']} `bench/spark.py {' '.join(r['argv'])}`" for r in data.get("runs", []))
+        + ".",
+        "",
+        "| engine | scale | step | wall s | peak RSS MiB | exit | status | load before | measured | settings |",
+        "|---|---:|---|---:|---:|---:|---|---:|---|---|",
     ]
     order = {e: i for i, e in enumerate(("cluster", *ENGINES))}
-    for s in sorted(steps, key=lambda s: (order.get(s["engine"], 9), s["scale"], _step_order(s["step"]))):
+    for s in sorted(
+        steps,
+        key=lambda s: (order.get(s["engine"], 9), s["scale"], s.get("settings", ""), _step_order(s["step"])),
+    ):
         lines.append(
             f"| {s['engine']} | {s['scale']:g} | {s['step']} | {_cell(s['wall_s'])} | {_cell(s['peak_rss_mib'])} "
-            f"| {_cell(s['returncode'])} | {s['status']} | {s['load_before']:.1f} | {s['measured_at']} |"
+            f"| {_cell(s['returncode'])} | {s['status']} | {s['load_before']:.1f} | {s['measured_at']} "
+            f"| {s.get('settings', '')} |"
         )
     failed = [s for s in steps if s["note"] and s["status"] != NOT_SUPPORTED]
     if failed:
-        lines += ["", "Last stderr line of each step that did not pass:", ""]
+        lines += ["", "Why a step did not pass (the last line on stderr, or the errors dbt printed):", ""]
         lines += [f"- {s['engine']} scale {s['scale']:g} {s['step']}: `{s['note']}`" for s in failed]
     if data.get("sizes"):
         lines += [
@@ -556,7 +596,7 @@ def render(data: dict[str, Any]) -> str:
             "|---|---:|---:|---:|---:|---|",
         ]
         for z in sorted(data["sizes"], key=lambda z: (order.get(z["engine"], 9), z["scale"])):
-            built = ", ".join(f"{k} {v}" for k, v in z["extra"].items())
+            built = ", ".join(f"{_LABELS.get(k, k)} {v}" for k, v in z["extra"].items())
             lines.append(
                 f"| {z['engine']} | {z['scale']:g} | {_cell(z['landing_rows'])} | {_cell(z['duckdb_landing_mib'])} "
                 f"| {_cell(z['parquet_landing_mib'])} | {built} |"
@@ -565,17 +605,28 @@ def render(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# what the sizes table's last column names (products_parquet_mib: the first runs' name for spark_tables_mib)
+_LABELS = {
+    "warehouse_mib": "DuckDB warehouse after the build, MiB:",
+    "spark_tables_mib": "Spark tables (landing and products) after the build, MiB:",
+    "products_parquet_mib": "Spark tables (landing and products) after the build, MiB:",
+}
+
+
 def _step_order(name: str) -> int:
     return STEPS.index(name) if name in STEPS else -1
 
 
 def _render_growth(steps: list[dict[str, Any]]) -> list[str]:
+    steps = [s for s in steps if not s.get("settings")]
     lines_of = growth(steps)
     if not lines_of:
         return []
     out = [
         "",
         "## Growth: wall time = fixed + per-unit x scale (least squares through the measured scales)",
+        "",
+        "Figures under profiles.yml's defaults only (no settings column above).",
         "",
         "| engine | step | fixed s | s per scale unit | scales |",
         "|---|---|---:|---:|---|",
@@ -592,6 +643,29 @@ def _render_growth(steps: list[dict[str, Any]]) -> list[str]:
             out.append(
                 f"| {engine} | {name} | {fixed:.1f} | {unit:.2f} | {', '.join(f'{x:g}' for x in scales)} |"
             )
+    marginal = []
+    for engine in ENGINES:
+        for name in STEPS:
+            points = sorted(
+                (s["scale"], s["wall_s"])
+                for s in steps
+                if s["engine"] == engine and s["step"] == name and s["status"] == "ok" and s["wall_s"]
+            )
+            cells = [
+                f"{a:g} to {b:g}: {(tb - ta) / (b - a):.2f}" for (a, ta), (b, tb) in pairwise(points) if b > a
+            ]
+            if cells:
+                marginal.append(f"| {engine} | {name} | {'; '.join(cells)} |")
+    if marginal:
+        out += [
+            "",
+            "Marginal cost (s per scale unit) between consecutive measured scales: a straight line fits when these",
+            "agree; at small scales the fixed cost and the machine's load dominate the difference.",
+            "",
+            "| engine | step | from scale to scale: s per unit |",
+            "|---|---|---|",
+            *marginal,
+        ]
     duck = lines_of.get("duckdb", {})
     rows = []
     for engine in ("spark-local", "spark-cluster"):
@@ -610,7 +684,7 @@ def _render_growth(steps: list[dict[str, Any]]) -> list[str]:
             "Where the lines cross: the scale from which Spark would take less time than DuckDB, on this machine",
             "(k = 1) and if Spark's per-unit cost were divided by k (k times this machine's cores as workers,",
             "ideal scaling) while DuckDB stays on this machine. Fixed costs as measured here. Spark's per-unit",
-            "cost must fall below DuckDB's first: k above the ratio in the third column (at equal cores, never).",
+            "cost must fall below DuckDB's first: k above the ratio in the third column.",
             "",
             "| Spark engine | step | per-unit cost / DuckDB's | "
             + " | ".join(f"k = {k}" for k in WORKERS)
@@ -625,9 +699,14 @@ def _render_growth(steps: list[dict[str, Any]]) -> list[str]:
 
 
 def _merge(previous: dict[str, Any], new: dict[str, Any], measured: set[tuple[str, float]]) -> dict[str, Any]:
-    """The new figures, plus the previous run's for engine/scale pairs this run did not measure."""
-    kept = [s for s in previous.get("steps", []) if (s["engine"], s["scale"]) not in measured]
-    kept_sizes = [z for z in previous.get("sizes", []) if (z["engine"], z["scale"]) not in measured]
+    """The new figures, plus the previous run's for engine/scale pairs (under these settings) this run did not
+    measure."""
+
+    def again(row: dict[str, Any]) -> bool:
+        return (row["engine"], row["scale"]) in measured and row.get("settings", "") == SETTINGS
+
+    kept = [s for s in previous.get("steps", []) if not again(s)]
+    kept_sizes = [z for z in previous.get("sizes", []) if not again(z)]
     return {
         **new,
         "steps": kept + new["steps"],
@@ -649,7 +728,17 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per step (default 3600)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (its path is printed)")
     parser.add_argument("--fresh", action="store_true", help="do not keep the figures of an earlier run")
+    parser.add_argument("--render", action="store_true", help="only write <out>.md again from <out>.json")
     args = parser.parse_args()
+    if args.render:
+        stem = Path(args.out) if args.out else RESULTS / f"spark-{dt.datetime.now(dt.UTC).date().isoformat()}"
+        stem = stem if stem.is_absolute() else HERE / stem
+        if not stem.with_suffix(".json").exists():
+            parser.error(f"{stem.with_suffix('.json')} not found")
+        text = render(json.loads(stem.with_suffix(".json").read_text("utf-8")))
+        stem.with_suffix(".md").write_text(text, encoding="utf-8")
+        print(text)
+        return 0
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = sorted(set(engines) - set(ENGINES))
     if unknown:
