@@ -210,7 +210,7 @@ class Connection:
             catalog = self.raw.catalog
             for database in sorted(d.name for d in catalog.listDatabases()):
                 for table in sorted(t.name for t in catalog.listTables(dbName=database) if not t.isTemporary):
-                    for column in catalog.listColumns(table, database):
+                    for column in catalog.listColumns(f"{self.quote(database)}.{self.quote(table)}"):
                         out.append((database, table, str(column.name), str(column.dataType)))
         except Exception as exc:
             if not self.warehouse.is_driver_error(exc):
