@@ -10,6 +10,7 @@ HTML into a temporary directory -> record the run in the history (one transactio
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -230,25 +231,10 @@ def _schema_stability(
     actual = {rel: facts.columns[rel] for rel in contract if rel in facts.columns}
     sli, changes = schema_stability_sli(actual, contract, previous[1] if previous else None)
     if facts.constraints_note and sli.value is not None:
-        sli = SliResult(
-            sli.name,
-            sli.status,
-            sli.value,
-            sli.unit,
-            sli.target,
-            f"{sli.reason}; {facts.constraints_note}",
-            {**sli.details, "constraints_enforced": False},
-        )
+        details = {**sli.details, "constraints_enforced": False}
+        sli = dataclasses.replace(sli, reason=f"{sli.reason}; {facts.constraints_note}", details=details)
     if previous:
-        sli = SliResult(
-            sli.name,
-            sli.status,
-            sli.value,
-            sli.unit,
-            sli.target,
-            sli.reason,
-            {**sli.details, "previous_invocation_id": previous[0]},
-        )
+        sli = dataclasses.replace(sli, details={**sli.details, "previous_invocation_id": previous[0]})
     return sli, actual, changes
 
 
