@@ -155,7 +155,7 @@ def test_an_enforced_key_and_an_empty_table(tmp: Path, pg: PostgresServer) -> No
 texts_without_nul = st.one_of(
     st.none(),
     st.sampled_from(WORDS),
-    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=6),
+    st.text(alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=6),
 )
 
 
