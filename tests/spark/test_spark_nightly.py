@@ -1,7 +1,8 @@
 """The whole nightly on Spark against the same night on DuckDB (``make test-spark``).
 
-Two copies of the project get the same landing data (scale 0.02, as of one day) with the faults that change
-what validation and the report find (NULLs, duplicates, a volume drop, late data): one on the DuckDB default,
+Two copies of the project get the same landing data (scale 0.02, as of one day) with every fault the
+generator has (NULLs, duplicates, a volume drop, late data, and a drifted landing column that keeps the
+customer products from building on both engines): one on the DuckDB default,
 one on the ``spark`` target (``local[2]``, its own Parquet warehouse and Derby metastore in the copy). Each
 runs ``dp generate`` and ``dp nightly``; the Spark copy then validates once more with ``--engine gx`` (GX's
 Spark datasource for every expectation). The tests hold Spark to DuckDB: the nightly's exit code, every
@@ -33,7 +34,7 @@ pytestmark = [pytest.mark.spark, pytest.mark.timeout(2400)]
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = "2026-11-20"
 SCALE = "0.02"
-FAULTS = "nulls,duplicates,volume_drop,late"
+FAULTS = "nulls,duplicates,volume_drop,late,schema_drift"
 # Observed means may differ in the last bits: Spark sums a column's floats partition by partition, in
 # another order than DuckDB (measured: 0.20489318681318633 and ...683). Counts, sets and every other value
 # must be equal.
@@ -123,8 +124,10 @@ def nights(
         }
     )
     spark = _night(root, "spark", ["--target", "spark"], env)
-    gx = _dp(spark.project, env, "validate", "--target", "spark", "--engine", "gx", "--no-docs")
     duck = _night(root, "duckdb", [], env)
+    # GX on Spark for the products the night built (schema_drift keeps the customer products from building)
+    built = ",".join(sorted(duck.validations(0)))
+    gx = _dp(spark.project, env, "validate", "--target", "spark", "--engine", "gx", "--no-docs", "-s", built)
     print(f"\nnights: spark {spark.seconds:.0f}s, duckdb {duck.seconds:.0f}s")
     yield spark, duck, gx
 
@@ -148,7 +151,8 @@ def test_the_nightly_runs_on_spark_and_judges_like_duckdb(nights: tuple[Night, N
     on_duckdb.pop("dp publish")
     assert on_spark == on_duckdb, (on_spark, on_duckdb)
     assert set(on_spark) == {"checks", "dbt source freshness", "dbt build", "dp validate", "dp report"}
-    assert on_spark["dbt build"] == "ok" and on_spark["dp validate"] == "failed"
+    # schema_drift fails the customer models on both engines; the faults fail suites of what was built
+    assert on_spark["dbt build"] == "failed" and on_spark["dp validate"] == "failed"
     assert spark.report()["overall_status"] == duck.report()["overall_status"] == "breached"
 
 
@@ -169,8 +173,12 @@ def test_every_product_and_sli_has_the_same_status_on_spark(nights: tuple[Night,
 
 def test_the_schema_sli_says_spark_enforces_no_constraints(nights: tuple[Night, Night, Any]) -> None:
     spark, duck, _ = nights
-    for product in spark.report()["products"]:
-        sli = product["slis"]["schema_stability"]
+    judged = [p["slis"]["schema_stability"] for p in spark.report()["products"]]
+    judged = [
+        sli for sli in judged if sli["value"] is not None
+    ]  # a product not built has no columns to judge
+    assert len(judged) >= 6, judged
+    for sli in judged:
         assert "Spark does not enforce the contract's constraints" in sli["reason"], sli
         assert sli["details"]["constraints_enforced"] is False
     for product in duck.report()["products"]:
@@ -180,7 +188,8 @@ def test_the_schema_sli_says_spark_enforces_no_constraints(nights: tuple[Night, 
 def test_validation_on_spark_equals_duckdb_for_every_suite(nights: tuple[Night, Night, Any]) -> None:
     spark, duck, _ = nights
     on_spark, on_duckdb = spark.validations(0), duck.validations(0)
-    assert set(on_spark) == set(on_duckdb) and len(on_duckdb) == 9
+    # the products each night built (all but those schema_drift stops, on both engines)
+    assert set(on_spark) == set(on_duckdb) and 6 <= len(on_duckdb) < 9, sorted(on_duckdb)
     failed = [pid for pid, result in on_duckdb.items() if not result["success"]]
     assert failed, "the faults must fail some suites"
     differences = [
@@ -196,6 +205,7 @@ def test_gx_on_spark_equals_duckdb_for_every_suite(nights: tuple[Night, Night, A
     assert gx.returncode == 1, gx.stdout + gx.stderr  # the faults fail suites
     assert "Traceback" not in gx.stderr, gx.stderr
     on_spark, on_duckdb = spark.validations(-1), duck.validations(0)
+    assert set(on_spark) == set(on_duckdb), (sorted(on_spark), sorted(on_duckdb))
     for result in on_spark.values():  # GX validated a DataFrame of dp's Spark session
         assert result["meta"]["batch_spec"].get("batch_data") == "SparkDataFrame", result["meta"]
     differences = [
